@@ -1,0 +1,56 @@
+"""Runs the stages for one agency: load -> context -> render -> bundle -> convert -> publish."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.bundle import merge_bundle
+from pipeline.context import build_context
+from pipeline.convert import PdfJob, convert_to_pdf
+from pipeline.errors import Problem
+from pipeline.load import load_agency
+from pipeline.render import render_document
+
+
+@dataclass
+class BuildResult:
+    slug: str
+    out: Path
+    files: list[Path] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def build_packet(folder: Path, out: Path, pdf: bool = True) -> BuildResult:
+    """Build one agency's packet into `out`, replacing it only if every stage succeeded."""
+    inputs = load_agency(folder)
+    context = build_context(inputs)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{inputs.slug}-", dir=out.parent) as work:
+        staging = Path(work) / inputs.slug
+        staging.mkdir()
+        documents = [
+            render_document(document["template"], context, staging / f"{document['id']}.docx")
+            for document in context["documents"]
+        ]
+        cover = render_document("cover.docx", context, Path(work) / "cover.docx")
+        bundle = merge_bundle(cover, documents, staging / "bundle.docx", context)
+        if pdf:
+            convert_to_pdf([PdfJob(bundle, staging / "bundle.pdf")])
+        publish(staging, out)
+    files = sorted(out.iterdir())
+    return BuildResult(inputs.slug, out, files, inputs.warnings)
+
+
+def publish(staging: Path, out: Path) -> None:
+    """Swap the finished packet into place; earlier outputs survive any failure before this."""
+    retired = out.with_name(f".{out.name}.old")
+    if retired.exists():
+        shutil.rmtree(retired)
+    if out.exists():
+        out.rename(retired)
+    staging.rename(out)
+    if retired.exists():
+        shutil.rmtree(retired)

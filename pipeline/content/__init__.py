@@ -1,0 +1,18 @@
+"""Content data files (YAML) that templates iterate over, read once per process."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONTENT_DIR = Path(__file__).parent
+
+
+@cache
+def content(name: str) -> Any:
+    """The parsed content file `pipeline/content/<name>.yaml`."""
+    with (CONTENT_DIR / f"{name}.yaml").open(encoding="utf-8") as stream:
+        return yaml.safe_load(stream)

@@ -1,0 +1,111 @@
+"""Stage 2: turn validated inputs into the values the templates show."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pipeline.content import content
+from pipeline.load import AgencyInputs
+
+
+def build_context(inputs: AgencyInputs) -> dict[str, Any]:
+    """The render context shared by every document of the packet."""
+    profile, answers = inputs.profile, inputs.questionnaire
+    agency_type = profile["agency"]["type"]
+    is_us = profile["agency"]["address"]["country"] == "US"
+    return {
+        "sample": profile.get("sample", False),
+        "agency": agency_facts(profile["agency"]),
+        "words": content("policy")["agency_types"][agency_type],
+        "packet": packet_facts(profile, inputs.packet_date),
+        "governance": profile["governance"],
+        "personnel": profile["key_personnel"],
+        "reporting": reporting_facts(profile),
+        "law_enforcement": law_enforcement_contacts(profile.get("law_enforcement", [])),
+        "partners": profile.get("partners", []),
+        "response": response_decisions(answers["response"]),
+        "is_task_force": agency_type == "task_force",
+        "task_force": task_force_facts(answers.get("task_force")),
+        "operational_protocol": operational_protocol(answers.get("task_force")),
+        "hotline": national_hotline() if is_us else None,
+        "national_resources": content("national_resources")["resources"] if is_us else [],
+        "content": content("policy"),
+        "documents": content("documents")["documents"],
+        "logo_path": str(inputs.folder / profile["agency"]["logo"])
+        if profile["agency"].get("logo")
+        else None,
+    }
+
+
+def agency_facts(agency: dict[str, Any]) -> dict[str, Any]:
+    address = agency["address"]
+    parts = [address["street"], address["city"]]
+    parts.append(" ".join(filter(None, [address.get("state"), address.get("postal_code")])))
+    if address["country"] != "US":
+        parts.append(address["country"])
+    return {
+        **agency,
+        "type_label": content("policy")["agency_types"][agency["type"]]["label"],
+        "title_x": agency.get("title_x", False),
+        "county": address.get("county"),
+        "address_line": ", ".join(part for part in parts if part),
+        "serves_minors": agency["populations"]["minors"],
+    }
+
+
+def packet_facts(profile: dict[str, Any], packet_date: date) -> dict[str, Any]:
+    return {
+        "date": packet_date.isoformat(),
+        "year": packet_date.year,
+        "version": profile["packet"].get("version", "1.0"),
+    }
+
+
+def reporting_facts(profile: dict[str, Any]) -> dict[str, Any]:
+    state = profile["agency"]["address"].get("state")
+    return {
+        **profile["mandatory_reporting"],
+        "state": state,
+        "state_name": content("us_states").get(state, state) if state else None,
+    }
+
+
+def law_enforcement_contacts(offices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    kinds = content("policy")["law_enforcement_kinds"]
+    return [{**office, "kind_label": kinds[office.get("kind", "other")]} for office in offices]
+
+
+def response_decisions(response: dict[str, Any]) -> dict[str, Any]:
+    cycles = content("policy")["quality_improvement_cycles"]
+    quality = response["quality_improvement"]
+    return {
+        **response,
+        "quality_improvement": {**quality, "cycle_text": cycles[quality["cycle"]]},
+    }
+
+
+def task_force_facts(task_force: dict[str, Any] | None) -> dict[str, Any]:
+    if not task_force:
+        return {}
+    members = [
+        {**member, "sector_label": content("policy")["task_force_sectors"][member["sector"]]}
+        for member in task_force.get("members", [])
+    ]
+    return {**task_force, "members": members}
+
+
+def operational_protocol(task_force: dict[str, Any] | None) -> list[dict[str, str]]:
+    """The eight operational questions paired with the task force's answers."""
+    if not task_force:
+        return []
+    answers = task_force["operational_protocol"]
+    return [
+        {"question": item["question"], "answer": answers[item["key"]]}
+        for item in content("policy")["operational_questions"]
+    ]
+
+
+def national_hotline() -> dict[str, Any]:
+    resources = content("national_resources")["resources"]
+    return next(resource for resource in resources if resource["id"] == "nhth")

@@ -1,0 +1,136 @@
+"""Stage 5: convert Word files to PDF with LibreOffice, headless, one start-up for many files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pipeline.errors import ConversionError
+
+UNO_EXPORT = Path(__file__).parent / "uno_export.py"
+UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "python3")
+INSTALL_HINT = (
+    "install LibreOffice and its fonts: sudo apt-get install libreoffice-writer-nogui python3-uno "
+    "fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2 "
+    "(or run `make bundle` as root, which installs them), or build with --no-pdf"
+)
+# Start-up takes about a second and a 40-page bundle about a third of one; this leaves room
+# for a slow machine without letting a hung LibreOffice stall a build for ever.
+SECONDS_PER_RUN = 60
+SECONDS_PER_FILE = 30
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    source: Path
+    target: Path
+    pdfa: bool = False
+
+
+def soffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if not found:
+        raise ConversionError(f"LibreOffice (soffice) was not found; {INSTALL_HINT}")
+    return found
+
+
+@cache
+def uno_python() -> str | None:
+    """A Python that can import LibreOffice's `uno` module, if there is one."""
+    for candidate in UNO_PYTHONS:
+        path = shutil.which(candidate)
+        if path and _run_quietly([path, "-c", "import uno"], timeout=20):
+            return path
+    return None
+
+
+def _run_quietly(command: list[str], timeout: float) -> bool:
+    try:
+        return subprocess.run(command, capture_output=True, timeout=timeout).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def convert_to_pdf(jobs: list[PdfJob]) -> None:
+    """Convert every job in one LibreOffice process with its own profile; check each output."""
+    if not jobs:
+        return
+    office = soffice()
+    python = uno_python()
+    timeout = SECONDS_PER_RUN + SECONDS_PER_FILE * len(jobs)
+    with tempfile.TemporaryDirectory(prefix="packet-lo-") as profile:
+        if python:
+            spec = {
+                "soffice": office,
+                "profile": profile,
+                "jobs": [
+                    {"source": str(job.source), "target": str(job.target), "pdfa": job.pdfa}
+                    for job in jobs
+                ],
+            }
+            command = [python, str(UNO_EXPORT), json.dumps(spec)]
+            _run(command, timeout)
+        else:
+            _plain_convert(office, profile, jobs, timeout)
+    for job in jobs:
+        _check_pdf(job.target)
+
+
+def _plain_convert(office: str, profile: str, jobs: list[PdfJob], timeout: float) -> None:
+    """Fallback without UNO: one `--convert-to pdf` call per target folder (no contents refresh)."""
+    for outdir in sorted({job.target.parent for job in jobs}):
+        batch = [job for job in jobs if job.target.parent == outdir]
+        pdfa = any(job.pdfa for job in batch)
+        options = {"ExportBookmarks": {"type": "boolean", "value": "true"}}
+        if pdfa:
+            options["SelectPdfVersion"] = {"type": "long", "value": "2"}
+        command = [
+            office,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            f"pdf:writer_pdf_Export:{json.dumps(options)}",
+            "--outdir",
+            str(outdir),
+            *[str(job.source) for job in batch],
+        ]
+        _run(command, timeout)
+        for job in batch:
+            produced = outdir / f"{job.source.stem}.pdf"
+            if produced != job.target and produced.exists():
+                produced.replace(job.target)
+
+
+def _run(command: list[str], timeout: float) -> None:
+    """Run with a time limit; on time-out kill LibreOffice and everything it started."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired as error:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise ConversionError(
+            f"LibreOffice took longer than {timeout} s and was stopped"
+        ) from error
+    if process.returncode != 0:
+        detail = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+        raise ConversionError(f"LibreOffice failed (exit code {process.returncode}): {detail[0]}")
+
+
+def _check_pdf(path: Path) -> None:
+    # LibreOffice can exit 0 without writing anything; trust only a real PDF file.
+    if not path.is_file() or path.stat().st_size == 0:
+        raise ConversionError(f"LibreOffice reported success but wrote no PDF at {path}")
+    with path.open("rb") as stream:
+        if stream.read(5) != b"%PDF-":
+            raise ConversionError(f"{path} is not a PDF file")

@@ -1,0 +1,55 @@
+"""The project's errors: one base, a subclass per kind of failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import click
+
+
+class PacketError(click.ClickException):
+    """Base of every error the pipeline reports to its user."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong (or worth a warning) in an input file, with where it is."""
+
+    path: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        field = f"{self.field}: " if self.field else ""
+        return f"{self.path}:{self.line}:{self.column}: {field}{self.message}"
+
+
+class InputError(PacketError):
+    """The agency's inputs are invalid; lists every problem found in the run."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        count = len(self.problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"{count} input {noun} found; nothing was written.\n{lines}")
+
+
+class UsageError(PacketError):
+    """A command was given arguments that cannot work (a path outside the inputs, say)."""
+
+    exit_code = 2
+
+
+class RenderError(PacketError):
+    """A template could not be filled."""
+
+
+class ConversionError(PacketError):
+    """LibreOffice could not turn the bundle into a PDF."""

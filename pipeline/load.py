@@ -1,0 +1,223 @@
+"""Stage 1: read an agency's input folder and validate everything in it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pipeline import schema
+from pipeline.content import content
+from pipeline.errors import InputError, Problem, UsageError
+from pipeline.yamlfile import YamlDocument, read_yaml
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+PROFILE = "profile.yaml"
+QUESTIONNAIRE = "questionnaire.yaml"
+
+
+@dataclass
+class AgencyInputs:
+    """Everything read from `inputs/<slug>/`, validated."""
+
+    slug: str
+    folder: Path
+    profile: dict[str, Any]
+    questionnaire: dict[str, Any]
+    warnings: list[Problem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def packet_date(self) -> date:
+        return date.fromisoformat(self.profile["packet"]["date"])
+
+
+def agency_folder(path: Path) -> Path:
+    """The agency folder a user named, refused if it is not a plain slug folder."""
+    if ".." in path.parts:
+        raise UsageError(f"{path}: the agency folder may not contain '..'")
+    if not SLUG.match(path.name):
+        raise UsageError(
+            f"{path}: '{path.name}' is not a valid agency slug "
+            "(lower-case letters, digits and hyphens, starting with a letter or digit)"
+        )
+    if not path.is_dir():
+        raise UsageError(f"{path}: no such agency folder")
+    return path
+
+
+def load_agency(path: Path) -> AgencyInputs:
+    """Read and validate the agency's inputs; raise InputError listing every problem."""
+    folder = agency_folder(path)
+    problems: list[Problem] = []
+    profile = _read(folder, PROFILE, "profile", problems)
+    questionnaire = _read(folder, QUESTIONNAIRE, "questionnaire", problems)
+    warnings: list[Problem] = []
+    if profile and questionnaire and not problems:
+        problems += _cross_checks(folder, profile, questionnaire)
+        warnings += _missing_optional_facts(profile, questionnaire)
+    if problems:
+        raise InputError(problems)
+    return AgencyInputs(
+        slug=folder.name,
+        folder=folder,
+        profile=profile.data,
+        questionnaire=questionnaire.data,
+        warnings=sorted(warnings),
+        files=[profile.path, questionnaire.path],
+    )
+
+
+def _read(
+    folder: Path, name: str, schema_name: str, problems: list[Problem]
+) -> YamlDocument | None:
+    path = folder / name
+    display = str(path)
+    if not path.is_file():
+        problems.append(Problem(display, 1, 1, "", f"file is missing; every agency needs {name}"))
+        return None
+    if not _inside(path, folder):
+        problems.append(Problem(display, 1, 1, "", "file links outside the agency folder"))
+        return None
+    document, found = read_yaml(path, display)
+    problems += found
+    if document is None:
+        return None
+    if not isinstance(document.data, dict):
+        problems.append(document.problem((), "expected a set of fields at the top of the file"))
+        return None
+    problems += schema.check(document, schema_name)
+    return document
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _cross_checks(
+    folder: Path, profile: YamlDocument, questionnaire: YamlDocument
+) -> list[Problem]:
+    """Rules that span fields or files, which JSON Schema cannot say."""
+    found: list[Problem] = []
+    agency = profile.data["agency"]
+    governance = profile.data["governance"]
+    address = agency["address"]
+    if address["country"] == "US" and "state" not in address:
+        found.append(
+            profile.problem(
+                ("agency", "address"),
+                "missing 'state'; US agencies need their two-letter state code",
+            )
+        )
+    elif address["country"] == "US" and address["state"] not in content("us_states"):
+        found.append(
+            profile.problem(
+                ("agency", "address", "state"),
+                f"expected a two-letter US state code such as CA, got {address['state']!r}",
+            )
+        )
+    if governance["next_review_date"] <= governance["effective_date"]:
+        found.append(
+            profile.problem(
+                ("governance", "next_review_date"),
+                f"expected a date after the effective date {governance['effective_date']}, "
+                f"got {governance['next_review_date']!r}",
+            )
+        )
+    logo = agency.get("logo")
+    if logo:
+        logo_path = folder / logo
+        if not _inside(logo_path, folder):
+            found.append(
+                profile.problem(
+                    ("agency", "logo"), f"expected a file inside {folder}, got {logo!r}"
+                )
+            )
+        elif not logo_path.is_file():
+            found.append(profile.problem(("agency", "logo"), f"no such file {logo_path}"))
+    is_task_force = agency["type"] == "task_force"
+    has_task_force = "task_force" in questionnaire.data
+    if is_task_force and not has_task_force:
+        found.append(
+            questionnaire.problem(
+                (),
+                "missing 'task_force'; a task force must answer the operational protocol questions",
+            )
+        )
+    if has_task_force and not is_task_force:
+        found.append(
+            questionnaire.problem(
+                ("task_force",),
+                f"only task forces answer this section; this agency's type is {agency['type']!r}",
+            )
+        )
+    return found
+
+
+# Optional facts the documents can do without, but which a complete protocol should state.
+OPTIONAL_FACTS: list[tuple[str, tuple[str, ...], str]] = [
+    (
+        "profile",
+        ("law_enforcement",),
+        "no law-enforcement contacts; the policy asks for them to be filled in",
+    ),
+    (
+        "profile",
+        ("partners",),
+        "no local anti-trafficking partners; the policy asks for them to be filled in",
+    ),
+    (
+        "profile",
+        ("mandatory_reporting", "adult_protective_services"),
+        "no adult protective services contact; the policy asks for it",
+    ),
+    ("profile", ("mandatory_reporting", "statute"), "no statute citation; the policy asks for it"),
+    (
+        "profile",
+        ("mandatory_reporting", "verified"),
+        "no record of when the reporting rules were last verified",
+    ),
+    (
+        "profile",
+        ("mandatory_reporting", "time_limits", "written_report_hours"),
+        "no deadline for the written report",
+    ),
+    ("questionnaire", ("response", "interpreters", "phone"), "no interpreter service phone number"),
+    (
+        "questionnaire",
+        ("response", "safety", "security_contact"),
+        "no security contact; the policy asks for one",
+    ),
+    (
+        "questionnaire",
+        ("response", "survivor_input"),
+        "no statement of how survivors' expertise shapes the protocol",
+    ),
+]
+
+
+def _missing_optional_facts(profile: YamlDocument, questionnaire: YamlDocument) -> list[Problem]:
+    documents = {"profile": profile, "questionnaire": questionnaire}
+    warnings = []
+    for file_key, field_path, message in OPTIONAL_FACTS:
+        document = documents[file_key]
+        if not _lookup(document.data, field_path):
+            warnings.append(document.problem(field_path, f"warning: {message}"))
+    packet_date = profile.data["packet"]["date"]
+    if profile.data["governance"]["next_review_date"] < packet_date:
+        warnings.append(
+            profile.problem(
+                ("governance", "next_review_date"), "warning: the annual review date has passed"
+            )
+        )
+    return warnings
+
+
+def _lookup(data: Any, field_path: tuple[str, ...]) -> Any:
+    for part in field_path:
+        if not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data

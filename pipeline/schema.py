@@ -1,0 +1,144 @@
+"""Checks an input document against the published JSON Schemas, in the user's terms."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from pipeline.errors import Problem
+from pipeline.yamlfile import YamlDocument
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+
+PHONE = re.compile(r"^\+?[0-9 ()./-]{3,25}(\s*(ext\.?|x)\s*[0-9]{1,6})?$")
+EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+WEB_URL = re.compile(r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]+)?(/\S*)?$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+formats = FormatChecker(formats=())
+
+
+@formats.checks("phone")
+def is_phone(value: object) -> bool:
+    if not isinstance(value, str) or not PHONE.match(value.strip()):
+        return False
+    digits = sum(ch.isdigit() for ch in value.split("x")[0].split("ext")[0])
+    return 3 <= digits <= 15
+
+
+@formats.checks("email")
+def is_email(value: object) -> bool:
+    return isinstance(value, str) and bool(EMAIL.match(value))
+
+
+@formats.checks("web-url")
+def is_web_url(value: object) -> bool:
+    return isinstance(value, str) and bool(WEB_URL.match(value))
+
+
+@formats.checks("date", raises=ValueError)
+def is_date(value: object) -> bool:
+    if not isinstance(value, str) or not ISO_DATE.match(value):
+        return False
+    date.fromisoformat(value)
+    return True
+
+
+@cache
+def _registry() -> Registry:
+    resources = []
+    for path in SCHEMA_DIR.glob("*.schema.json"):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        resources.append((schema["$id"], Resource.from_contents(schema)))
+    return Registry().with_resources(resources)
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """The validator for `profile`, `questionnaire`, ... with shared definitions resolved."""
+    schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, registry=_registry(), format_checker=formats)
+
+
+def check(document: YamlDocument, schema_name: str) -> list[Problem]:
+    """Every way the document breaks its schema, one problem each."""
+    problems: list[Problem] = []
+    for error in validator(schema_name).iter_errors(document.data):
+        problems.extend(_describe(document, error))
+    return problems
+
+
+def _describe(document: YamlDocument, error: ValidationError) -> list[Problem]:
+    at = tuple(error.absolute_path)
+    keyword = error.validator
+    if keyword == "required":
+        missing = re.search(r"'([^']+)' is a required property", error.message)
+        name = missing.group(1) if missing else "?"
+        return [document.problem((*at, name), "missing; this field is required")] if missing else []
+    if keyword in ("additionalProperties", "unevaluatedProperties"):
+        allowed = _allowed_keys(error.schema)
+        extra = [key for key in error.instance if key not in allowed]
+        return [document.problem((*at, key), _unknown_key(key, allowed)) for key in extra]
+    return [document.problem(at, f"expected {_expected(error)}, got {_shown(error.instance)}")]
+
+
+def _allowed_keys(schema: dict[str, Any]) -> list[str]:
+    keys = list(schema.get("properties", {}))
+    if schema.get("$ref", "").endswith("contact_fields"):
+        keys += _contact_keys()
+    return keys
+
+
+@cache
+def _contact_keys() -> tuple[str, ...]:
+    common = json.loads((SCHEMA_DIR / "common.schema.json").read_text(encoding="utf-8"))
+    return tuple(common["$defs"]["contact_fields"]["properties"])
+
+
+def _unknown_key(key: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(allowed)}"
+    return f"unknown field '{key}'{hint}"
+
+
+TYPE_NAMES = {
+    "string": "text",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a set of fields",
+}
+
+
+def _expected(error: ValidationError) -> str:
+    if "x-expected" in error.schema:
+        return error.schema["x-expected"]
+    if error.validator == "type":
+        return TYPE_NAMES.get(error.validator_value, str(error.validator_value))
+    if error.validator == "minItems":
+        return (
+            f"at least {error.validator_value} entr{'y' if error.validator_value == 1 else 'ies'}"
+        )
+    if error.validator == "minLength":
+        return "some text (it is empty)"
+    return error.message
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, dict):
+        return "a set of fields"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if value is None:
+        return "nothing"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "...'"

@@ -1,0 +1,135 @@
+"""Safe YAML reading that remembers where every value came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.errors import Problem
+
+# Aliases let a few lines expand into millions of nodes ("billion laughs"); no agency needs that.
+MAX_NODES = 100_000
+MAX_FILE_BYTES = 5_000_000
+PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+}
+
+Location = tuple[int, int]
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass
+class YamlDocument:
+    """A parsed YAML file: its data and the line/column of every field."""
+
+    path: Path
+    display: str
+    data: Any
+    locations: dict[FieldPath, Location] = field(default_factory=dict)
+
+    def where(self, field_path: FieldPath) -> Location:
+        """Line and column of a field, or of its nearest located parent."""
+        while field_path not in self.locations and field_path:
+            field_path = field_path[:-1]
+        return self.locations.get(field_path, (1, 1))
+
+    def problem(self, field_path: FieldPath, message: str) -> Problem:
+        line, column = self.where(field_path)
+        return Problem(self.display, line, column, dotted(field_path), message)
+
+
+def dotted(field_path: FieldPath) -> str:
+    """`('agency', 'languages', 2)` -> `agency.languages[2]`."""
+    text = ""
+    for part in field_path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Builder:
+    """Turns a composed node tree into plain data, recording marks and counting nodes."""
+
+    def __init__(self) -> None:
+        self.locations: dict[FieldPath, Location] = {}
+        self.count = 0
+        self.problems: list[tuple[FieldPath, Location, str]] = []
+        self._constructor = yaml.SafeLoader.__new__(yaml.SafeLoader)
+        yaml.SafeLoader.__init__(self._constructor, "")
+
+    def build(self, node: yaml.Node, at: FieldPath) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooLarge
+        mark = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.locations.setdefault(at, mark)
+        if node.tag not in PLAIN_TAGS:
+            self.problems.append((at, mark, f"tag {node.tag!r} is not allowed in input files"))
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, at)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*at, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, at: FieldPath) -> dict:
+        result: dict = {}
+        for key_node, value_node in node.value:
+            key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            key = str(key) if key is not None else None
+            mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key is None or key_node.tag == "tag:yaml.org,2002:merge":
+                self.problems.append((at, mark, "keys must be plain words (no merge keys)"))
+                continue
+            if key in result:
+                self.problems.append(((*at, key), mark, f"key '{key}' appears twice"))
+                continue
+            self.locations[(*at, key)] = mark
+            result[key] = self.build(value_node, (*at, key))
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        # Dates stay text so that the schema's date format catches impossible ones (2026-02-30).
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value
+        return self._constructor.construct_object(node, deep=True)
+
+
+def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """Parse one YAML file safely; return the document or the problems that stop it."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return None, [Problem(display, 1, 1, "", f"file is larger than {MAX_FILE_BYTES} bytes")]
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = " ".join(filter(None, [error.context, error.problem]))
+        return None, [Problem(display, line, column, "", f"not valid YAML: {reason}")]
+    except yaml.YAMLError as error:
+        return None, [Problem(display, 1, 1, "", f"not valid YAML: {error}")]
+    if node is None:
+        return YamlDocument(path, display, {}), []
+    builder = _Builder()
+    try:
+        data = builder.build(node, ())
+    except _TooLarge:
+        message = f"refused: aliases expand this file to more than {MAX_NODES} values"
+        return None, [Problem(display, 1, 1, "", message)]
+    except yaml.constructor.ConstructorError as error:
+        mark = error.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [
+            Problem(display, line, column, "", f"unsupported YAML value: {error.problem}")
+        ]
+    document = YamlDocument(path, display, data, builder.locations)
+    problems = [Problem(display, *mark, dotted(at), msg) for at, mark, msg in builder.problems]
+    return document, problems

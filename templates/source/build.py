@@ -1,0 +1,297 @@
+"""Builds the docxtpl templates in templates/ from the plain-text sources beside this file.
+
+The sources keep the templates' wording reviewable in a diff; the built .docx files are what the
+pipeline fills, and a consultant may restyle them in Word (rebuilding overwrites such changes).
+
+Source syntax, one block per line:
+  # / ## / ###  heading 1-3          - / "  -"  bullet, nested bullet     1.  numbered item
+  > text        callout box          | a | b |  table row (first row is the header)
+  !title / !subtitle / !small text   !pagebreak   !toc   !header text   !footer text
+  !table widths=2,3,3 [noheader] (before a table)            !landscape / !portrait  (start a new section)
+  {%p ... %} / {%tr ... %} / {%tc ... %}  docxtpl tags, kept as they are
+Inline: **bold**, [[fill-in text]] (highlighted, for facts the agency must still supply),
+        [x{expr}] a Word checkbox ticked when the Jinja expression is true.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_BREAK
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Inches, Pt, RGBColor
+
+SOURCE_DIR = Path(__file__).parent
+TEMPLATE_DIR = SOURCE_DIR.parent
+
+FONT = "Carlito"
+INK = RGBColor(0x1F, 0x2A, 0x37)
+ACCENT = RGBColor(0x1B, 0x4F, 0x72)
+ACCENT_HEX = "1B4F72"
+HEADER_FILL = "DCE6F0"
+CALLOUT_FILL = "EEF3F8"
+INLINE = re.compile(r"(\*\*.+?\*\*|\[\[.+?\]\]|\[x\{.+?\}\])")
+
+
+def set_font(style, size: float, bold: bool = False, color: RGBColor = INK) -> None:
+    style.font.name = FONT
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    style.font.color.rgb = color
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+
+
+def setup_styles(document) -> None:
+    styles = document.styles
+    set_font(styles["Normal"], 10.5)
+    styles["Normal"].paragraph_format.space_after = Pt(5)
+    styles["Normal"].paragraph_format.line_spacing = 1.1
+    for name, size in (("Title", 28), ("Subtitle", 14)):
+        set_font(styles[name], size, color=ACCENT)
+    for level, size in ((1, 18), (2, 13.5), (3, 11.5)):
+        style = styles[f"Heading {level}"]
+        set_font(style, size, bold=True, color=ACCENT if level < 3 else INK)
+        style.paragraph_format.space_before = Pt(16 if level == 1 else 11)
+        style.paragraph_format.space_after = Pt(6 if level == 1 else 3)
+        style.paragraph_format.keep_with_next = True
+    for name in ("List Bullet", "List Bullet 2", "List Number"):
+        set_font(styles[name], 10.5)
+        styles[name].paragraph_format.space_after = Pt(3)
+    callout = styles.add_style("Callout", 1)
+    callout.base_style = styles["Normal"]
+    callout.paragraph_format.left_indent = Inches(0.15)
+    callout.paragraph_format.right_indent = Inches(0.15)
+    callout.paragraph_format.space_before = Pt(4)
+    callout.paragraph_format.space_after = Pt(8)
+    ppr = callout.element.get_or_add_pPr()
+    ppr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{CALLOUT_FILL}"/>'))
+    ppr.append(parse_xml(
+        f'<w:pBdr {nsdecls("w")}><w:left w:val="single" w:sz="18" w:space="8" w:color="{ACCENT_HEX}"/></w:pBdr>'
+    ))
+    small = styles.add_style("Small", 1)
+    small.base_style = styles["Normal"]
+    set_font(small, 8.5, color=RGBColor(0x55, 0x5F, 0x6B))
+    cell = styles.add_style("Table Text", 1)
+    cell.base_style = styles["Normal"]
+    set_font(cell, 9.5)
+    cell.paragraph_format.space_after = Pt(1)
+    fill_in = styles.add_style("Fill In", 2)
+    fill_in.font.highlight_color = 7  # yellow
+    fill_in.font.italic = True
+
+
+def add_field(paragraph, instruction: str, placeholder: str = "") -> None:
+    """A Word field (PAGE, NUMPAGES, TOC ...) with a cached placeholder result."""
+    def fld(kind: str):
+        run = paragraph.add_run()
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        if kind == "begin":
+            element.set(qn("w:dirty"), "true")
+        run._r.append(element)
+
+    fld("begin")
+    run = paragraph.add_run()
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instruction} "
+    run._r.append(text)
+    fld("separate")
+    paragraph.add_run(placeholder)
+    fld("end")
+
+
+def add_checkbox(paragraph, expression: str) -> None:
+    """A content-control checkbox Word can tick; ticked at render time when `expression` is true."""
+    checked = f"{{{{ 1 if ({expression}) else 0 }}}}"
+    glyph = f"{{{{ '\u2612' if ({expression}) else '\u2610' }}}}"
+    xml = (
+        f'<w:sdt {nsdecls("w")} xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml">'
+        '<w:sdtPr><w14:checkbox>'
+        f'<w14:checked w14:val="{checked}"/>'
+        '<w14:checkedState w14:val="2612" w14:font="MS Gothic"/>'
+        '<w14:uncheckedState w14:val="2610" w14:font="MS Gothic"/>'
+        "</w14:checkbox></w:sdtPr><w:sdtContent><w:r><w:rPr>"
+        '<w:rFonts w:ascii="MS Gothic" w:eastAsia="MS Gothic" w:hAnsi="MS Gothic" w:hint="eastAsia"/>'
+        f'<w:sz w:val="22"/></w:rPr><w:t>{glyph}</w:t></w:r></w:sdtContent></w:sdt>'
+    )
+    paragraph._p.append(parse_xml(xml))
+
+
+def add_inline(paragraph, text: str) -> None:
+    for piece in INLINE.split(text):
+        if not piece:
+            continue
+        if piece.startswith("**"):
+            paragraph.add_run(piece[2:-2]).bold = True
+        elif piece.startswith("[["):
+            paragraph.add_run(f"[{piece[2:-2]}]", style="Fill In")
+        elif piece.startswith("[x{"):
+            add_checkbox(paragraph, piece[3:-2])
+        else:
+            paragraph.add_run(piece)
+
+
+def shade(cell, fill: str) -> None:
+    cell._tc.get_or_add_tcPr().append(
+        parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>')
+    )
+
+
+def repeat_header(row) -> None:
+    row._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
+
+
+def usable_width(document) -> float:
+    section = document.sections[-1]
+    return (section.page_width - section.left_margin - section.right_margin) / 914400
+
+
+def table_cells(line: str) -> list[str]:
+    """Split `| a | {{ x|filter }} |` on the pipes outside Jinja tags."""
+    cells, current, depth = [], "", 0
+    for position, char in enumerate(line.strip()[1:-1]):
+        pair = line.strip()[1:-1][position : position + 2]
+        if pair in ("{{", "{%"):
+            depth += 1
+        elif pair in ("}}", "%}"):
+            depth -= 1
+        if char == "|" and depth == 0:
+            cells.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return [*cells, current.strip()]
+
+
+def add_table(document, rows: list[list[str]], widths: list[float] | None, header: bool) -> None:
+    columns = max(len(row) for row in rows)
+    table = document.add_table(rows=0, cols=columns)
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    weights = widths or [1.0] * columns
+    total = usable_width(document)
+    inches = [total * w / sum(weights) for w in weights]
+    for index, cells in enumerate(rows):
+        row = table.add_row()
+        if len(cells) == 1 and columns > 1:
+            row.cells[0].merge(row.cells[-1])
+        for position, text in enumerate(cells):
+            paragraph = row.cells[position].paragraphs[0]
+            paragraph.style = document.styles["Table Text"]
+            add_inline(paragraph, text)
+            if index == 0 and header:
+                shade(row.cells[position], HEADER_FILL)
+                for run in paragraph.runs:
+                    run.bold = True
+        if index == 0 and header:
+            repeat_header(row)
+    for row in table.rows:
+        for position, cell in enumerate(row.cells[: len(inches)]):
+            cell.width = Inches(inches[position])
+    document.add_paragraph(style="Small")
+
+
+def header_footer(section, header: str, footer: str) -> None:
+    section.different_first_page_header_footer = header.startswith("cover:")
+    header = header.removeprefix("cover:")
+    paragraph = section.header.paragraphs[0]
+    add_inline(paragraph, header)
+    for run in paragraph.runs:
+        run.font.size = Pt(8.5)
+        run.font.color.rgb = RGBColor(0x55, 0x5F, 0x6B)
+    paragraph = section.footer.paragraphs[0]
+    add_inline(paragraph, f"{footer}    Page ")
+    add_field(paragraph, "PAGE", "1")
+    paragraph.add_run(" of ")
+    add_field(paragraph, "NUMPAGES", "1")
+    for run in paragraph.runs:
+        run.font.size = Pt(8.5)
+        run.font.color.rgb = RGBColor(0x55, 0x5F, 0x6B)
+
+
+def new_section(document, landscape: bool) -> None:
+    section = document.add_section()
+    width, height = sorted((section.page_width, section.page_height), reverse=landscape)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = width, height
+
+
+def build(source: Path, target: Path) -> None:
+    document = Document()
+    setup_styles(document)
+    section = document.sections[0]
+    section.page_width, section.page_height = Inches(8.5), Inches(11)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Inches(0.9))
+    section.top_margin = section.bottom_margin = Inches(0.8)
+    lines = source.read_text(encoding="utf-8").splitlines()
+    header = footer = ""
+    table: list[list[str]] = []
+    widths: list[float] | None = None
+    table_header = True
+    for line in lines + [""]:
+        if table and not line.startswith("|"):
+            add_table(document, table, widths, table_header)
+            table, widths, table_header = [], None, True
+        if not line.strip() or line.startswith("//"):
+            continue
+        if line.startswith("|"):
+            table.append(table_cells(line))
+        elif line.startswith("!table"):
+            options = line.split()[1:]
+            table_header = "noheader" not in options
+            widths = [float(w) for w in options[0].removeprefix("widths=").split(",")]
+        elif line.startswith("!header "):
+            header = line[8:]
+        elif line.startswith("!footer "):
+            footer = line[8:]
+        elif line.startswith("!pagebreak"):
+            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        elif line.startswith("!toc"):
+            add_field(document.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u',
+                      "Right-click and choose Update Field to list the contents.")
+        elif line.startswith(("!landscape", "!portrait")):
+            new_section(document, line.startswith("!landscape"))
+        elif line.startswith(("!title ", "!subtitle ", "!small ")):
+            name, text = line[1:].split(" ", 1)
+            add_inline(document.add_paragraph(style={"title": "Title", "subtitle": "Subtitle", "small": "Small"}[name]), text)
+        elif line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            add_inline(document.add_paragraph(style=f"Heading {level}"), line[level:].strip())
+        elif line.startswith("  - "):
+            add_inline(document.add_paragraph(style="List Bullet 2"), line[4:])
+        elif line.startswith("- "):
+            add_inline(document.add_paragraph(style="List Bullet"), line[2:])
+        elif re.match(r"^\d+\. ", line):
+            add_inline(document.add_paragraph(style="List Number"), line.split(" ", 1)[1])
+        elif line.startswith("> "):
+            add_inline(document.add_paragraph(style="Callout"), line[2:])
+        else:
+            add_inline(document.add_paragraph(), line)
+    if header or footer:
+        # Later sections inherit the first section's header and footer.
+        header_footer(document.sections[0], header, footer)
+    document.save(target)
+
+
+def main(names: list[str]) -> None:
+    sources = [SOURCE_DIR / f"{name}.txt" for name in names] or sorted(SOURCE_DIR.glob("*.txt"))
+    for source in sources:
+        target = TEMPLATE_DIR / f"{source.stem}.docx"
+        build(source, target)
+        print(f"built {target.relative_to(TEMPLATE_DIR.parent)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
