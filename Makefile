@@ -1,0 +1,54 @@
+# Protocol packet builder. `make bundle` and `make test` set up everything they need on first run.
+AGENCY ?= harbor-family-health
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.installed
+OFFICE := $(VENV)/.office
+OFFICE_PACKAGES := libreoffice-writer-nogui python3-uno fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2 poppler-utils
+
+.PHONY: bundle validate test lint templates setup office clean
+
+bundle: $(READY) $(OFFICE)  ## Build inputs/$(AGENCY) into outputs/$(AGENCY)
+	$(BIN)/packet bundle inputs/$(AGENCY)
+
+validate: $(READY)  ## Check inputs/$(AGENCY) without writing anything
+	$(BIN)/packet validate inputs/$(AGENCY)
+
+test: $(READY) $(OFFICE)  ## Run the whole test suite (PDF tests use LibreOffice)
+	$(BIN)/pytest -q
+
+lint: $(READY)
+	$(BIN)/ruff check pipeline tests templates/source
+	$(BIN)/ruff format --check pipeline tests templates/source
+
+templates: $(READY)  ## Rebuild templates/*.docx from templates/source/*.txt
+	$(BIN)/python templates/source/build.py
+
+setup: $(READY) $(OFFICE)
+
+$(READY): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11+ is needed: sudo apt-get install python3 python3-venv"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+# LibreOffice turns the bundle into a PDF. Installed with apt-get when run as root on Debian;
+# otherwise this says what to install.
+$(OFFICE):
+	@if command -v soffice >/dev/null && /usr/bin/python3 -c "import uno" 2>/dev/null \
+	    && fc-list 2>/dev/null | grep -qi carlito; then \
+	  echo "LibreOffice found: $$(soffice --version 2>/dev/null | head -n 1)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing LibreOffice and fonts with apt-get..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(OFFICE_PACKAGES) >/dev/null; \
+	else \
+	  echo "LibreOffice and its fonts are needed for the PDF. Install them with:"; \
+	  echo "  sudo apt-get install $(OFFICE_PACKAGES)"; \
+	  echo "Without them, build the Word files only: $(BIN)/packet bundle inputs/$(AGENCY) --no-pdf"; \
+	  exit 1; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+clean:
+	rm -rf outputs/*/ outputs/.*-*/ .pytest_cache

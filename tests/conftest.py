@@ -1,0 +1,50 @@
+"""Shared fixtures: agency folders built from scenario folders, and LibreOffice detection."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLES = sorted(path.name for path in (ROOT / "inputs").iterdir() if path.is_dir())
+
+
+def office_available() -> bool:
+    return shutil.which("soffice") is not None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """PDF tests need LibreOffice; CI installs it, so there a missing one is a failure."""
+    if office_available() or os.environ.get("CI"):
+        return
+    skip = pytest.mark.skip(reason="LibreOffice (soffice) is not installed; run `make test`")
+    for item in items:
+        if "pdf" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def scenario(tmp_path: Path):
+    """Copy the minimal valid agency, then overlay a scenario's files on it."""
+
+    def make(name: str, slug: str = "test-agency") -> Path:
+        folder = tmp_path / "inputs" / slug
+        shutil.copytree(FIXTURES / "minimal-clinic", folder)
+        if name != "minimal-clinic":
+            for path in (FIXTURES / name).iterdir():
+                shutil.copy(path, folder / path.name)
+        return folder
+
+    return make
+
+
+@pytest.fixture
+def sample() -> callable:
+    def folder(slug: str) -> Path:
+        return ROOT / "inputs" / slug
+
+    return folder

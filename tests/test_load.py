@@ -1,0 +1,126 @@
+"""Validation: every bad-input scenario is reported with file, line, field and expectation."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.errors import InputError, UsageError
+from pipeline.load import load_agency
+from tests.conftest import SAMPLES
+
+
+def problems_of(folder) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        load_agency(folder)
+    assert caught.value.exit_code == 2
+    return [str(problem) for problem in caught.value.problems]
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_samples_are_valid(sample, slug):
+    inputs = load_agency(sample(slug))
+    assert inputs.profile["sample"] is True
+    assert inputs.warnings == []
+
+
+def test_minimal_agency_is_valid_with_warnings_for_missing_optional_facts(scenario):
+    inputs = load_agency(scenario("minimal-clinic"))
+    fields = [warning.field for warning in inputs.warnings]
+    assert "law_enforcement" in fields
+    assert "mandatory_reporting.statute" in fields
+    assert "response.safety.security_contact" in fields
+    assert all(warning.message.startswith("warning:") for warning in inputs.warnings)
+
+
+def test_malformed_yaml_names_file_and_line(scenario):
+    problems = problems_of(scenario("malformed-yaml"))
+    assert len(problems) == 1
+    assert "questionnaire.yaml:5:" in problems[0]
+    assert "not valid YAML" in problems[0]
+
+
+def test_unknown_keys_are_caught_with_a_suggestion(scenario):
+    problems = problems_of(scenario("unknown-keys"))
+    assert any(
+        "profile.yaml:11:3: agency.langauges: unknown field 'langauges'; did you mean 'languages'?"
+        in p
+        for p in problems
+    )
+    assert any(
+        "mandatory_reporting.time_limits.writen_report_hours: unknown field" in p
+        and "did you mean 'written_report_hours'?" in p
+        for p in problems
+    )
+    # The misspelt key also leaves a required field missing: both are reported in one run.
+    assert any("agency.languages: missing; this field is required" in p for p in problems)
+
+
+def test_missing_required_fields_are_all_listed(scenario):
+    problems = problems_of(scenario("missing-required"))
+    assert any("agency.short_name: missing; this field is required" in p for p in problems)
+    assert any("governance.policy_number: missing; this field is required" in p for p in problems)
+
+
+def test_impossible_dates(scenario):
+    problems = problems_of(scenario("impossible-dates"))
+    assert any(
+        "profile.yaml:18:3: governance.effective_date: expected a real date written YYYY-MM-DD, "
+        "got '2026-02-30'" in p
+        for p in problems
+    )
+    assert any("packet.date: expected a real date" in p and "'2026-13-01'" in p for p in problems)
+
+
+def test_bad_phone_and_email(scenario):
+    problems = problems_of(scenario("bad-contacts"))
+    assert any(
+        "mandatory_reporting.child_abuse_agency.phone: expected a phone number" in p
+        and "got 'call-me-maybe'" in p
+        for p in problems
+    )
+    assert any("child_abuse_agency.email: expected an email address" in p for p in problems)
+    assert any("governance.champion.email: expected an email address" in p for p in problems)
+
+
+def test_wrong_types_and_state_code(scenario):
+    problems = problems_of(scenario("wrong-types"))
+    assert any("agency.populations.adults: expected true or false, got 'yes please'" in p for p in problems)
+    assert any("agency.languages: expected a list, got 'English'" in p for p in problems)
+    assert any("agency.address.state: expected a two-letter state code" in p for p in problems)
+
+
+def test_alias_bomb_is_refused(scenario):
+    problems = problems_of(scenario("alias-bomb"))
+    assert any("refused: aliases expand this file" in p for p in problems)
+
+
+def test_python_tags_are_never_constructed(scenario):
+    problems = problems_of(scenario("python-tag"))
+    assert any("tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed" in p for p in problems)
+
+
+def test_logo_outside_the_agency_folder(scenario):
+    problems = problems_of(scenario("logo-outside-folder"))
+    assert any("agency.logo: expected a file inside" in p for p in problems)
+
+
+def test_task_force_must_answer_operational_questions(scenario):
+    problems = problems_of(scenario("task-force-without-answers"))
+    assert any("missing 'task_force'" in p for p in problems)
+
+
+def test_problems_from_both_files_are_reported_together(scenario):
+    folder = scenario("impossible-dates")
+    (folder / "questionnaire.yaml").write_text("response: {}\n")
+    problems = problems_of(folder)
+    assert any("profile.yaml" in p for p in problems)
+    assert any("questionnaire.yaml" in p and "response.notify: missing" in p for p in problems)
+
+
+@pytest.mark.parametrize("name", ["../etc", "Bad_Slug", "has space"])
+def test_slugs_that_escape_or_are_invalid(tmp_path, name):
+    folder = tmp_path / "inputs" / name
+    with pytest.raises(UsageError) as caught:
+        load_agency(folder)
+    assert caught.value.exit_code == 2
+    assert str(folder) in caught.value.message
