@@ -84,7 +84,9 @@ def test_bad_phone_and_email(scenario):
 
 def test_wrong_types_and_state_code(scenario):
     problems = problems_of(scenario("wrong-types"))
-    assert any("agency.populations.adults: expected true or false, got 'yes please'" in p for p in problems)
+    assert any(
+        "agency.populations.adults: expected true or false, got 'yes please'" in p for p in problems
+    )
     assert any("agency.languages: expected a list, got 'English'" in p for p in problems)
     assert any("agency.address.state: expected a two-letter state code" in p for p in problems)
 
@@ -96,7 +98,10 @@ def test_alias_bomb_is_refused(scenario):
 
 def test_python_tags_are_never_constructed(scenario):
     problems = problems_of(scenario("python-tag"))
-    assert any("tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed" in p for p in problems)
+    assert any(
+        "tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed" in p
+        for p in problems
+    )
 
 
 def test_logo_outside_the_agency_folder(scenario):

@@ -1,0 +1,33 @@
+"""Reading generated documents the way a person would: their text, styles and XML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from pypdf import PdfReader
+
+
+def docx_text(path: Path) -> str:
+    """All paragraph and table text of a .docx, headers and footers included."""
+    document = Document(path)
+    parts = [paragraph.text for paragraph in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    for section in document.sections:
+        parts.extend(p.text for p in section.header.paragraphs)
+        parts.extend(p.text for p in section.footer.paragraphs)
+    return "\n".join(parts)
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def outline_titles(path: Path) -> list[str]:
+    """Top-level PDF bookmarks."""
+    return [item.title for item in PdfReader(path).outline if not isinstance(item, list)]
+
+
+LEFTOVERS = ("{{", "}}", "{%", "%}", "(Insert", "[The agency may")

@@ -1,0 +1,82 @@
+"""The bundle: cover, contents, each document on a new page, styles and numbering kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from pipeline.build import build_packet
+from pipeline.content import content
+from pipeline.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    folder = Path(__file__).resolve().parent.parent / "inputs" / "harbor-family-health"
+    out = tmp_path_factory.mktemp("bundle") / "harbor-family-health"
+    return build_packet(folder, out, pdf=False).out / "bundle.docx"
+
+
+def test_outputs_one_docx_per_document_and_the_bundle(bundle):
+    names = {path.name for path in bundle.parent.iterdir()}
+    expected = {f"{doc['id']}.docx" for doc in content("documents")["documents"]}
+    assert expected | {"bundle.docx"} == names
+
+
+def test_cover_then_contents_then_documents(bundle):
+    document = Document(bundle)
+    texts = [p.text for p in document.paragraphs]
+    assert texts.index("Human Trafficking Response Packet") < texts.index("Contents")
+    xml = document.element.body.xml
+    assert 'TOC \\o "1-2"' in xml
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [doc["title"] for doc in content("documents")["documents"]]
+
+
+def test_each_document_starts_on_a_new_page(bundle):
+    document = Document(bundle)
+    paragraphs = document.paragraphs
+    for index, paragraph in enumerate(paragraphs):
+        if paragraph.style.name == "Heading 1":
+            before = paragraphs[index - 1]._p.xml
+            assert 'w:type="page"' in before
+
+
+def test_header_footer_and_cover_without_them(bundle):
+    section = Document(bundle).sections[0]
+    assert section.different_first_page_header_footer
+    assert "Harbor Family Health" in section.header.paragraphs[0].text
+    footer = section.footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer
+
+
+def test_properties_and_field_refresh(bundle):
+    document = Document(bundle)
+    assert document.core_properties.author == "Harbor Family Health Center"
+    assert document.core_properties.title == "Human Trafficking Response Packet 2026"
+    assert document.settings.element.find(qn("w:updateFields")) is not None
+
+
+def test_word_styles_and_list_numbering_survive_the_merge(bundle):
+    document = Document(bundle)
+    styles = {p.style.name for p in document.paragraphs}
+    assert {"Heading 1", "Heading 2", "Heading 3", "List Bullet", "List Number"} <= styles
+    numbered = [p for p in document.paragraphs if p.style.name == "List Number"]
+    numbering = document.part.numbering_part.element
+    style_num = document.styles["List Number"].element.pPr.numPr.numId.val
+    assert numbered and numbering.num_having_numId(style_num) is not None
+
+
+def test_failed_build_leaves_earlier_outputs_untouched(scenario, tmp_path):
+    folder = scenario("minimal-clinic")
+    out = tmp_path / "out" / "test-agency"
+    build_packet(folder, out, pdf=False)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    (folder / "profile.yaml").write_text("agency: {}\n")
+    with pytest.raises(InputError):
+        build_packet(folder, out, pdf=False)
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert sorted(path.name for path in out.parent.iterdir()) == ["test-agency"]

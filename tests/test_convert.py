@@ -1,0 +1,89 @@
+"""The PDF: made by LibreOffice, with bookmarks, metadata and a contents page with page numbers."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from pipeline import convert
+from pipeline.build import build_packet
+from pipeline.content import content
+from pipeline.convert import PdfJob, convert_to_pdf
+from pipeline.errors import ConversionError
+from tests.conftest import SAMPLES
+from tests.helpers import LEFTOVERS, outline_titles, pdf_text
+
+pytestmark = pytest.mark.pdf
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory) -> dict[str, Path]:
+    root = Path(__file__).resolve().parent.parent / "inputs"
+    out = tmp_path_factory.mktemp("pdf")
+    return {slug: build_packet(root / slug, out / slug).out / "bundle.pdf" for slug in SAMPLES}
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_pdf_has_pages_text_and_no_leftover_tags(pdfs, slug):
+    reader = PdfReader(pdfs[slug])
+    assert len(reader.pages) >= 6
+    text = pdf_text(pdfs[slug])
+    assert "Human Trafficking Response Packet" in text
+    assert "Step 3: Take action" in text
+    for leftover in LEFTOVERS:
+        assert leftover not in text
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_bookmarks_for_each_document_and_metadata(pdfs, slug):
+    titles = outline_titles(pdfs[slug])
+    for document in content("documents")["documents"]:
+        assert document["title"] in titles
+    metadata = PdfReader(pdfs[slug]).metadata
+    assert metadata.title.startswith("Human Trafficking Response Packet")
+    assert metadata.author and metadata.author in pdf_text(pdfs[slug])
+
+
+def test_contents_page_shows_real_page_numbers(pdfs):
+    reader = PdfReader(pdfs["harbor-family-health"])
+    contents = reader.pages[1].extract_text()
+    assert "Contents" in contents
+    listed = dict(re.findall(r"(Purpose|Procedure)\s*\.*\s*(\d+)", contents))
+    assert set(listed) == {"Purpose", "Procedure"}
+    for heading, page in listed.items():
+        page_text = reader.pages[int(page) - 1].extract_text()
+        assert heading in page_text
+
+
+def test_missing_libreoffice_names_the_install_command(monkeypatch, tmp_path):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(ConversionError) as caught:
+        convert_to_pdf([PdfJob(tmp_path / "a.docx", tmp_path / "a.pdf")])
+    assert caught.value.exit_code == 1
+    assert "apt-get install libreoffice-writer-nogui" in caught.value.message
+
+
+def test_failed_conversion_leaves_earlier_outputs_untouched(monkeypatch, scenario, tmp_path):
+    folder = scenario("minimal-clinic")
+    out = tmp_path / "out" / "test-agency"
+    build_packet(folder, out, pdf=False)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    monkeypatch.setattr(convert, "soffice", lambda: "/bin/false")
+    monkeypatch.setattr(convert, "uno_python", lambda: None)
+    with pytest.raises(ConversionError):
+        build_packet(folder, out)
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert [path.name for path in out.parent.iterdir()] == ["test-agency"]
+
+
+def test_plain_conversion_fallback_writes_a_pdf(monkeypatch, tmp_path, pdfs):
+    """Without LibreOffice's Python bridge, plain --convert-to still produces the PDF."""
+    monkeypatch.setattr(convert, "uno_python", lambda: None)
+    source = pdfs["harbor-family-health"].with_name("policy.docx")
+    target = tmp_path / "policy.pdf"
+    convert_to_pdf([PdfJob(source, target)])
+    assert "Human Trafficking Response Policy and Procedure" in pdf_text(target)

@@ -1,0 +1,114 @@
+"""Rendering: each sample's documents carry its facts, and no tag or placeholder survives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from pipeline.build import build_packet
+from pipeline.content import content
+from tests.conftest import SAMPLES
+from tests.helpers import LEFTOVERS, docx_text
+
+
+@pytest.fixture(scope="module")
+def packets(tmp_path_factory) -> dict[str, Path]:
+    root = Path(__file__).resolve().parent.parent / "inputs"
+    out = tmp_path_factory.mktemp("outputs")
+    return {slug: build_packet(root / slug, out / slug, pdf=False).out for slug in SAMPLES}
+
+
+def policy_text(packets, slug: str) -> str:
+    return docx_text(packets[slug] / "policy.docx")
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_policy_states_the_agencys_facts(packets, sample, slug):
+    from pipeline.load import load_agency
+
+    profile = load_agency(sample(slug)).profile
+    text = policy_text(packets, slug)
+    assert profile["agency"]["legal_name"] in text
+    assert profile["governance"]["policy_number"] in text
+    assert profile["governance"]["champion"]["name"] in text
+    assert profile["mandatory_reporting"]["child_abuse_agency"]["name"] in text
+    for person in profile["key_personnel"]:
+        assert person["name"] in text
+    for topic in content("policy")["annual_training_topics"]:
+        assert topic["title"] in text
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_no_tags_placeholders_or_fill_ins_survive(packets, slug):
+    text = policy_text(packets, slug)
+    for leftover in LEFTOVERS:
+        assert leftover not in text
+    assert "[Fill in" not in text
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_no_empty_headings(packets, slug):
+    document = Document(packets[slug] / "policy.docx")
+    headings = [p for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings
+    assert all(heading.text.strip() for heading in headings)
+
+
+def test_missing_optional_facts_are_visible_fill_ins(scenario, tmp_path):
+    out = build_packet(scenario("minimal-clinic"), tmp_path / "out", pdf=False).out
+    text = docx_text(out / "policy.docx")
+    assert "[Fill in: statute citation]" in text
+    assert "[Fill in: local police or sheriff, and the FBI field office" in text
+    assert "[Fill in: who staff call for security, and how]" in text
+    fill_in_runs = [
+        run
+        for paragraph in Document(out / "policy.docx").paragraphs
+        for run in paragraph.runs
+        if run.text.startswith("[Fill in")
+    ]
+    assert fill_in_runs and all(run.style.name == "Fill In" for run in fill_in_runs)
+
+
+def test_user_text_is_shown_literally_never_evaluated(scenario, tmp_path):
+    out = build_packet(scenario("tricky-names"), tmp_path / "out", pdf=False).out
+    text = docx_text(out / "policy.docx")
+    assert "Smith & Jones <Health> {{ 7*7 }}" in text
+    assert "S&J {% if true %}x{% endif %}" in text
+    assert "49" not in text
+
+
+def test_us_agency_gets_the_hotline_and_its_reporting_note(packets):
+    text = policy_text(packets, "harbor-family-health")
+    assert "1-888-373-7888" in text and "233733" in text
+    assert "Contacting the Hotline will not fulfill mandatory reporting requirements" in text
+    assert "California" in text
+
+
+def test_agency_outside_the_us_gets_no_us_numbers(packets):
+    text = policy_text(packets, "northgate-youth-shelter")
+    for resource in content("national_resources")["resources"]:
+        for phone in resource["phones"]:
+            assert phone not in text
+    assert "National Human Trafficking Hotline at" not in text
+
+
+def test_wording_follows_the_agency_type(packets):
+    assert "clinic visit" in policy_text(packets, "harbor-family-health")
+    shelter = policy_text(packets, "northgate-youth-shelter")
+    assert "shelter intake" in shelter and "resident" in shelter
+    assert "clinic visit" not in shelter
+
+
+def test_task_force_policy_answers_the_eight_questions(packets, sample):
+    from pipeline.load import load_agency
+
+    answers = load_agency(sample("river-valley-task-force")).questionnaire["task_force"]
+    text = policy_text(packets, "river-valley-task-force")
+    assert "Task force operational protocol" in text
+    for item in content("policy")["operational_questions"]:
+        assert item["question"] in text
+        assert answers["operational_protocol"][item["key"]].strip() in text
+    for other in ("harbor-family-health", "northgate-youth-shelter"):
+        assert "Task force operational protocol" not in policy_text(packets, other)
