@@ -5,7 +5,8 @@ pipeline fills, and a consultant may restyle them in Word (rebuilding overwrites
 
 Source syntax, one block per line:
   # / ## / ###  heading 1-3          - / "  -"  bullet, nested bullet     1.  numbered item
-  > text        callout box          | a | b |  table row (first row is the header)
+  > text        callout box
+  | a | b |     table row (the first row is the header)
   !title / !subtitle / !small text   !pagebreak   !toc   !header text   !footer text
   !table widths=2,3,3 [noheader] (before a table)            !landscape / !portrait  (start a new section)
   {%p ... %} / {%tr ... %} / {%tc ... %}  docxtpl tags, kept as they are
@@ -74,10 +75,15 @@ def setup_styles(document) -> None:
     callout.paragraph_format.space_before = Pt(4)
     callout.paragraph_format.space_after = Pt(8)
     ppr = callout.element.get_or_add_pPr()
-    ppr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{CALLOUT_FILL}"/>'))
-    ppr.append(parse_xml(
-        f'<w:pBdr {nsdecls("w")}><w:left w:val="single" w:sz="18" w:space="8" w:color="{ACCENT_HEX}"/></w:pBdr>'
-    ))
+    ppr.append(
+        parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{CALLOUT_FILL}"/>')
+    )
+    ppr.append(
+        parse_xml(
+            f'<w:pBdr {nsdecls("w")}><w:left w:val="single" w:sz="18" w:space="8" '
+            f'w:color="{ACCENT_HEX}"/></w:pBdr>'
+        )
+    )
     small = styles.add_style("Small", 1)
     small.base_style = styles["Normal"]
     set_font(small, 8.5, color=RGBColor(0x55, 0x5F, 0x6B))
@@ -92,6 +98,7 @@ def setup_styles(document) -> None:
 
 def add_field(paragraph, instruction: str, placeholder: str = "") -> None:
     """A Word field (PAGE, NUMPAGES, TOC ...) with a cached placeholder result."""
+
     def fld(kind: str):
         run = paragraph.add_run()
         element = OxmlElement("w:fldChar")
@@ -117,12 +124,13 @@ def add_checkbox(paragraph, expression: str) -> None:
     glyph = f"{{{{ '\u2612' if ({expression}) else '\u2610' }}}}"
     xml = (
         f'<w:sdt {nsdecls("w")} xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml">'
-        '<w:sdtPr><w14:checkbox>'
+        "<w:sdtPr><w14:checkbox>"
         f'<w14:checked w14:val="{checked}"/>'
         '<w14:checkedState w14:val="2612" w14:font="MS Gothic"/>'
         '<w14:uncheckedState w14:val="2610" w14:font="MS Gothic"/>'
         "</w14:checkbox></w:sdtPr><w:sdtContent><w:r><w:rPr>"
-        '<w:rFonts w:ascii="MS Gothic" w:eastAsia="MS Gothic" w:hAnsi="MS Gothic" w:hint="eastAsia"/>'
+        '<w:rFonts w:ascii="MS Gothic" w:eastAsia="MS Gothic" w:hAnsi="MS Gothic" '
+        'w:hint="eastAsia"/>'
         f'<w:sz w:val="22"/></w:rPr><w:t>{glyph}</w:t></w:r></w:sdtContent></w:sdt>'
     )
     paragraph._p.append(parse_xml(xml))
@@ -149,7 +157,7 @@ def shade(cell, fill: str) -> None:
 
 
 def repeat_header(row) -> None:
-    row._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
+    row._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
 
 
 def usable_width(document) -> float:
@@ -259,13 +267,21 @@ def build(source: Path, target: Path) -> None:
         elif line.startswith("!pagebreak"):
             document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         elif line.startswith("!toc"):
-            add_field(document.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u',
-                      "Right-click and choose Update Field to list the contents.")
+            add_field(
+                document.add_paragraph(),
+                'TOC \\o "1-2" \\h \\z \\u',
+                "Right-click and choose Update Field to list the contents.",
+            )
         elif line.startswith(("!landscape", "!portrait")):
             new_section(document, line.startswith("!landscape"))
         elif line.startswith(("!title ", "!subtitle ", "!small ")):
             name, text = line[1:].split(" ", 1)
-            add_inline(document.add_paragraph(style={"title": "Title", "subtitle": "Subtitle", "small": "Small"}[name]), text)
+            add_inline(
+                document.add_paragraph(
+                    style={"title": "Title", "subtitle": "Subtitle", "small": "Small"}[name]
+                ),
+                text,
+            )
         elif line.startswith("#"):
             level = len(line) - len(line.lstrip("#"))
             add_inline(document.add_paragraph(style=f"Heading {level}"), line[level:].strip())
