@@ -8,7 +8,8 @@ Source syntax, one block per line:
   > text        callout box
   | a | b |     table row (the first row is the header)
   !title / !subtitle / !small text   !pagebreak   !toc   !header text   !footer text
-  !table widths=2,3,3 [noheader] (before a table)            !landscape / !portrait  (start a new section)
+  !table widths=2,3,3 [noheader]  (before a table)
+  !landscape / !portrait          (start a new section)
   {%p ... %} / {%tr ... %} / {%tc ... %}  docxtpl tags, kept as they are
 Inline: **bold**, [[fill-in text]] (highlighted, for facts the agency must still supply),
         [x{expr}] a Word checkbox ticked when the Jinja expression is true.
