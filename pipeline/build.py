@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.bundle import merge_bundle
+from pipeline.charts import domain_rating_chart
 from pipeline.context import build_context
 from pipeline.convert import PdfJob, convert_to_pdf
 from pipeline.errors import Problem
@@ -23,14 +24,21 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def build_packet(folder: Path, out: Path, pdf: bool = True) -> BuildResult:
+def build_packet(
+    folder: Path, out: Path, pdf: bool = True, blank_assessment: bool = False
+) -> BuildResult:
     """Build one agency's packet into `out`, replacing it only if every stage succeeded."""
     inputs = load_agency(folder)
-    context = build_context(inputs)
+    context = build_context(inputs, blank_assessment)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{inputs.slug}-", dir=out.parent) as work:
         staging = Path(work) / inputs.slug
         staging.mkdir()
+        if context["assessment"]["completed"]:
+            chart = Path(work) / "domain-ratings.png"
+            assessment = context["assessment"]
+            domain_rating_chart(assessment["domains"], assessment["threshold"], chart)
+            context["images"]["rating_chart"]["path"] = str(chart)
         documents = [
             render_document(document["template"], context, staging / f"{document['id']}.docx")
             for document in context["documents"]

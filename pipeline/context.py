@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pipeline.assessment import summarize
 from pipeline.content import content
 from pipeline.load import AgencyInputs
 
 
-def build_context(inputs: AgencyInputs) -> dict[str, Any]:
+def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[str, Any]:
     """The render context shared by every document of the packet."""
     profile, answers = inputs.profile, inputs.questionnaire
+    respondents = [] if blank_assessment else inputs.respondents
     agency_type = profile["agency"]["type"]
     is_us = profile["agency"]["address"]["country"] == "US"
     return {
@@ -32,10 +34,17 @@ def build_context(inputs: AgencyInputs) -> dict[str, Any]:
         "national_resources": content("national_resources")["resources"] if is_us else [],
         "content": content("policy"),
         "documents": content("documents")["documents"],
-        "logo_path": str(inputs.folder / profile["agency"]["logo"])
-        if profile["agency"].get("logo")
-        else None,
+        "assessment": summarize(respondents, answers.get("assessment", {})),
+        "images": {
+            "logo": {"path": logo_path(inputs), "dimension": "height", "mm": 22},
+            "rating_chart": {"path": None, "dimension": "width", "mm": 165},
+        },
     }
+
+
+def logo_path(inputs: AgencyInputs) -> str | None:
+    logo = inputs.profile["agency"].get("logo")
+    return str(inputs.folder / logo) if logo else None
 
 
 def agency_facts(agency: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import schema
+from pipeline.assessment import Respondent, check_settings, read_respondent
 from pipeline.content import content
 from pipeline.errors import InputError, Problem, UsageError
 from pipeline.yamlfile import YamlDocument, read_yaml
@@ -16,6 +17,7 @@ from pipeline.yamlfile import YamlDocument, read_yaml
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 PROFILE = "profile.yaml"
 QUESTIONNAIRE = "questionnaire.yaml"
+ASSESSMENT_FOLDER = "assessment"
 
 
 @dataclass
@@ -26,6 +28,7 @@ class AgencyInputs:
     folder: Path
     profile: dict[str, Any]
     questionnaire: dict[str, Any]
+    respondents: list[Respondent] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
@@ -55,8 +58,10 @@ def load_agency(path: Path) -> AgencyInputs:
     profile = _read(folder, PROFILE, "profile", problems)
     questionnaire = _read(folder, QUESTIONNAIRE, "questionnaire", problems)
     warnings: list[Problem] = []
+    respondents = _read_respondents(folder, problems, warnings)
     if profile and questionnaire and not problems:
         problems += _cross_checks(folder, profile, questionnaire)
+        problems += check_settings(questionnaire)
         warnings += _missing_optional_facts(profile, questionnaire)
     if problems:
         raise InputError(problems)
@@ -65,9 +70,27 @@ def load_agency(path: Path) -> AgencyInputs:
         folder=folder,
         profile=profile.data,
         questionnaire=questionnaire.data,
+        respondents=respondents,
         warnings=sorted(warnings),
-        files=[profile.path, questionnaire.path],
+        files=[profile.path, questionnaire.path, *(folder / ASSESSMENT_FOLDER).glob("*.yaml")],
     )
+
+
+def _read_respondents(
+    folder: Path, problems: list[Problem], warnings: list[Problem]
+) -> list[Respondent]:
+    """One answer set per file in assessment/, in file-name order."""
+    respondents = []
+    for path in sorted((folder / ASSESSMENT_FOLDER).glob("*.yaml")):
+        before = len(problems)
+        document = _read(folder, str(path.relative_to(folder)), "assessment", problems)
+        if document is None or len(problems) > before:
+            continue
+        respondent, found, unanswered = read_respondent(document)
+        problems += found
+        warnings += unanswered
+        respondents.append(respondent)
+    return respondents
 
 
 def _read(

@@ -47,11 +47,12 @@ def render_document(template_name: str, context: dict[str, Any], target: Path) -
     """Fill `templates/<template_name>` and save it as `target`."""
     template = DocxTemplate(TEMPLATE_DIR / template_name)
     values = dict(context)
-    logo = context.get("logo_path")
-    values["logo"] = InlineImage(template, logo, height=Mm(22)) if logo else ""
+    for name, image in context["images"].items():
+        size = {image["dimension"]: Mm(image["mm"])}
+        values[name] = InlineImage(template, image["path"], **size) if image["path"] else ""
     try:
         template.render(values, jinja_env=jinja_environment(), autoescape=True)
-    except TemplateError as error:
-        raise RenderError(f"templates/{template_name}: {error}") from error
+    except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:
+        raise RenderError(f"templates/{template_name} could not be filled: {error}") from error
     template.save(target)
     return target

@@ -82,8 +82,8 @@ class _Builder:
     def _mapping(self, node: yaml.MappingNode, at: FieldPath) -> dict:
         result: dict = {}
         for key_node, value_node in node.value:
-            key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
-            key = str(key) if key is not None else None
+            # Keys are names, kept as written: `1.10` stays "1.10" instead of becoming 1.1.
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key is None or key_node.tag == "tag:yaml.org,2002:merge":
                 self.problems.append((at, mark, "keys must be plain words (no merge keys)"))

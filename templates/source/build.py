@@ -205,6 +205,10 @@ def add_table(document, rows: list[list[str]], widths: list[float] | None, heade
                     run.bold = True
         if index == 0 and header:
             repeat_header(row)
+    # LibreOffice lays columns out from the grid, Word from the cells: set both.
+    table.autofit = False
+    for column, width in zip(table._tbl.tblGrid.gridCol_lst, inches, strict=False):
+        column.w = Inches(width)
     for row in table.rows:
         for position, cell in enumerate(row.cells[: len(inches)]):
             cell.width = Inches(inches[position])
