@@ -51,20 +51,21 @@ def normalise_rating(value: int | str) -> int | str:
     return "N/A" if isinstance(value, str) else value
 
 
-def read_respondent(document: YamlDocument) -> tuple[Respondent, list[Problem], list[Problem]]:
-    """The respondent's answers, the errors in them, and warnings for unanswered items."""
-    data = document.data
-    answers = {key: normalise_answer(value) for key, value in data["answers"].items()}
+def check_answers(document: YamlDocument) -> list[Problem]:
+    """Answers to unknown items, to headings, or to items whose condition was answered otherwise."""
+    given = document.data.get("answers") if isinstance(document.data, dict) else None
+    if not isinstance(given, dict):
+        return []
+    answers = {key: normalise_answer(value) for key, value in given.items() if _is_answer(value)}
     problems: list[Problem] = []
     known = items_by_id()
-    for item_id in answers:
+    for item_id in given:
         where = ("answers", item_id)
         item = known.get(item_id)
         if item is None:
             problems.append(
                 document.problem(
-                    where,
-                    f"unknown item id '{item_id}'; expected an item of the tool such as 1.5",
+                    where, f"unknown item id '{item_id}'; expected an item of the tool such as 1.5"
                 )
             )
         elif not answerable(item):
@@ -76,15 +77,26 @@ def read_respondent(document: YamlDocument) -> tuple[Respondent, list[Problem], 
             )
         elif "condition" in item:
             condition = item["condition"]
-            given = answers.get(condition["item"])
-            if given is not None and given != condition["answer"]:
+            answer = answers.get(condition["item"])
+            if answer is not None and answer != condition["answer"]:
                 problems.append(
                     document.problem(
                         where,
                         f"answered, but it only applies when {condition['item']} is "
-                        f"'{condition['answer']}' and {condition['item']} was answered '{given}'",
+                        f"'{condition['answer']}' and {condition['item']} was answered '{answer}'",
                     )
                 )
+    return problems
+
+
+def _is_answer(value: object) -> bool:
+    return isinstance(value, bool) or (isinstance(value, str) and value.lower() in ANSWERS)
+
+
+def read_respondent(document: YamlDocument) -> tuple[Respondent, list[Problem]]:
+    """A valid respondent's answers, and warnings for items and domains left unanswered."""
+    data = document.data
+    answers = {key: normalise_answer(value) for key, value in data["answers"].items()}
     respondent = Respondent(
         file=document.display,
         role=data["respondent"]["role"],
@@ -94,8 +106,8 @@ def read_respondent(document: YamlDocument) -> tuple[Respondent, list[Problem], 
         ratings={int(key): normalise_rating(value) for key, value in data["ratings"].items()},
         comments={int(key): value for key, value in data.get("comments", {}).items()},
     )
-    unanswered = [item_id for item_id in applicable_items(answers) if item_id not in answers]
     warnings = []
+    unanswered = [item_id for item_id in applicable_items(answers) if item_id not in answers]
     if unanswered:
         warnings.append(
             document.problem(
@@ -108,7 +120,7 @@ def read_respondent(document: YamlDocument) -> tuple[Respondent, list[Problem], 
         warnings.append(
             document.problem(("ratings",), f"warning: domains not rated: {', '.join(unrated)}")
         )
-    return respondent, problems, warnings
+    return respondent, warnings
 
 
 def rated_domains() -> list[dict[str, Any]]:
@@ -283,14 +295,16 @@ def _bullets(items: list, level: int) -> list[dict[str, Any]]:
 
 def check_settings(document: YamlDocument) -> list[Problem]:
     """Questionnaire `assessment` settings: service numbers must exist in the toolkit's lists."""
-    settings = document.data.get("assessment", {})
+    settings = document.data.get("assessment")
     aaaq = content("assessment")["aaaq"]
     problems = []
-    for position, facility in enumerate(settings.get("facilities", [])):
+    facilities = settings.get("facilities") if isinstance(settings, dict) else None
+    for position, facility in enumerate(facilities if isinstance(facilities, list) else []):
         for key in ("health_services", "mental_health_services"):
             limit = len(aaaq[key])
-            for index, number in enumerate(facility.get(key, [])):
-                if number > limit:
+            numbers = facility.get(key, []) if isinstance(facility, dict) else []
+            for index, number in enumerate(numbers if isinstance(numbers, list) else []):
+                if isinstance(number, int) and number > limit:
                     problems.append(
                         document.problem(
                             ("assessment", "facilities", position, key, index),

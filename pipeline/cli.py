@@ -49,13 +49,22 @@ def validate(agency: Path) -> None:
     help="Folder to write the packet to [default: outputs/<slug>].",
 )
 @click.option("--no-pdf", is_flag=True, help="Write the Word files only; skip LibreOffice.")
-def bundle(agency: Path, out: Path | None, no_pdf: bool) -> None:
+@click.option(
+    "--blank-assessment",
+    is_flag=True,
+    help="Leave the service assessment blank, to fill in by hand, even if answers exist.",
+)
+def bundle(agency: Path, out: Path | None, no_pdf: bool, blank_assessment: bool) -> None:
     """Build the packet: one .docx per document, bundle.docx and bundle.pdf.
+
+    The service assessment is completed from the answer files in the agency's assessment/
+    folder, or blank (with boxes to tick in Word) when there are none.
 
     Nothing is written unless the whole packet succeeds; an earlier packet in the output
     folder stays as it was.
     """
-    result = build_packet(agency, out or Path("outputs") / agency.name, pdf=not no_pdf)
+    target = out or Path("outputs") / agency.name
+    result = build_packet(agency, target, pdf=not no_pdf, blank_assessment=blank_assessment)
     show_warnings(result.warnings)
     for path in result.files:
         click.echo(f"wrote {path}")

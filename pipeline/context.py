@@ -27,6 +27,10 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         "law_enforcement": law_enforcement_contacts(profile.get("law_enforcement", [])),
         "partners": profile.get("partners", []),
         "response": response_decisions(answers["response"]),
+        "is_us": is_us,
+        "relationships": content("policy")[
+            "relationships" if is_us else "relationships_outside_us"
+        ],
         "is_task_force": agency_type == "task_force",
         "task_force": task_force_facts(answers.get("task_force")),
         "operational_protocol": operational_protocol(answers.get("task_force")),
@@ -34,7 +38,9 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         "national_resources": content("national_resources")["resources"] if is_us else [],
         "content": content("policy"),
         "documents": content("documents")["documents"],
-        "assessment": summarize(respondents, answers.get("assessment", {})),
+        "assessment": summarize(
+            respondents, {} if blank_assessment else answers.get("assessment", {})
+        ),
         "images": {
             "logo": {"path": logo_path(inputs), "dimension": "height", "mm": 22},
             "rating_chart": {"path": None, "dimension": "width", "mm": 165},
@@ -72,11 +78,13 @@ def packet_facts(profile: dict[str, Any], packet_date: date) -> dict[str, Any]:
 
 
 def reporting_facts(profile: dict[str, Any]) -> dict[str, Any]:
-    state = profile["agency"]["address"].get("state")
+    address = profile["agency"]["address"]
+    state = address.get("state")
     return {
         **profile["mandatory_reporting"],
         "state": state,
-        "state_name": content("us_states").get(state, state) if state else None,
+        "jurisdiction": profile["mandatory_reporting"].get("jurisdiction")
+        or (content("us_states")[state] if state else address["country"]),
     }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import schema
-from pipeline.assessment import Respondent, check_settings, read_respondent
+from pipeline.assessment import Respondent, check_answers, check_settings, read_respondent
 from pipeline.content import content
 from pipeline.errors import InputError, Problem, UsageError
 from pipeline.yamlfile import YamlDocument, read_yaml
@@ -59,9 +59,10 @@ def load_agency(path: Path) -> AgencyInputs:
     questionnaire = _read(folder, QUESTIONNAIRE, "questionnaire", problems)
     warnings: list[Problem] = []
     respondents = _read_respondents(folder, problems, warnings)
+    if questionnaire:
+        problems += check_settings(questionnaire)
     if profile and questionnaire and not problems:
         problems += _cross_checks(folder, profile, questionnaire)
-        problems += check_settings(questionnaire)
         warnings += _missing_optional_facts(profile, questionnaire)
     if problems:
         raise InputError(problems)
@@ -84,12 +85,13 @@ def _read_respondents(
     for path in sorted((folder / ASSESSMENT_FOLDER).glob("*.yaml")):
         before = len(problems)
         document = _read(folder, str(path.relative_to(folder)), "assessment", problems)
-        if document is None or len(problems) > before:
+        if document is None:
             continue
-        respondent, found, unanswered = read_respondent(document)
-        problems += found
-        warnings += unanswered
-        respondents.append(respondent)
+        problems += check_answers(document)
+        if len(problems) == before:
+            respondent, unanswered = read_respondent(document)
+            warnings += unanswered
+            respondents.append(respondent)
     return respondents
 
 

@@ -88,6 +88,12 @@ def _describe(document: YamlDocument, error: ValidationError) -> list[Problem]:
         allowed = _allowed_keys(error.schema)
         extra = [key for key in error.instance if key not in allowed]
         return [document.problem((*at, key), _unknown_key(key, allowed)) for key in extra]
+    if error.validator == "type" and error.validator_value == "string":
+        hint = " (put it in quotes)" if isinstance(error.instance, (int, float, bool)) else ""
+        return [document.problem(at, f"expected text{hint}, got {_shown(error.instance)}")]
+    if "propertyNames" in error.schema_path:
+        # The error is about a key, not a value: point at the key itself.
+        at = (*at, error.instance)
     return [document.problem(at, f"expected {_expected(error)}, got {_shown(error.instance)}")]
 
 

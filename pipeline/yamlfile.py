@@ -43,10 +43,15 @@ class YamlDocument:
 
 
 def dotted(field_path: FieldPath) -> str:
-    """`('agency', 'languages', 2)` -> `agency.languages[2]`."""
+    """`('agency', 'languages', 2)` -> `agency.languages[2]`; `('a', '1.5')` -> `a["1.5"]`."""
     text = ""
     for part in field_path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif "." in part or not part:
+            text += f'["{part}"]'  # item ids such as 1.5 would read as two fields
+        else:
+            text += f".{part}" if text else part
     return text
 
 

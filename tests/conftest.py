@@ -35,8 +35,7 @@ def scenario(tmp_path: Path):
         folder = tmp_path / "inputs" / slug
         shutil.copytree(FIXTURES / "minimal-clinic", folder)
         if name != "minimal-clinic":
-            for path in (FIXTURES / name).iterdir():
-                shutil.copy(path, folder / path.name)
+            shutil.copytree(FIXTURES / name, folder, dirs_exist_ok=True)
         return folder
 
     return make

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx import Document
+from docx.oxml.ns import qn
 from pypdf import PdfReader
+
+
+def cell_text(cell) -> str:
+    """A table cell's text including content controls (checkboxes), which python-docx skips."""
+    paragraphs = cell._tc.iter(qn("w:p"))
+    return "\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in paragraphs)
 
 
 def docx_text(path: Path) -> str:
@@ -14,7 +21,7 @@ def docx_text(path: Path) -> str:
     parts = [paragraph.text for paragraph in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
+            parts.extend(cell_text(cell) for cell in row.cells)
     for section in document.sections:
         parts.extend(p.text for p in section.header.paragraphs)
         parts.extend(p.text for p in section.footer.paragraphs)

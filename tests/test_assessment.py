@@ -1,0 +1,200 @@
+"""The service assessment tool: every item, blank with tickable boxes, or completed and scored."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from pipeline.build import build_packet
+from pipeline.content import content
+from pipeline.errors import InputError
+from pipeline.load import load_agency
+from tests.helpers import LEFTOVERS, cell_text, docx_text
+
+# Yes/No/N/A entries per domain in the toolkit's Section II (5.5 and its three sub-items count
+# as four entries, 10.6.a as one); domain 12 is scored per facility instead.
+TOOLKIT_ITEMS = {1: 11, 2: 5, 3: 13, 4: 4, 5: 10, 6: 8, 7: 8, 8: 7, 9: 5, 10: 8, 11: 4, 12: 0}
+W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory) -> Path:
+    root = Path(__file__).resolve().parent / "fixtures"
+    work = tmp_path_factory.mktemp("blank")
+    folder = work / "inputs" / "blank-clinic"
+    import shutil
+
+    shutil.copytree(root / "minimal-clinic", folder)
+    return build_packet(folder, work / "out", pdf=False).out / "assessment.docx"
+
+
+@pytest.fixture
+def completed(scenario, tmp_path) -> Path:
+    folder = scenario("two-respondents")
+    return build_packet(folder, tmp_path / "out", pdf=False).out / "assessment.docx"
+
+
+def item_rows(path: Path) -> dict[str, list[str]]:
+    """Item id -> the texts of its table row, for every item row in the document."""
+    rows = {}
+    for table in Document(path).tables:
+        for row in table.rows:
+            cells = [cell_text(cell) for cell in row.cells]
+            if re.fullmatch(r"\d+\.\d+(\.[a-z])?", cells[0]):
+                rows[cells[0]] = cells
+    return rows
+
+
+def test_content_matches_the_toolkit_counts():
+    counts = {d["number"]: len(d["items"]) for d in content("assessment")["domains"]}
+    assert counts == TOOLKIT_ITEMS
+
+
+def test_every_item_of_every_domain_is_in_the_document(blank):
+    rows = item_rows(blank)
+    for domain in content("assessment")["domains"]:
+        found = [item for item in domain["items"] if item["id"] in rows]
+        assert len(found) == TOOLKIT_ITEMS[domain["number"]]
+        for item in domain["items"]:
+            assert item["text"] in rows[item["id"]][1]
+
+
+def test_grouped_and_conditional_items_keep_their_stems(blank):
+    text = docx_text(blank)
+    assert "Have staff received training on:" in text
+    assert "Do staff members routinely:" in text
+    rows = item_rows(blank)
+    assert rows["1.6"][1].startswith("IF YES:")
+    assert rows["10.6.a"][1].startswith("If “No”:")
+
+
+def test_rating_scales_and_aaaq_table(blank):
+    document = Document(blank)
+    text = docx_text(blank)
+    labels = [option["label"] for option in content("assessment")["rating_scale"]]
+    rated = [d for d in content("assessment")["domains"] if d.get("rating_prompt")]
+    for domain in rated:
+        assert domain["rating_prompt"] in text
+    scale_rows = [
+        t for t in document.tables if [c.text for c in t.rows[0].cells][0] == f"1 {labels[0]}"
+    ]
+    assert len(scale_rows) == len(rated)
+    aaaq = content("assessment")["aaaq"]
+    for option in aaaq["scale"]:
+        assert option["label"] in text
+    assert aaaq["facility_table"]["heading"] in text
+    assert "Availability" in text and "Acceptability" in text
+    for service in aaaq["mental_health_services"]:
+        assert service in text
+
+
+def test_blank_tool_has_tickable_unticked_checkboxes(blank):
+    body = Document(blank).element.body
+    boxes = body.findall(f".//{W14}checkbox")
+    answerable = sum(count for count in TOOLKIT_ITEMS.values()) - 1  # 5.5 is a heading
+    assert len(boxes) >= answerable * 3 + 11 * 6
+    states = {box.find(f"{W14}checked").get(f"{W14}val") for box in boxes}
+    assert states == {"0"}
+    assert "☐" in docx_text(blank) and "☒" not in docx_text(blank)
+    assert "Improvement plan" not in docx_text(blank)
+
+
+def test_completed_tool_ticks_answers_and_counts_respondents(completed):
+    rows = item_rows(completed)
+    assert rows["1.1"][2] == "☒ 2" and rows["1.1"][3] == "☐"
+    assert rows["1.2"][2] == "☐ 1" and rows["1.2"][3] == "☐ 1"
+    assert rows["1.2"][5] == "Respondents disagree"
+    assert rows["2.1"][3] == "☒ 2"
+    assert rows["5.5.a"][5] == "Respondents disagree"
+    assert rows["3.1"][5] == "Unanswered"
+    body = Document(completed).element.body
+    ticked = [
+        box
+        for box in body.findall(f".//{W14}checkbox")
+        if box.find(f"{W14}checked").get(f"{W14}val") == "1"
+    ]
+    assert ticked
+
+
+def test_completed_summary_figures(completed):
+    document = Document(completed)
+    summary = next(t for t in document.tables if t.rows[0].cells[0].text == "Domain")
+    by_domain = {row.cells[0].text: [c.text for c in row.cells] for row in summary.rows[1:]}
+    protocol = by_domain["1. Protocol & Community Network"]
+    assert protocol[1] == "1.5 ▼" and protocol[2] == "1–2 (2)"
+    assert protocol[3] == "1 / 2" and protocol[4] == "1" and protocol[5] == "1"
+    privacy = by_domain["2. Privacy/Confidentiality"]
+    assert privacy[1] == "4.5" and privacy[4] == "1"
+    assert by_domain["3. Staff Communication"][1] == "not rated"
+    assert len(document.inline_shapes) == 1  # the domain rating chart
+
+
+def test_improvement_plan_covers_low_or_no_domains(completed):
+    document = Document(completed)
+    paragraphs = [p.text for p in document.paragraphs]
+    start = paragraphs.index("Improvement plan")
+    plan_headings = [p.text for p in document.paragraphs[start:] if p.style.name == "Heading 3"]
+    assert plan_headings == [
+        "Domain 1: Protocol & Community Network",
+        "Domain 2: Privacy/Confidentiality",
+    ]
+    text = docx_text(completed)
+    assert "Train every clinician on the protocol" in text
+    assert "Plan-Do-Study-Act" in text
+    assert "Guidance on Protocols and Community Network" in text
+    assert "Director: “No protocol yet.”" in text
+    for leftover in LEFTOVERS:
+        assert leftover not in text
+
+
+def test_threshold_is_configurable(scenario, tmp_path):
+    folder = scenario("two-respondents")
+    questionnaire = folder / "questionnaire.yaml"
+    questionnaire.write_text(questionnaire.read_text().replace("threshold: 2", "threshold: 5"))
+    inputs = load_agency(folder)
+    from pipeline.context import build_context
+
+    flagged = [d["number"] for d in build_context(inputs)["assessment"]["flagged_domains"]]
+    assert flagged == [1, 2]  # domain 2's mean 4.5 is now under the threshold, and had a No
+    assert build_context(inputs)["assessment"]["domains"][1]["low_rating"]
+
+
+def test_bad_answers_are_reported_like_other_input_errors(scenario):
+    with pytest.raises(InputError) as caught:
+        load_agency(scenario("assessment-bad-answers"))
+    messages = [str(problem) for problem in caught.value.problems]
+    expected = [
+        'assessment/bad.yaml:4:3: answers["1.6"]: answered, but it only applies when 1.5 is '
+        "'yes' and 1.5 was answered 'no'",
+        "assessment/bad.yaml:5:3: answers[\"1.99\"]: unknown item id '1.99'",
+        "assessment/bad.yaml:6:3: answers[\"5.5\"]: '5.5' is a heading",
+        "assessment/bad.yaml:7:3: answers[\"2.1\"]: expected yes, no or n/a, got 'maybe'",
+        "assessment/bad.yaml:9:3: answers[\"2.2\"]: key '2.2' appears twice",
+        "assessment/bad.yaml:11:3: ratings.3: expected a rating 1 (very weak) to 5 (very strong)",
+        "assessment/bad.yaml:12:3: ratings.12: expected a domain number from 1 to 11",
+        "questionnaire.yaml:24:35: assessment.facilities[0].aaaq: expected an AAAQ score",
+        "questionnaire.yaml:24:62: assessment.facilities[0].health_services[0]: expected a "
+        "service number from 1 to 8, got 99",
+    ]
+    for message in expected:
+        assert any(message in line for line in messages), message
+    assert len(messages) == len(expected)
+
+
+def test_unanswered_items_are_warnings(scenario):
+    inputs = load_agency(scenario("two-respondents"))
+    unanswered = [w for w in inputs.warnings if "items unanswered" in w.message]
+    assert len(unanswered) == 2
+    assert "1.3, 1.4, 1.11" in unanswered[0].message
+    assert "1.6" not in unanswered[0].message  # 1.5 was answered No, so 1.6-1.10 do not apply
+
+
+def test_blank_option_ignores_answers(scenario, tmp_path):
+    out = build_packet(
+        scenario("two-respondents"), tmp_path / "o", pdf=False, blank_assessment=True
+    )
+    text = docx_text(out.out / "assessment.docx")
+    assert "Improvement plan" not in text and "☒" not in text
