@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -11,18 +12,62 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docxcompose.composer import Composer
 
+HEADER_FOOTER_TAGS = ("w:headerReference", "w:footerReference", "w:titlePg")
+
 
 def merge_bundle(cover: Path, documents: list[Path], target: Path, context: dict[str, Any]) -> Path:
-    """Cover first (its header, footer and styles win), then each document on a new page."""
+    """Cover first (its header, footer and styles win), then each document from a new page.
+
+    docxcompose keeps only the master's final section properties, so each part is closed with
+    a section break of its own: landscape pages stay landscape, and every part starts a page.
+    """
     master = Document(cover)
     composer = Composer(master)
-    for document in documents:
-        master.add_page_break()
-        composer.append(Document(document))
+    close_section(master, master.element.body.sectPr, keep_headers=True)
+    strip_title_page(master.element.body.sectPr)
+    parts = [Document(path) for path in documents]
+    for index, part in enumerate(parts):
+        for inner in part.element.body.iter(qn("w:sectPr")):
+            strip_headers(inner)
+        last = index == len(parts) - 1
+        if last:
+            adopt_page_setup(master.element.body.sectPr, part.element.body.sectPr)
+        else:
+            close_section(part, part.element.body.sectPr, keep_headers=False)
+        composer.append(part)
     set_properties(master, context)
     ask_word_to_update_fields(master)
     composer.save(target)
     return target
+
+
+def close_section(document, section_properties, keep_headers: bool) -> None:
+    """End the document with a section break that carries its final page setup."""
+    copy = deepcopy(section_properties)
+    if not keep_headers:
+        strip_headers(copy)
+    paragraph = document.add_paragraph()
+    paragraph._p.get_or_add_pPr().append(copy)
+
+
+def strip_headers(section_properties) -> None:
+    """Drop header/footer references: an appended part's own ones are not carried over."""
+    for tag in HEADER_FOOTER_TAGS:
+        for element in section_properties.findall(qn(tag)):
+            section_properties.remove(element)
+
+
+def strip_title_page(section_properties) -> None:
+    for element in section_properties.findall(qn("w:titlePg")):
+        section_properties.remove(element)
+
+
+def adopt_page_setup(master_properties, part_properties) -> None:
+    """Give the bundle's last section the last part's page size, orientation and margins."""
+    for tag in ("w:pgSz", "w:pgMar"):
+        mine, theirs = master_properties.find(qn(tag)), part_properties.find(qn(tag))
+        if mine is not None and theirs is not None:
+            mine.getparent().replace(mine, deepcopy(theirs))
 
 
 def set_properties(document, context: dict[str, Any]) -> None:

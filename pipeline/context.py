@@ -7,7 +7,9 @@ from typing import Any
 
 from pipeline.assessment import summarize
 from pipeline.content import content
+from pipeline.directory import arrange
 from pipeline.load import AgencyInputs
+from pipeline.training import training_log
 
 
 def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[str, Any]:
@@ -38,6 +40,13 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         "national_resources": content("national_resources")["resources"] if is_us else [],
         "content": content("policy"),
         "documents": content("documents")["documents"],
+        "directory": arrange(
+            inputs.directory,
+            profile["agency"]["address"]["country"],
+            profile["agency"]["languages"],
+            inputs.packet_date,
+        ),
+        "training": training_log(inputs.training, answers, inputs.packet_date),
         "assessment": summarize(
             respondents, {} if blank_assessment else answers.get("assessment", {})
         ),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline import schema
+from pipeline import directory, schema, training
 from pipeline.assessment import Respondent, check_answers, check_settings, read_respondent
 from pipeline.content import content
 from pipeline.errors import InputError, Problem, UsageError
@@ -29,6 +30,8 @@ class AgencyInputs:
     profile: dict[str, Any]
     questionnaire: dict[str, Any]
     respondents: list[Respondent] = field(default_factory=list)
+    directory: dict[str, Any] = field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
@@ -55,15 +58,31 @@ def load_agency(path: Path) -> AgencyInputs:
     """Read and validate the agency's inputs; raise InputError listing every problem."""
     folder = agency_folder(path)
     problems: list[Problem] = []
-    profile = _read(folder, PROFILE, "profile", problems)
-    questionnaire = _read(folder, QUESTIONNAIRE, "questionnaire", problems)
     warnings: list[Problem] = []
+    profile = _valid(problems, _read, folder, PROFILE, "profile")
+    questionnaire = _valid(problems, _read, folder, QUESTIONNAIRE, "questionnaire")
+    # Entries and records are checked row by row even when other rows broke the schema.
+    listing = _read_table(folder, "directory", directory.read_csv, problems)
+    records = _read_table(folder, "training", training.read_csv, problems)
     respondents = _read_respondents(folder, problems, warnings)
+    # Checks that need other files run whenever those files are valid, so that one run
+    # reports every problem it can.
+    packet_date = date.fromisoformat(profile.data["packet"]["date"]) if profile else None
     if questionnaire:
         problems += check_settings(questionnaire)
-    if profile and questionnaire and not problems:
+        problems += training.check_requirements(questionnaire)
+    if listing and packet_date:
+        found, stale = directory.check_entries(listing, packet_date)
+        problems += found
+        warnings += stale
+    if records and questionnaire and packet_date:
+        found, late = training.check_records(records, questionnaire.data, packet_date)
+        problems += found
+        warnings += late
+    if profile and questionnaire:
         problems += _cross_checks(folder, profile, questionnaire)
         warnings += _missing_optional_facts(profile, questionnaire)
+        warnings += _directory_gaps(profile, listing)
     if problems:
         raise InputError(problems)
     return AgencyInputs(
@@ -72,9 +91,55 @@ def load_agency(path: Path) -> AgencyInputs:
         profile=profile.data,
         questionnaire=questionnaire.data,
         respondents=respondents,
+        directory=listing.data if listing else {},
+        training=records.data if records else {},
         warnings=sorted(warnings),
-        files=[profile.path, questionnaire.path, *(folder / ASSESSMENT_FOLDER).glob("*.yaml")],
+        files=sorted(path for path in folder.rglob("*") if path.is_file()),
     )
+
+
+def _valid(problems: list[Problem], reader: Callable, *args: Any) -> YamlDocument | None:
+    """The document `reader` returns, or None if it is missing or broke its schema."""
+    before = len(problems)
+    document = reader(*args, problems)
+    return document if len(problems) == before else None
+
+
+def _read_table(
+    folder: Path, name: str, read_csv: Callable, problems: list[Problem]
+) -> YamlDocument | None:
+    """`<name>.yaml` or `<name>.csv` (a spreadsheet export), checked against the same schema."""
+    yaml_path, csv_path = folder / f"{name}.yaml", folder / f"{name}.csv"
+    if yaml_path.exists() and csv_path.exists():
+        problems.append(
+            Problem(str(csv_path), 1, 1, "", f"both {name}.yaml and {name}.csv exist; keep one")
+        )
+        return None
+    if yaml_path.exists():
+        return _read(folder, yaml_path.name, name, problems)
+    if not csv_path.exists():
+        return None
+    if not _inside(csv_path, folder):
+        problems.append(Problem(str(csv_path), 1, 1, "", "file links outside the agency folder"))
+        return None
+    document, found = read_csv(csv_path, str(csv_path))
+    problems += found
+    problems += schema.check(document, name)
+    return document
+
+
+def _directory_gaps(profile: YamlDocument, listing: YamlDocument | None) -> list[Problem]:
+    data = listing.data if listing else {}
+    entries = directory.all_entries(data, profile.data["agency"]["address"]["country"])
+    empty = directory.empty_categories(entries)
+    if not empty:
+        return []
+    where = listing if listing else profile
+    return [
+        where.problem(
+            (), f"warning: {len(empty)} directory categories have no entries: {', '.join(empty)}"
+        )
+    ]
 
 
 def _read_respondents(

@@ -42,15 +42,28 @@ def test_each_document_starts_on_a_new_page(bundle):
     for index, paragraph in enumerate(paragraphs):
         if paragraph.style.name == "Heading 1":
             before = paragraphs[index - 1]._p.xml
-            assert 'w:type="page"' in before
+            assert "<w:sectPr" in before  # a section break: the part starts a new page
 
 
 def test_header_footer_and_cover_without_them(bundle):
-    section = Document(bundle).sections[0]
+    sections = Document(bundle).sections
+    section = sections[0]
     assert section.different_first_page_header_footer
+    assert not any(later.different_first_page_header_footer for later in sections[1:])
     assert "Harbor Family Health" in section.header.paragraphs[0].text
     footer = section.footer.paragraphs[0]._p.xml
     assert "PAGE" in footer and "NUMPAGES" in footer
+    for later in sections[1:]:  # the cover's header and footer run through the bundle
+        assert "Harbor Family Health" in later.header.paragraphs[0].text
+        assert "NUMPAGES" in later.footer.paragraphs[0]._p.xml
+
+
+def test_landscape_pages_survive_the_merge(bundle):
+    orientations = [
+        section.page_width > section.page_height for section in Document(bundle).sections
+    ]
+    assert orientations[0] is False and True in orientations
+    assert orientations[-1] is False  # the training log's sign-in sheet is portrait
 
 
 def test_properties_and_field_refresh(bundle):

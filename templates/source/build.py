@@ -205,6 +205,8 @@ def add_table(document, rows: list[list[str]], widths: list[float] | None, heade
                     run.bold = True
         if index == 0 and header:
             repeat_header(row)
+        if not any(cells):
+            row.height = Inches(0.36)  # an empty row is a line to write on
     # LibreOffice lays columns out from the grid, Word from the cells: set both.
     table.autofit = False
     for column, width in zip(table._tbl.tblGrid.gridCol_lst, inches, strict=False):
@@ -234,7 +236,8 @@ def header_footer(section, header: str, footer: str) -> None:
 
 
 def new_section(document, landscape: bool) -> None:
-    section = document.add_section()
+    """A new section, or the first one turned if nothing has been written yet."""
+    section = document.add_section() if document.paragraphs else document.sections[0]
     width, height = sorted((section.page_width, section.page_height), reverse=landscape)
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = width, height

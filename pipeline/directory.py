@@ -1,0 +1,159 @@
+"""The community resource directory: reading, checking and arranging entries by category."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pipeline.content import content
+from pipeline.dates import add_months, parse_date
+from pipeline.errors import Problem
+from pipeline.tables import Columns, read_rows, table_document
+from pipeline.yamlfile import YamlDocument
+
+COLUMNS = Columns(
+    names=(
+        "id",
+        "name",
+        "category",
+        "services",
+        "phones",
+        "text",
+        "email",
+        "website",
+        "address",
+        "address_confidential",
+        "hours",
+        "twenty_four_seven",
+        "languages",
+        "eligibility_age",
+        "eligibility_gender",
+        "eligibility_legal_status",
+        "length_of_stay",
+        "contact_person",
+        "last_verified",
+    ),
+    lists=frozenset({"phones", "languages"}),
+    flags=frozenset({"address_confidential", "twenty_four_seven"}),
+)
+STALE_AFTER_MONTHS = 12
+
+
+def read_csv(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
+    rows, problems = read_rows(path, display, COLUMNS)
+    return table_document(path, display, "entries", rows), problems
+
+
+@cache
+def categories() -> dict[str, dict[str, Any]]:
+    """Category id -> category with its group, in the toolkit's order."""
+    found = {}
+    for group in content("directory")["groups"]:
+        for category in group["categories"]:
+            found[category["id"]] = {**category, "group": group["id"]}
+    return found
+
+
+def check_entries(document: YamlDocument, packet_date: date) -> tuple[list[Problem], list[Problem]]:
+    """Errors for unknown categories and repeated ids; warnings for entries not verified lately."""
+    problems, warnings = [], []
+    seen: set[str] = set()
+    stale_before = add_months(packet_date, -STALE_AFTER_MONTHS)
+    for index, entry in enumerate(document.data.get("entries") or []):
+        if not isinstance(entry, dict):
+            continue
+        category = entry.get("category")
+        if isinstance(category, str) and category not in categories():
+            problems.append(
+                document.problem(
+                    ("entries", index, "category"),
+                    f"unknown category '{category}'; expected a category id from "
+                    "pipeline/content/directory.yaml such as anti_trafficking_local",
+                )
+            )
+        if "id" in entry and entry["id"] in seen:
+            problems.append(
+                document.problem(("entries", index, "id"), f"id '{entry['id']}' is used twice")
+            )
+        seen.add(entry.get("id"))
+        verified = parse_date(entry.get("last_verified"))
+        if verified and verified < stale_before:
+            warnings.append(
+                document.problem(
+                    ("entries", index, "last_verified"),
+                    f"warning: '{entry.get('name')}' was last verified {verified}, "
+                    f"more than {STALE_AFTER_MONTHS} months before the packet date",
+                )
+            )
+    return problems, warnings
+
+
+def national_entries(directory: dict[str, Any], country: str) -> list[dict[str, Any]]:
+    """The US national resources, unless switched off or excluded; none outside the US."""
+    national = content("national_resources")
+    if country != national["country"] or not directory.get("national_resources", True):
+        return []
+    excluded = set(directory.get("exclude_national", []))
+    return [
+        {**resource, "last_verified": str(national["last_checked"]), "national": True}
+        for resource in national["resources"]
+        if resource["id"] not in excluded
+    ]
+
+
+def all_entries(directory: dict[str, Any], country: str) -> list[dict[str, Any]]:
+    """The agency's entries plus national ones; an agency entry with a national id replaces it."""
+    own = directory.get("entries", [])
+    replaced = {entry["id"] for entry in own if entry.get("id")}
+    national = [
+        entry for entry in national_entries(directory, country) if entry["id"] not in replaced
+    ]
+    return own + national
+
+
+def empty_categories(entries: list[dict[str, Any]]) -> list[str]:
+    used = {entry["category"] for entry in entries}
+    return [category_id for category_id in categories() if category_id not in used]
+
+
+def arrange(
+    directory: dict[str, Any], country: str, languages: list[str], packet_date: date
+) -> dict[str, Any]:
+    """Groups -> categories -> entries (sorted by name), with 24/7 and stale entries marked."""
+    stale_before = add_months(packet_date, -STALE_AFTER_MONTHS)
+    entries = all_entries(directory, country)
+    by_category: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_category.setdefault(entry["category"], []).append(
+            {
+                **entry,
+                "twenty_four_seven": entry.get("twenty_four_seven", entry.get("hours") == "24/7"),
+                "stale": date.fromisoformat(entry["last_verified"]) < stale_before,
+            }
+        )
+    groups = []
+    for group in content("directory")["groups"]:
+        rows = [
+            {
+                **category,
+                "entries": sorted(
+                    by_category.get(category["id"], []), key=lambda e: e["name"].lower()
+                ),
+            }
+            for category in group["categories"]
+        ]
+        groups.append(
+            {**group, "categories": rows, "entry_count": sum(len(r["entries"]) for r in rows)}
+        )
+    return {
+        "groups": groups,
+        "common_languages": directory.get("common_languages") or languages,
+        "entry_count": len(entries),
+        "stale_count": sum(1 for rows in by_category.values() for entry in rows if entry["stale"]),
+        "empty_count": len(empty_categories(entries)),
+        "twenty_four_seven_count": sum(
+            1 for rows in by_category.values() for e in rows if e["twenty_four_seven"]
+        ),
+    }

@@ -1,0 +1,263 @@
+"""The staff training log: records, required topics, and each person's status as of a date."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pipeline.content import content
+from pipeline.dates import add_months, parse_date
+from pipeline.errors import Problem
+from pipeline.tables import Columns, TableDocument, read_rows
+from pipeline.yamlfile import YamlDocument
+
+COLUMNS = Columns(
+    names=(
+        "staff_id",
+        "name",
+        "role",
+        "department",
+        "topics",
+        "date",
+        "hours",
+        "method",
+        "trainer",
+        "trainer_qualifications",
+        "understanding_check",
+        "certificate",
+        "kind",
+    ),
+    lists=frozenset({"topics"}),
+    numbers=frozenset({"hours"}),
+)
+VALID_FOR_MONTHS = 12
+DUE_SOON_DAYS = 30
+STAFF_FIELDS = ("name", "role", "department")
+# Status -> (order of urgency, label shown in the documents).
+STATUSES = {
+    "overdue": (0, "Overdue"),
+    "never": (1, "Never trained"),
+    "due_soon": (2, "Due soon"),
+    "current": (3, "Current"),
+    "not_required": (4, "Not required"),
+}
+
+
+def read_csv(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """One row per training record; a row with no date and no topics only lists a person."""
+    rows, problems = read_rows(path, display, COLUMNS)
+    staff: dict[str, dict[str, Any]] = {}
+    locations: dict[tuple, tuple[int, int]] = {(): (1, 1)}
+    cells: dict[tuple, tuple[int, str]] = {}
+    records = []
+    for line, values, positions in rows:
+        person_id = values.get("staff_id", "")
+        if person_id not in staff:
+            index = len(staff)
+            staff[person_id] = {
+                "id": person_id,
+                **{k: values[k] for k in STAFF_FIELDS if k in values},
+            }
+            locations[("staff", index)] = (line, 1)
+            cells[("staff", index)] = (line, "")
+        if "date" not in values and "topics" not in values:
+            continue
+        index = len(records)
+        records.append(values)
+        locations[("records", index)] = (line, 1)
+        cells[("records", index)] = (line, "")
+        for name in values:
+            locations[("records", index, name)] = (line, positions[name])
+            cells[("records", index, name)] = (line, name)
+    data = {"staff": list(staff.values()), "records": records}
+    return TableDocument(path, display, data, locations, cells), problems
+
+
+def topics(questionnaire: dict[str, Any]) -> list[dict[str, str]]:
+    """The four annual topics, then the agency's own."""
+    extra = questionnaire.get("training", {}).get("extra_topics", [])
+    return [*content("policy")["annual_training_topics"], *extra]
+
+
+def check_records(
+    document: YamlDocument, questionnaire: dict[str, Any], packet_date: date
+) -> tuple[list[Problem], list[Problem]]:
+    """Errors for unknown people and topics; warnings for records dated after the packet date."""
+    problems, warnings = [], []
+    known_topics = {topic["id"] for topic in topics(questionnaire)}
+    expected = ", ".join(sorted(known_topics))
+    people = {
+        person.get("id") for person in document.data.get("staff") or [] if isinstance(person, dict)
+    }
+    for index, record in enumerate(document.data.get("records") or []):
+        if not isinstance(record, dict):
+            continue
+        if isinstance(record.get("staff_id"), str) and record["staff_id"] not in people:
+            problems.append(
+                document.problem(
+                    ("records", index, "staff_id"),
+                    f"no one with id '{record['staff_id']}' in the staff list",
+                )
+            )
+        record_topics = record.get("topics")
+        for position, topic in enumerate(record_topics if isinstance(record_topics, list) else []):
+            if isinstance(topic, str) and topic not in known_topics:
+                problems.append(
+                    document.problem(
+                        ("records", index, "topics", position),
+                        f"unknown topic '{topic}'; expected one of: {expected}",
+                    )
+                )
+        trained = parse_date(record.get("date"))
+        if trained and trained > packet_date:
+            warnings.append(
+                document.problem(
+                    ("records", index, "date"),
+                    f"warning: dated after the packet date {packet_date}; it does not count yet",
+                )
+            )
+    return problems, warnings
+
+
+def check_requirements(document: YamlDocument) -> list[Problem]:
+    """Requirements in the questionnaire must name known topics."""
+    training = document.data.get("training")
+    if not isinstance(training, dict):
+        return []
+    known = {topic["id"] for topic in topics(document.data)}
+    problems = []
+    for index, rule in enumerate(training.get("requirements", [])):
+        for position, topic in enumerate(rule.get("topics", [])):
+            if topic not in known:
+                problems.append(
+                    document.problem(
+                        ("training", "requirements", index, "topics", position),
+                        f"unknown topic '{topic}'; expected one of: {', '.join(sorted(known))}",
+                    )
+                )
+    return problems
+
+
+def required_topics(role: str, questionnaire: dict[str, Any]) -> set[str]:
+    """Topics a role must be trained on: its requirement, or every topic if none names it."""
+    for rule in questionnaire.get("training", {}).get("requirements", []):
+        if role.lower() in (name.lower() for name in rule["roles"]):
+            return set(rule["topics"])
+    return {topic["id"] for topic in topics(questionnaire)}
+
+
+def who_needs(topic_id: str, questionnaire: dict[str, Any]) -> dict[str, Any]:
+    """The roles requirements name for a topic; None when there are no requirements (everyone).
+
+    Roles that no requirement names need every topic, so they are always included too.
+    """
+    rules = questionnaire.get("training", {}).get("requirements", [])
+    if not rules:
+        return {"roles": None}
+    return {
+        "roles": [role for rule in rules if topic_id in rule["topics"] for role in rule["roles"]]
+    }
+
+
+def topic_status(last: date | None, required: bool, packet_date: date) -> dict[str, Any]:
+    """One person's standing on one topic as of the packet date."""
+    if not required:
+        status, due = "not_required", None
+    elif last is None:
+        status, due = "never", None
+    else:
+        due = add_months(last, VALID_FOR_MONTHS)
+        if due < packet_date:
+            status = "overdue"
+        elif (due - packet_date).days <= DUE_SOON_DAYS:
+            status = "due_soon"
+        else:
+            status = "current"
+    return {
+        "status": status,
+        "label": STATUSES[status][1],
+        "last": last.isoformat() if last else None,
+        "due": due.isoformat() if due else None,
+    }
+
+
+SESSION_FIELDS = (
+    "date",
+    "method",
+    "trainer",
+    "trainer_qualifications",
+    "understanding_check",
+    "certificate",
+    "kind",
+)
+
+
+def session(
+    record: dict[str, Any], names: dict[str, str], titles: dict[str, str]
+) -> dict[str, Any]:
+    """One line of the session log, the same whether the record came from YAML or CSV."""
+    hours = record.get("hours")
+    return {
+        **{name: record.get(name) for name in SESSION_FIELDS},
+        "person": names.get(record["staff_id"], record["staff_id"]),
+        "topic_titles": [titles[topic] for topic in record["topics"]],
+        "hours": int(hours) if isinstance(hours, float) and hours.is_integer() else hours,
+    }
+
+
+def training_log(
+    training: dict[str, Any], questionnaire: dict[str, Any], packet_date: date
+) -> dict[str, Any]:
+    """Matrix of people by topics, compliance share, who needs what next, and the session log."""
+    all_topics = topics(questionnaire)
+    records = [
+        r for r in training.get("records", []) if date.fromisoformat(r["date"]) <= packet_date
+    ]
+    people = []
+    for person in training.get("staff", []):
+        required = required_topics(person["role"], questionnaire)
+        statuses = []
+        for topic in all_topics:
+            dates = [
+                date.fromisoformat(r["date"])
+                for r in records
+                if r["staff_id"] == person["id"] and topic["id"] in r["topics"]
+            ]
+            statuses.append(
+                {
+                    "topic": topic,
+                    **topic_status(max(dates, default=None), topic["id"] in required, packet_date),
+                }
+            )
+        compliant = all(s["status"] in ("current", "due_soon", "not_required") for s in statuses)
+        people.append({**person, "statuses": statuses, "compliant": compliant})
+    people.sort(key=lambda p: (p.get("department", ""), p["name"].lower()))
+    needs = [
+        {"person": person, **status}
+        for person in people
+        for status in person["statuses"]
+        if status["status"] in ("overdue", "never", "due_soon")
+    ]
+    needs.sort(
+        key=lambda n: (STATUSES[n["status"]][0], n["due"] or "", n["person"]["name"].lower())
+    )
+    names = {person["id"]: person["name"] for person in people}
+    titles = {topic["id"]: topic["title"] for topic in all_topics}
+    sessions = sorted(
+        (session(record, names, titles) for record in records),
+        key=lambda r: (r["date"], r["person"].lower()),
+    )
+    compliant = sum(1 for person in people if person["compliant"])
+    return {
+        "topics": [{**topic, **who_needs(topic["id"], questionnaire)} for topic in all_topics],
+        "people": people,
+        "needs": needs,
+        "sessions": sessions,
+        "compliant_count": compliant,
+        "staff_count": len(people),
+        "compliant_percent": round(100 * compliant / len(people)) if people else 0,
+        "next_session": questionnaire.get("training", {}).get("next_session", {}),
+        "valid_for_months": VALID_FOR_MONTHS,
+        "due_soon_days": DUE_SOON_DAYS,
+    }

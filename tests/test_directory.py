@@ -1,0 +1,70 @@
+"""The community resource directory: every Section V category, national resources, warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+
+from pipeline.build import build_packet
+from pipeline.content import content
+from pipeline.context import build_context
+from pipeline.directory import categories
+from pipeline.load import load_agency
+from tests.helpers import cell_text, docx_text
+
+
+def directory_docx(folder: Path, tmp_path: Path) -> Path:
+    return build_packet(folder, tmp_path / "o", pdf=False).out / "directory.docx"
+
+
+def first_column(path: Path) -> list[str]:
+    return [cell_text(row.cells[0]) for table in Document(path).tables for row in table.rows]
+
+
+def test_every_section_v_category_is_in_the_document(scenario, tmp_path):
+    path = directory_docx(scenario("minimal-clinic"), tmp_path)
+    column = first_column(path)
+    text = docx_text(path)
+    for group in content("directory")["groups"]:
+        assert group["title"] in text
+        for category in group["categories"]:
+            assert category["title"] in column, category["title"]
+    assert text.count("[to fill in]") >= len(categories()) - 6  # all but the national hotlines
+    for organization in content("directory")["groups"][-1]["listed_organizations"]:
+        assert organization["name"] in text
+
+
+def test_us_agencies_get_national_resources_and_others_do_not(scenario, sample):
+    arranged = build_context(load_agency(scenario("minimal-clinic")))["directory"]
+    names = {e["name"] for g in arranged["groups"] for c in g["categories"] for e in c["entries"]}
+    national = {resource["name"] for resource in content("national_resources")["resources"]}
+    assert national <= names
+    abroad = build_context(load_agency(sample("northgate-youth-shelter")))["directory"]
+    names = {e["name"] for g in abroad["groups"] for c in g["categories"] for e in c["entries"]}
+    assert not national & names
+
+
+def test_national_resources_can_be_excluded_or_replaced(scenario):
+    arranged = build_context(load_agency(scenario("directory-entries")))["directory"]
+    entries = [e for g in arranged["groups"] for c in g["categories"] for e in c["entries"]]
+    names = [entry["name"] for entry in entries]
+    assert "HSI Tip Line" not in " ".join(names)
+    assert "National Human Trafficking Hotline (local routing test)" in names
+    assert "National Human Trafficking Hotline" not in names
+
+
+def test_entries_sorted_24_7_marked_stale_flagged(scenario, tmp_path):
+    folder = scenario("directory-entries")
+    inputs = load_agency(folder)
+    stale = [w for w in inputs.warnings if "was last verified" in w.message]
+    assert [w.field for w in stale] == ["entries[2].last_verified"]
+    empty = [w for w in inputs.warnings if "categories have no entries" in w.message]
+    assert len(empty) == 1
+    text = docx_text(directory_docx(folder, tmp_path))
+    assert text.index("Alpha Safe House") < text.index("Zebra Safe House")
+    assert "● 24/7" in text
+    assert "Address confidential" in text and "12 Secret Lane" not in text
+    assert "2025-06-30 [not verified]" in text
+    assert "Stay: Up to 90 days" in text
+    assert "Most common languages encountered: Spanish, Somali." in text

@@ -1,0 +1,103 @@
+"""The staff training log: statuses as of the packet date, from YAML or CSV alike."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipeline.build import build_packet
+from pipeline.context import build_context
+from pipeline.dates import add_months
+from pipeline.errors import InputError
+from pipeline.load import load_agency
+from tests.helpers import docx_text
+
+# As of 2026-11-23, the fixture's people stand like this on every required topic.
+EXPECTED = {
+    "Olive Ontime": ("current", "2027-06-01"),
+    "Dana Duesoon": ("due_soon", "2026-12-10"),
+    "Oscar Overdue": ("overdue", "2026-11-01"),
+    "Yara Yearago": ("due_soon", "2026-11-23"),  # trained exactly 12 months ago: due today
+    "Lee Leapday": ("overdue", "2025-02-28"),  # 29 February 2024 + 12 months
+    "Nina Never": ("never", None),
+}
+
+
+def log_of(folder) -> dict:
+    return build_context(load_agency(folder))["training"]
+
+
+@pytest.mark.parametrize("fixture", ["training-statuses", "training-statuses-csv"])
+def test_statuses_as_of_the_packet_date(scenario, fixture):
+    log = log_of(scenario(fixture))
+    people = {person["name"]: person for person in log["people"]}
+    for name, (status, due) in EXPECTED.items():
+        statuses = people[name]["statuses"]
+        assert {s["status"] for s in statuses} == {status}, name
+        assert {s["due"] for s in statuses} == {due}, name
+    volunteer = {s["topic"]["id"]: s["status"] for s in people["Val Volunteer"]["statuses"]}
+    assert volunteer == {
+        "identification_response": "current",
+        "mandatory_reporting": "not_required",
+        "confidentiality": "not_required",
+        "trauma_informed_care": "not_required",
+    }
+
+
+def test_csv_and_yaml_give_the_same_log(scenario):
+    from_yaml = log_of(scenario("training-statuses", slug="from-yaml"))
+    from_csv = log_of(scenario("training-statuses-csv", slug="from-csv"))
+    assert from_yaml == from_csv
+
+
+def test_compliance_share_and_who_needs_what(scenario):
+    log = log_of(scenario("training-statuses"))
+    compliant = sorted(p["name"] for p in log["people"] if p["compliant"])
+    assert compliant == ["Dana Duesoon", "Olive Ontime", "Val Volunteer", "Yara Yearago"]
+    assert (log["compliant_count"], log["staff_count"], log["compliant_percent"]) == (4, 7, 57)
+    order = [need["status"] for need in log["needs"]]
+    assert order == sorted(order, key=["overdue", "never", "due_soon"].index)
+    assert len(log["needs"]) == 4 * 5  # five people with all four topics to act on
+    assert [s["date"] for s in log["sessions"]] == sorted(s["date"] for s in log["sessions"])
+
+
+def test_add_months_counts_calendar_months():
+    assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+    assert add_months(date(2025, 11, 23), 12) == date(2026, 11, 23)
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 11, 23), -12) == date(2025, 11, 23)
+
+
+def test_training_log_document(scenario, tmp_path):
+    out = build_packet(scenario("training-statuses"), tmp_path / "o", pdf=False).out
+    text = docx_text(out / "training.docx")
+    assert "Staff fully compliant 4 of 7 (57%)" in text
+    for heading in (
+        "Who needs training next",
+        "Compliance matrix",
+        "Training sessions",
+        "Sign-in sheet for the next session",
+    ):
+        assert heading in text
+    assert "Oscar Overdue" in text and "Overdue" in text and "Never trained" in text
+    assert "Not required" in text
+
+
+def test_malformed_csv_rows_are_reported_with_row_and_column(scenario):
+    with pytest.raises(InputError) as caught:
+        load_agency(scenario("bad-csv"))
+    messages = [str(problem) for problem in caught.value.problems]
+    expected = [
+        "directory.csv:1:6: header: unknown column 'adress'; did you mean 'address'?",
+        "directory.csv:3:3: row 3, column 'phones': expected a phone number",
+        "directory.csv:4:1: row 4: expected 6 columns as in the header, got 3",
+        "directory.csv:5:2: row 5, column 'category': unknown category 'soup_kitchens'",
+        "training.csv:2:5: row 2, column 'date': expected a real date written YYYY-MM-DD, "
+        "got '2026-02-30'",
+        "training.csv:3:4: row 3, column 'topics': unknown topic 'juggling'",
+        "training.csv:3:6: row 3, column 'hours': expected a number of hours",
+    ]
+    for message in expected:
+        assert any(message in line for line in messages), message
+    assert len(messages) == len(expected)
