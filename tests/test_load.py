@@ -20,7 +20,10 @@ def problems_of(folder) -> list[str]:
 def test_samples_are_valid(sample, slug):
     inputs = load_agency(sample(slug))
     assert inputs.profile["sample"] is True
-    assert inputs.warnings == []
+    # The samples plant a few stale directory entries and leave some categories empty, to show
+    # how the packet marks them; nothing else may warn.
+    planted = ("was last verified", "categories have no entries")
+    assert all(any(p in w.message for p in planted) for w in inputs.warnings), inputs.warnings
 
 
 def test_minimal_agency_is_valid_with_warnings_for_missing_optional_facts(scenario):
