@@ -59,8 +59,10 @@ def load_agency(path: Path) -> AgencyInputs:
     folder = agency_folder(path)
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    profile = _valid(problems, _read, folder, PROFILE, "profile")
-    questionnaire = _valid(problems, _read, folder, QUESTIONNAIRE, "questionnaire")
+    profile, _ = _read_checked(folder, PROFILE, "profile", problems)
+    questionnaire, questionnaire_raw = _read_checked(
+        folder, QUESTIONNAIRE, "questionnaire", problems
+    )
     # Entries and records are checked row by row even when other rows broke the schema.
     listing = _read_table(folder, "directory", directory.read_csv, problems)
     records = _read_table(folder, "training", training.read_csv, problems)
@@ -68,9 +70,9 @@ def load_agency(path: Path) -> AgencyInputs:
     # Checks that need other files run whenever those files are valid, so that one run
     # reports every problem it can.
     packet_date = date.fromisoformat(profile.data["packet"]["date"]) if profile else None
-    if questionnaire:
-        problems += check_settings(questionnaire)
-        problems += training.check_requirements(questionnaire)
+    if questionnaire_raw:
+        problems += check_settings(questionnaire_raw)
+        problems += training.check_requirements(questionnaire_raw)
     if listing and packet_date:
         found, stale = directory.check_entries(listing, packet_date)
         problems += found
@@ -98,11 +100,13 @@ def load_agency(path: Path) -> AgencyInputs:
     )
 
 
-def _valid(problems: list[Problem], reader: Callable, *args: Any) -> YamlDocument | None:
-    """The document `reader` returns, or None if it is missing or broke its schema."""
+def _read_checked(
+    folder: Path, name: str, schema_name: str, problems: list[Problem]
+) -> tuple[YamlDocument | None, YamlDocument | None]:
+    """The document if it is valid (else None), and the document as read, for row checks."""
     before = len(problems)
-    document = reader(*args, problems)
-    return document if len(problems) == before else None
+    document = _read(folder, name, schema_name, problems)
+    return (document if len(problems) == before else None), document
 
 
 def _read_table(
