@@ -97,7 +97,12 @@ def national_entries(directory: dict[str, Any], country: str) -> list[dict[str, 
         return []
     excluded = set(directory.get("exclude_national", []))
     return [
-        {**resource, "last_verified": str(national["last_checked"]), "national": True}
+        {
+            **resource,
+            "languages": [resource["languages"]] if "languages" in resource else [],
+            "last_verified": str(national["last_checked"]),
+            "national": True,
+        }
         for resource in national["resources"]
         if resource["id"] not in excluded
     ]

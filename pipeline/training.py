@@ -182,28 +182,59 @@ def topic_status(last: date | None, required: bool, packet_date: date) -> dict[s
     }
 
 
-SESSION_FIELDS = (
-    "date",
-    "method",
-    "trainer",
-    "trainer_qualifications",
-    "understanding_check",
-    "certificate",
-    "kind",
-)
+ACTION_NEEDED = ("overdue", "never", "due_soon")
 
 
-def session(
-    record: dict[str, Any], names: dict[str, str], titles: dict[str, str]
-) -> dict[str, Any]:
-    """One line of the session log, the same whether the record came from YAML or CSV."""
-    hours = record.get("hours")
+def next_steps(person: dict[str, Any]) -> dict[str, Any] | None:
+    """What one person needs, most urgent first, or None when nothing is due."""
+    pending = [s for s in person["statuses"] if s["status"] in ACTION_NEEDED]
+    if not pending:
+        return None
+    pending.sort(key=lambda s: (STATUSES[s["status"]][0], s["due"] or ""))
+    dues = [s["due"] for s in pending if s["due"]]
     return {
-        **{name: record.get(name) for name in SESSION_FIELDS},
-        "person": names.get(record["staff_id"], record["staff_id"]),
-        "topic_titles": [titles[topic] for topic in record["topics"]],
-        "hours": int(hours) if isinstance(hours, float) and hours.is_integer() else hours,
+        "person": person,
+        "status": pending[0]["status"],
+        "label": pending[0]["label"],
+        "topics": pending,
+        "due": None if pending[0]["status"] == "never" else min(dues, default=None),
     }
+
+
+def grouped_sessions(
+    records: list[dict[str, Any]], names: dict[str, str], titles: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Records of the same training (date, topics, trainer, method) as one session, by date."""
+    sessions: dict[tuple, dict[str, Any]] = {}
+    for record in records:
+        key = (record["date"], tuple(record["topics"]), record.get("trainer"), record.get("method"))
+        session = sessions.setdefault(
+            key,
+            {
+                **{name: record.get(name) for name in SESSION_FIELDS},
+                "topic_titles": [titles[topic] for topic in record["topics"]],
+                "attendees": [],
+                "certificates": [],
+                "checks": [],
+            },
+        )
+        session["attendees"].append(names.get(record["staff_id"], record["staff_id"]))
+        if record.get("certificate"):
+            session["certificates"].append(record["certificate"])
+        if (
+            record.get("understanding_check")
+            and record["understanding_check"] not in session["checks"]
+        ):
+            session["checks"].append(record["understanding_check"])
+        hours = record.get("hours")
+        session["hours"] = int(hours) if isinstance(hours, float) and hours.is_integer() else hours
+        session["kinds"] = sorted({*session.get("kinds", []), *filter(None, [record.get("kind")])})
+    for session in sessions.values():
+        session["attendees"].sort(key=str.lower)
+    return sorted(sessions.values(), key=lambda s: (s["date"], s["topic_titles"]))
+
+
+SESSION_FIELDS = ("date", "method", "trainer", "trainer_qualifications")
 
 
 def training_log(
@@ -233,21 +264,13 @@ def training_log(
         compliant = all(s["status"] in ("current", "due_soon", "not_required") for s in statuses)
         people.append({**person, "statuses": statuses, "compliant": compliant})
     people.sort(key=lambda p: (p.get("department", ""), p["name"].lower()))
-    needs = [
-        {"person": person, **status}
-        for person in people
-        for status in person["statuses"]
-        if status["status"] in ("overdue", "never", "due_soon")
-    ]
+    needs = [need for person in people if (need := next_steps(person))]
     needs.sort(
         key=lambda n: (STATUSES[n["status"]][0], n["due"] or "", n["person"]["name"].lower())
     )
     names = {person["id"]: person["name"] for person in people}
     titles = {topic["id"]: topic["title"] for topic in all_topics}
-    sessions = sorted(
-        (session(record, names, titles) for record in records),
-        key=lambda r: (r["date"], r["person"].lower()),
-    )
+    sessions = grouped_sessions(records, names, titles)
     compliant = sum(1 for person in people if person["compliant"])
     return {
         "topics": [{**topic, **who_needs(topic["id"], questionnaire)} for topic in all_topics],

@@ -58,7 +58,16 @@ def test_compliance_share_and_who_needs_what(scenario):
     assert (log["compliant_count"], log["staff_count"], log["compliant_percent"]) == (4, 7, 57)
     order = [need["status"] for need in log["needs"]]
     assert order == sorted(order, key=["overdue", "never", "due_soon"].index)
-    assert len(log["needs"]) == 4 * 5  # five people with all four topics to act on
+    assert [need["person"]["name"] for need in log["needs"]] == [
+        "Lee Leapday",  # overdue since 2025-02-28
+        "Oscar Overdue",  # overdue since 2026-11-01
+        "Nina Never",
+        "Yara Yearago",  # due 2026-11-23
+        "Dana Duesoon",  # due 2026-12-10
+    ]
+    assert [len(need["topics"]) for need in log["needs"]] == [4, 4, 4, 4, 4]
+    sessions = {session["date"]: session for session in log["sessions"]}
+    assert sessions["2026-06-01"]["attendees"] == ["Olive Ontime"]
     assert [s["date"] for s in log["sessions"]] == sorted(s["date"] for s in log["sessions"])
 
 
