@@ -7,7 +7,7 @@ READY := $(VENV)/.installed
 OFFICE := $(VENV)/.office
 OFFICE_PACKAGES := libreoffice-writer-nogui python3-uno fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2 poppler-utils
 
-.PHONY: bundle validate test lint templates setup office clean
+.PHONY: bundle validate test lint templates setup office clean archive
 
 bundle: $(READY) $(OFFICE)  ## Build inputs/$(AGENCY) into outputs/$(AGENCY)
 	$(BIN)/packet bundle inputs/$(AGENCY)
@@ -52,3 +52,8 @@ $(OFFICE):
 
 clean:
 	rm -rf outputs/*/ outputs/.*-*/ .pytest_cache
+
+YEAR ?= $(shell date +%Y)
+
+archive: $(READY) $(OFFICE)  ## Archive inputs/$(AGENCY) as the version for $(YEAR) under archive/
+	$(BIN)/packet archive inputs/$(AGENCY) --year $(YEAR)

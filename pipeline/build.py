@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.bundle import merge_bundle
+from pipeline.bundle import freeze_docx, merge_bundle
 from pipeline.charts import domain_rating_chart
 from pipeline.context import build_context
 from pipeline.convert import PdfJob, convert_to_pdf
@@ -22,10 +22,16 @@ class BuildResult:
     out: Path
     files: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    context: dict = field(default_factory=dict)
+    inputs: list[Path] = field(default_factory=list)
 
 
 def build_packet(
-    folder: Path, out: Path, pdf: bool = True, blank_assessment: bool = False
+    folder: Path,
+    out: Path,
+    pdf: bool = True,
+    blank_assessment: bool = False,
+    pdfa: bool = False,
 ) -> BuildResult:
     """Build one agency's packet into `out`, replacing it only if every stage succeeded."""
     inputs = load_agency(folder)
@@ -45,11 +51,13 @@ def build_packet(
         ]
         cover = render_document("cover.docx", context, Path(work) / "cover.docx")
         bundle = merge_bundle(cover, documents, staging / "bundle.docx", context)
+        for document in [*documents, bundle]:
+            freeze_docx(document, context["packet"]["date"])
         if pdf:
-            convert_to_pdf([PdfJob(bundle, staging / "bundle.pdf")])
+            convert_to_pdf([PdfJob(bundle, staging / "bundle.pdf", pdfa=pdfa)])
         publish(staging, out)
     files = sorted(out.iterdir())
-    return BuildResult(inputs.slug, out, files, inputs.warnings)
+    return BuildResult(inputs.slug, out, files, inputs.warnings, context, inputs.files)
 
 
 def publish(staging: Path, out: Path) -> None:

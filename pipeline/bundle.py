@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import zipfile
 from copy import deepcopy
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,16 @@ def ask_word_to_update_fields(document) -> None:
         update = OxmlElement("w:updateFields")
         update.set(qn("w:val"), "true")
         settings.append(update)
+
+
+def freeze_docx(path: Path, day: str) -> None:
+    """Rewrite a .docx with every zip entry stamped at noon on `day`, for byte-identical builds."""
+    stamp = (*date.fromisoformat(day).timetuple()[:3], 12, 0, 0)
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            frozen = zipfile.ZipInfo(info.filename, date_time=stamp)
+            frozen.compress_type = zipfile.ZIP_DEFLATED
+            frozen.external_attr = 0o644 << 16
+            target.writestr(frozen, data)

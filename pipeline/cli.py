@@ -6,8 +6,11 @@ from pathlib import Path
 
 import click
 
+from pipeline.archive import agency_root, archive_packet, find_version, versions
+from pipeline.archive import verify as verify_archive
 from pipeline.build import build_packet
-from pipeline.errors import Problem
+from pipeline.diff import as_text, compare, diff_docx
+from pipeline.errors import Problem, UsageError
 from pipeline.load import load_agency
 
 AGENCY_FOLDER = click.Path(path_type=Path, file_okay=False)
@@ -68,3 +71,88 @@ def bundle(agency: Path, out: Path | None, no_pdf: bool, blank_assessment: bool)
     show_warnings(result.warnings)
     for path in result.files:
         click.echo(f"wrote {path}")
+
+
+ARCHIVE_ROOT = click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("archive"),
+    show_default=True,
+    help="Folder that holds every agency's archived versions.",
+)
+
+
+@main.command()
+@click.argument("agency", type=AGENCY_FOLDER)
+@click.option("--year", type=int, required=True, help="The year this version is for.")
+@ARCHIVE_ROOT
+@click.option("--note", help="A note kept in the manifest, such as who approved the packet.")
+@click.option(
+    "--revision",
+    metavar="REASON",
+    help="Store a corrected version beside an archived year (as 2026-r2), with the reason.",
+)
+def archive(agency: Path, year: int, root: Path, note: str | None, revision: str | None) -> None:
+    """Build the packet and store the year's version, unchangeable, under ROOT/<slug>/<year>/.
+
+    The version holds every document, bundle.pdf as PDF/A-2b, a copy of the inputs and a
+    manifest.json of hashes; it is a BagIt bag that archivists' own tools can check. An
+    archived year is never overwritten.
+    """
+    version = archive_packet(agency, year, root, note=note, revision=revision)
+    click.echo(f"archived {version.path}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+def verify(path: Path) -> None:
+    """Re-hash archived versions (one version folder, or every version under a folder).
+
+    Exit code 0 when every version is intact, 1 when anything was altered, removed or added.
+    """
+    results = verify_archive(path)
+    for result in results:
+        if result.intact:
+            click.echo(f"intact   {result.path}")
+        else:
+            click.secho(f"DAMAGED  {result.path}", fg="red")
+            for problem in result.problems:
+                click.echo(f"         {problem}")
+    if not all(result.intact for result in results):
+        raise SystemExit(1)
+
+
+@main.command()
+@click.argument("slug")
+@click.argument("old")
+@click.argument("new")
+@ARCHIVE_ROOT
+@click.option(
+    "--docx",
+    "docx_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the comparison as a Word document.",
+)
+def diff(slug: str, old: str, new: str, root: Path, docx_path: Path | None) -> None:
+    """Show what changed between two archived years (or revisions such as 2026-r2)."""
+    changes = compare(find_version(root, slug, old), find_version(root, slug, new))
+    click.echo(as_text(changes))
+    if docx_path:
+        click.echo(f"wrote {diff_docx(changes, docx_path)}")
+
+
+@main.command()
+@click.argument("slug")
+@ARCHIVE_ROOT
+def history(slug: str, root: Path) -> None:
+    """List an agency's archived versions with their dates, revisions and notes."""
+    found = versions(agency_root(root, slug))
+    if not found:
+        raise UsageError(f"no archived versions of '{slug}' under {root}")
+    for version in found:
+        manifest = version.manifest
+        extra = "; ".join(filter(None, [manifest.get("revision_reason"), manifest.get("note")]))
+        click.echo(
+            f"{version.name:<9} packet date {manifest['packet_date']}  "
+            f"archived {manifest['archived_at']}  {extra}".rstrip()
+        )

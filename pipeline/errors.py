@@ -53,3 +53,7 @@ class RenderError(PacketError):
 
 class ConversionError(PacketError):
     """LibreOffice could not turn the bundle into a PDF."""
+
+
+class ArchiveError(PacketError):
+    """An archive could not be written or read as asked."""
