@@ -204,10 +204,10 @@ def test_an_interrupted_archive_leaves_no_partial_version(scenario, tmp_path, mo
 
 def test_a_second_archive_of_the_same_agency_waits_its_turn(tmp_path):
     folder = tmp_path / "agency"
-    with archive_module.agency_lock(folder), pytest.raises(archive_module.ArchiveError) as caught:
-        # The second lock, taken while the first is held, is what must fail.
-        with archive_module.agency_lock(folder):  # noqa: SIM117
-            pass
+    first, second = archive_module.agency_lock(folder), archive_module.agency_lock(folder)
+    # The second lock, taken while the first is held, is what must fail.
+    with first, pytest.raises(archive_module.ArchiveError) as caught, second:
+        pass
     assert "another archive command is writing" in caught.value.message
 
 
