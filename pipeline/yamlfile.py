@@ -12,6 +12,8 @@ from pipeline.errors import Problem
 
 # Aliases let a few lines expand into millions of nodes ("billion laughs"); no agency needs that.
 MAX_NODES = 100_000
+# libyaml's parser when PyYAML has it (several times faster); the same safe node tree either way.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 5_000_000
 PLAIN_TAGS = {
     f"tag:yaml.org,2002:{name}"
@@ -113,7 +115,7 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
         return None, [Problem(display, 1, 1, "", f"file is larger than {MAX_FILE_BYTES} bytes")]
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

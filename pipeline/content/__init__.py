@@ -15,4 +15,4 @@ CONTENT_DIR = Path(__file__).parent
 def content(name: str) -> Any:
     """The parsed content file `pipeline/content/<name>.yaml`."""
     with (CONTENT_DIR / f"{name}.yaml").open(encoding="utf-8") as stream:
-        return yaml.safe_load(stream)
+        return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -306,7 +306,27 @@ def build(source: Path, target: Path) -> None:
     if header or footer:
         # Later sections inherit the first section's header and footer.
         header_footer(document.sections[0], header, footer)
+    prune_styles(document)
     document.save(target)
+
+
+# Styles the templates use, directly or through the styles they are based on. The rest of
+# python-docx's default set is dropped: it only slows merging and clutters Word's style list.
+KEEP_STYLES = {
+    "Normal", "Header", "Header Char", "Footer", "Footer Char", "Title", "Title Char",
+    "Subtitle", "Subtitle Char", "Heading 1", "Heading 2", "Heading 3", "Heading 1 Char",
+    "Heading 2 Char", "Heading 3 Char", "List Paragraph", "List Bullet", "List Bullet 2",
+    "List Number", "Default Paragraph Font", "Normal Table", "No List", "Table Grid", "Callout",
+    "Small", "Table Text", "Fill In",
+}
+
+
+def prune_styles(document) -> None:
+    styles = document.styles.element
+    for style in list(styles.style_lst):
+        # Built-in names are stored in lower case ("heading 1"); python-docx shows "Heading 1".
+        if style.name_val.lower() not in {name.lower() for name in KEEP_STYLES}:
+            styles.remove(style)
 
 
 def main(names: list[str]) -> None:
