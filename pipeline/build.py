@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import version as package_version
 from pathlib import Path
+from typing import Any
 
 from pipeline.bundle import freeze_docx, merge_bundle
 from pipeline.charts import domain_rating_chart
+from pipeline.content import CONTENT_DIR
 from pipeline.context import build_context
-from pipeline.convert import PdfJob, convert_to_pdf
+from pipeline.convert import PdfJob, convert_to_pdf, split_by_bookmarks
 from pipeline.errors import Problem
 from pipeline.load import load_agency
-from pipeline.render import render_document
+from pipeline.render import TEMPLATE_DIR, render_document
+
+FINGERPRINT = ".fingerprint"
+PACKAGE_DIR = Path(__file__).parent
 
 
 @dataclass
@@ -36,28 +44,40 @@ def build_packet(
     """Build one agency's packet into `out`, replacing it only if every stage succeeded."""
     inputs = load_agency(folder)
     context = build_context(inputs, blank_assessment)
+    stamp = fingerprint(folder, pdf=pdf, blank_assessment=blank_assessment, pdfa=pdfa)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{inputs.slug}-", dir=out.parent) as work:
-        staging = Path(work) / inputs.slug
-        staging.mkdir()
-        if context["assessment"]["completed"]:
-            chart = Path(work) / "domain-ratings.png"
-            assessment = context["assessment"]
-            domain_rating_chart(assessment["domains"], assessment["threshold"], chart)
-            context["images"]["rating_chart"]["path"] = str(chart)
-        documents = [
-            render_document(document["template"], context, staging / f"{document['id']}.docx")
-            for document in context["documents"]
-        ]
-        cover = render_document("cover.docx", context, Path(work) / "cover.docx")
-        bundle = merge_bundle(cover, documents, staging / "bundle.docx", context)
-        for document in [*documents, bundle]:
-            freeze_docx(document, context["packet"]["date"])
+        staging = render_packet(context, Path(work), inputs.slug, stamp)
         if pdf:
-            convert_to_pdf([PdfJob(bundle, staging / "bundle.pdf", pdfa=pdfa)])
+            convert_to_pdf([PdfJob(staging / "bundle.docx", staging / "bundle.pdf", pdfa=pdfa)])
+            split_by_bookmarks(staging / "bundle.pdf", context["documents"], staging)
         publish(staging, out)
-    files = sorted(out.iterdir())
-    return BuildResult(inputs.slug, out, files, inputs.warnings, context, inputs.files)
+    return BuildResult(inputs.slug, out, output_files(out), inputs.warnings, context, inputs.files)
+
+
+def render_packet(context: dict[str, Any], work: Path, name: str, stamp: str) -> Path:
+    """Every document, the cover and the merged bundle, as Word files in `work/name`."""
+    staging = work / name
+    staging.mkdir()
+    if context["assessment"]["completed"]:
+        chart = work / "domain-ratings.png"
+        assessment = context["assessment"]
+        domain_rating_chart(assessment["domains"], assessment["threshold"], chart)
+        context["images"]["rating_chart"]["path"] = str(chart)
+    documents = [
+        render_document(document["template"], context, staging / f"{document['id']}.docx")
+        for document in context["documents"]
+    ]
+    cover = render_document("cover.docx", context, work / "cover.docx")
+    bundle = merge_bundle(cover, documents, staging / "bundle.docx", context)
+    for document in [*documents, bundle]:
+        freeze_docx(document, context["packet"]["date"])
+    (staging / FINGERPRINT).write_text(stamp)
+    return staging
+
+
+def output_files(out: Path) -> list[Path]:
+    return sorted(path for path in out.iterdir() if not path.name.startswith("."))
 
 
 def publish(staging: Path, out: Path) -> None:
@@ -70,3 +90,36 @@ def publish(staging: Path, out: Path) -> None:
     staging.rename(out)
     if retired.exists():
         shutil.rmtree(retired)
+
+
+@cache
+def tool_fingerprint() -> str:
+    """Hash of what every packet is made with: code, templates, content data and schemas."""
+    digest = hashlib.sha256(package_version("protocol-packet-builder").encode())
+    for folder, pattern in (
+        (PACKAGE_DIR, "**/*.py"),
+        (TEMPLATE_DIR, "*.docx"),
+        (CONTENT_DIR, "*.yaml"),
+        (PACKAGE_DIR / "schemas", "*.json"),
+    ):
+        for path in sorted(folder.glob(pattern)):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(folder: Path, **options: bool) -> str:
+    """Hash of an agency's inputs, the tool and the build options: equal means nothing to do."""
+    digest = hashlib.sha256(tool_fingerprint().encode())
+    digest.update(repr(sorted(options.items())).encode())
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def is_current(out: Path, stamp: str, pdf: bool) -> bool:
+    """True when `out` holds a complete packet built from exactly these inputs and tool."""
+    marker = out / FINGERPRINT
+    complete = (out / "bundle.docx").is_file() and (not pdf or (out / "bundle.pdf").is_file())
+    return complete and marker.is_file() and marker.read_text() == stamp

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from pipeline.archive import agency_root, archive_packet, find_version, versions
 from pipeline.archive import verify as verify_archive
+from pipeline.batch import agency_folders, batch_build
+from pipeline.blank import build_blank, new_agency
 from pipeline.build import build_packet
 from pipeline.diff import as_text, compare, diff_docx
 from pipeline.errors import Problem, UsageError
@@ -71,6 +74,95 @@ def bundle(agency: Path, out: Path | None, no_pdf: bool, blank_assessment: bool)
     show_warnings(result.warnings)
     for path in result.files:
         click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("inputs", type=click.Path(path_type=Path, file_okay=False), default=Path("inputs"))
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Agencies rendered, and LibreOffice runs, at once [default: one per core].",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("outputs"),
+    show_default=True,
+    help="Folder that receives one packet folder per agency.",
+)
+@click.option("--force", is_flag=True, help="Rebuild agencies whose inputs have not changed.")
+@click.option("--no-pdf", is_flag=True, help="Write the Word files only; skip LibreOffice.")
+def batch(inputs: Path, jobs: int | None, out: Path, force: bool, no_pdf: bool) -> None:
+    """Build every agency folder under INPUTS, in parallel, going on past failures.
+
+    Agencies whose inputs, templates, content and tool are unchanged since their last build
+    are skipped. Prints a summary table; exits 1 if any agency failed, and a failed agency's
+    earlier packet stays as it was.
+    """
+    total = len(agency_folders(inputs))
+    with click.progressbar(length=total, label="Building packets", file=sys.stderr) as bar:
+        outcomes = batch_build(
+            inputs, out, jobs, force=force, pdf=not no_pdf, progress=lambda _: bar.update(1)
+        )
+    click.echo(f"{'agency':<32} {'status':<8} {'pages':>5} {'warnings':>8} {'seconds':>7}")
+    for outcome in outcomes:
+        pages = "" if outcome.pages is None else outcome.pages
+        click.echo(
+            f"{outcome.slug:<32} {outcome.status:<8} {pages:>5} {outcome.warnings:>8} "
+            f"{outcome.seconds:>7.1f}"
+        )
+    failed = [outcome for outcome in outcomes if outcome.status == "failed"]
+    for outcome in failed:
+        click.secho(f"\n{outcome.slug} failed:", fg="red", err=True)
+        click.echo(outcome.error, err=True)
+    counts = {status: sum(o.status == status for o in outcomes) for status in ("built", "skipped")}
+    click.echo(f"{counts['built']} built, {counts['skipped']} skipped, {len(failed)} failed")
+    if failed:
+        raise SystemExit(1)
+
+
+AGENCY_TYPES = click.Choice(
+    ["health_clinic", "hospital", "shelter", "school", "nonprofit", "task_force"]
+)
+
+
+@main.command()
+@click.option("--type", "agency_type", type=AGENCY_TYPES, required=True, help="The agency type.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder to write the blank packet to [default: outputs/blank-<type>].",
+)
+@click.option("--no-pdf", is_flag=True, help="Write the Word files only; skip LibreOffice.")
+def blank(agency_type: str, out: Path | None, no_pdf: bool) -> None:
+    """Build a blank packet for an agency type, to fill in by hand or in Word.
+
+    Facts are highlighted [fill-in] fields; the assessment has boxes to tick, the directory
+    lists its categories as empty rows, and the training log is empty.
+    """
+    target = out or Path("outputs") / f"blank-{agency_type.replace('_', '-')}"
+    result = build_blank(agency_type, target, pdf=not no_pdf)
+    for path in result.files:
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--type", "agency_type", type=AGENCY_TYPES, required=True, help="The agency type.")
+@click.option(
+    "--inputs",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("inputs"),
+    show_default=True,
+    help="Folder that holds the agencies' input folders.",
+)
+def new(slug: str, agency_type: str, inputs: Path) -> None:
+    """Create a starter inputs/<slug>/ with every field present and explained.
+
+    Fill in the empty required fields, then run `packet validate`.
+    """
+    folder = new_agency(inputs, slug, agency_type)
+    click.echo(f"created {folder}: fill in profile.yaml and questionnaire.yaml")
 
 
 ARCHIVE_ROOT = click.option(

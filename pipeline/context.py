@@ -107,7 +107,10 @@ def response_decisions(response: dict[str, Any]) -> dict[str, Any]:
     quality = response["quality_improvement"]
     return {
         **response,
-        "quality_improvement": {**quality, "cycle_text": cycles[quality["cycle"]]},
+        "quality_improvement": {
+            **quality,
+            "cycle_text": cycles.get(quality["cycle"], quality["cycle"]),
+        },
     }
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from pypdf import PdfReader, PdfWriter
+
 from pipeline.errors import ConversionError
 
 UNO_EXPORT = Path(__file__).parent / "uno_export.py"
@@ -134,3 +136,36 @@ def _check_pdf(path: Path) -> None:
     with path.open("rb") as stream:
         if stream.read(5) != b"%PDF-":
             raise ConversionError(f"{path} is not a PDF file")
+
+
+def split_by_bookmarks(bundle: Path, documents: list[dict], folder: Path) -> list[Path]:
+    """Cut one PDF per document out of the bundle at its top-level bookmarks (no re-conversion)."""
+    reader = PdfReader(bundle)
+    starts = {
+        item.title: reader.get_destination_page_number(item)
+        for item in reader.outline
+        if not isinstance(item, list)
+    }
+    titles = [document["title"] for document in documents]
+    missing = [title for title in titles if title not in starts]
+    if missing:
+        raise ConversionError(f"{bundle} has no bookmark for {', '.join(missing)}")
+    ends = sorted(starts.values()) + [len(reader.pages)]
+    written = []
+    for document in documents:
+        first = starts[document["title"]]
+        last = next(end for end in ends if end > first)
+        writer = PdfWriter()
+        for number in range(first, last):
+            writer.add_page(reader.pages[number])
+        writer.add_metadata({"/Title": document["title"], **_author(reader)})
+        target = folder / f"{document['id']}.pdf"
+        with target.open("wb") as stream:
+            writer.write(stream)
+        written.append(target)
+    return written
+
+
+def _author(reader: PdfReader) -> dict[str, str]:
+    metadata = reader.metadata or {}
+    return {"/Author": metadata["/Author"]} if "/Author" in metadata else {}

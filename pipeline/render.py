@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from copy import deepcopy
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import TemplateError
@@ -14,12 +19,18 @@ from jinja2.sandbox import SandboxedEnvironment
 from pipeline.errors import RenderError
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+# Blank packets mark what the agency must fill in as ⟦...⟧; rendering shows it highlighted as [...].
+FILL_IN_OPEN, FILL_IN_CLOSE = "⟦", "⟧"
+FILL_IN = re.compile(f"({FILL_IN_OPEN}[^{FILL_IN_CLOSE}]*{FILL_IN_CLOSE})")
+FILL_IN_STYLE = "FillIn"
 
 
 def long_date(value: str | date | None) -> str:
-    """`2026-07-01` -> `July 1, 2026`."""
+    """`2026-07-01` -> `July 1, 2026`; a fill-in field such as `⟦Date⟧` stays as it is."""
     if not value:
         return ""
+    if isinstance(value, str) and value.startswith(FILL_IN_OPEN):
+        return value
     day = date.fromisoformat(value) if isinstance(value, str) else value
     return f"{day:%B} {day.day}, {day.year}"
 
@@ -55,4 +66,42 @@ def render_document(template_name: str, context: dict[str, Any], target: Path) -
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:
         raise RenderError(f"templates/{template_name} could not be filled: {error}") from error
     template.save(target)
+    if context.get("blank"):
+        highlight_fill_ins(target)
     return target
+
+
+def highlight_fill_ins(path: Path) -> None:
+    """Turn every ⟦field⟧ into a highlighted [field] run, in the body, headers and footers."""
+    document = Document(path)
+    parts = [document.element.body]
+    for section in document.sections:
+        parts += [section.header._element, section.footer._element]
+    for part in parts:
+        for run in list(part.iter(qn("w:r"))):
+            text = "".join(t.text or "" for t in run.iter(qn("w:t")))
+            if FILL_IN_OPEN in text:
+                split_run(run, text)
+    document.save(path)
+
+
+def split_run(run, text: str) -> None:
+    """Replace one run by runs of plain text and styled fill-in fields, keeping its formatting."""
+    properties = run.find(qn("w:rPr"))
+    anchor = run
+    for piece in filter(None, FILL_IN.split(text)):
+        new_run = OxmlElement("w:r")
+        new_properties = deepcopy(properties) if properties is not None else OxmlElement("w:rPr")
+        if piece.startswith(FILL_IN_OPEN):
+            style = OxmlElement("w:rStyle")
+            style.set(qn("w:val"), FILL_IN_STYLE)
+            new_properties.insert(0, style)
+            piece = f"[{piece[1:-1]}]"
+        new_run.append(new_properties)
+        element = OxmlElement("w:t")
+        element.set(qn("xml:space"), "preserve")
+        element.text = piece
+        new_run.append(element)
+        anchor.addnext(new_run)
+        anchor = new_run
+    run.getparent().remove(run)

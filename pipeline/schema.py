@@ -91,6 +91,8 @@ def _describe(document: YamlDocument, error: ValidationError) -> list[Problem]:
     if error.validator == "type" and error.validator_value == "string":
         hint = " (put it in quotes)" if isinstance(error.instance, (int, float, bool)) else ""
         return [document.problem(at, f"expected text{hint}, got {_shown(error.instance)}")]
+    if error.instance == "" and error.validator in ("minLength", "format", "pattern"):
+        return [document.problem(at, f"is empty; fill in {_expected(error)}")]
     if "propertyNames" in error.schema_path:
         # The error is about a key, not a value: point at the key itself.
         at = (*at, error.instance)

@@ -1,0 +1,71 @@
+"""Blank packets by agency type, and starter input folders for new agencies."""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from pipeline.build import BuildResult, output_files, publish, render_packet
+from pipeline.content import CONTENT_DIR, content
+from pipeline.context import build_context
+from pipeline.convert import PdfJob, convert_to_pdf, split_by_bookmarks
+from pipeline.errors import UsageError
+from pipeline.load import PROFILE, QUESTIONNAIRE, SLUG, AgencyInputs
+
+STARTER_DIR = CONTENT_DIR / "starter"
+
+
+def agency_types() -> list[str]:
+    return list(content("policy")["agency_types"])
+
+
+def blank_inputs(agency_type: str, today: date) -> AgencyInputs:
+    """Inputs whose every fact is a fill-in field, for one agency type."""
+    if agency_type not in agency_types():
+        raise UsageError(f"unknown agency type '{agency_type}'; expected one of {agency_types()}")
+    blank = copy.deepcopy(content("blank"))
+    profile, questionnaire = blank["profile"], blank["questionnaire"]
+    profile["agency"]["type"] = agency_type
+    profile["packet"]["date"] = today.isoformat()
+    if agency_type == "task_force":
+        questionnaire["task_force"] = blank["task_force"]
+    return AgencyInputs(f"blank-{agency_type.replace('_', '-')}", Path("."), profile, questionnaire)
+
+
+def build_blank(
+    agency_type: str, out: Path, pdf: bool = True, today: date | None = None
+) -> BuildResult:
+    """A packet to fill in by hand: fill-in fields, blank assessment, empty directory and log."""
+    inputs = blank_inputs(agency_type, today or date.today())
+    context = {**build_context(inputs), "blank": True}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{inputs.slug}-", dir=out.parent) as work:
+        staging = render_packet(context, Path(work), inputs.slug, stamp="blank")
+        if pdf:
+            convert_to_pdf([PdfJob(staging / "bundle.docx", staging / "bundle.pdf")])
+            split_by_bookmarks(staging / "bundle.pdf", context["documents"], staging)
+        publish(staging, out)
+    return BuildResult(inputs.slug, out, output_files(out), [], context)
+
+
+def new_agency(inputs_root: Path, slug: str, agency_type: str) -> Path:
+    """A starter inputs folder with every field present and explained, required ones empty."""
+    if not SLUG.match(slug):
+        raise UsageError(
+            f"'{slug}' is not a valid agency slug (lower-case letters, digits, hyphens)"
+        )
+    if agency_type not in agency_types():
+        raise UsageError(f"unknown agency type '{agency_type}'; expected one of {agency_types()}")
+    folder = inputs_root / slug
+    if folder.exists():
+        raise UsageError(f"{folder} already exists; choose another slug")
+    folder.mkdir(parents=True)
+    profile = (STARTER_DIR / PROFILE).read_text(encoding="utf-8")
+    (folder / PROFILE).write_text(profile.replace("@AGENCY_TYPE@", agency_type), encoding="utf-8")
+    questionnaire = (STARTER_DIR / QUESTIONNAIRE).read_text(encoding="utf-8")
+    if agency_type == "task_force":
+        questionnaire += (STARTER_DIR / "task_force.yaml").read_text(encoding="utf-8")
+    (folder / QUESTIONNAIRE).write_text(questionnaire, encoding="utf-8")
+    return folder

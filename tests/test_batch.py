@@ -1,0 +1,90 @@
+"""Batch builds: parallel, incremental, going on past failures with untouched outputs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.batch import batch_build
+from pipeline.cli import main
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.pdf
+
+
+@pytest.fixture
+def agencies(tmp_path) -> Path:
+    """Three fixture agencies, one of them with a broken profile."""
+    root = tmp_path / "inputs"
+    for slug in ("alpha-clinic", "beta-clinic", "gamma-clinic"):
+        shutil.copytree(FIXTURES / "minimal-clinic", root / slug)
+    shutil.copytree(FIXTURES / "training-statuses", root / "beta-clinic", dirs_exist_ok=True)
+    return root
+
+
+def break_agency(folder: Path) -> None:
+    profile = folder / "profile.yaml"
+    profile.write_text(profile.read_text().replace("date: 2026-11-23", "date: 2026-02-30"))
+
+
+def test_batch_builds_every_agency_with_pdfs(agencies, tmp_path):
+    out = tmp_path / "out"
+    outcomes = batch_build(agencies, out, jobs=2)
+    assert [(o.slug, o.status) for o in outcomes] == [
+        ("alpha-clinic", "built"),
+        ("beta-clinic", "built"),
+        ("gamma-clinic", "built"),
+    ]
+    for outcome in outcomes:
+        assert outcome.pages and outcome.pages >= 20
+        for name in ("bundle.docx", "bundle.pdf", "policy.pdf", "training.pdf"):
+            assert (out / outcome.slug / name).is_file()
+    assert not list(out.glob(".batch-*"))
+
+
+def test_partial_failure_exit_code_summary_and_untouched_outputs(agencies, tmp_path):
+    out = tmp_path / "out"
+    batch_build(agencies, out, jobs=2)
+    before = {p.name: p.read_bytes() for p in (out / "beta-clinic").iterdir()}
+    break_agency(agencies / "beta-clinic")
+    (agencies / "alpha-clinic" / "questionnaire.yaml").write_text(
+        (agencies / "alpha-clinic" / "questionnaire.yaml")
+        .read_text()
+        .replace("Cases referred", "Cases referred and completed")
+    )
+    result = CliRunner().invoke(main, ["batch", str(agencies), "--out", str(out), "--jobs", "2"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("agency"))
+    table = {line.split()[0]: line.split()[1] for line in lines[header + 1 : header + 4]}
+    assert table == {"alpha-clinic": "built", "beta-clinic": "failed", "gamma-clinic": "skipped"}
+    assert "beta-clinic failed:" in result.output
+    assert "packet.date: expected a real date written YYYY-MM-DD, got '2026-02-30'" in result.output
+    assert "1 built, 1 skipped, 1 failed" in result.output
+    assert {p.name: p.read_bytes() for p in (out / "beta-clinic").iterdir()} == before
+
+
+def test_unchanged_agencies_are_skipped_unless_forced(agencies, tmp_path):
+    out = tmp_path / "out"
+    batch_build(agencies, out, jobs=2, pdf=False)
+    assert {o.status for o in batch_build(agencies, out, jobs=2, pdf=False)} == {"skipped"}
+    # The same outputs, but asked with a PDF: the packets without one are rebuilt.
+    assert {o.status for o in batch_build(agencies, out, jobs=2, pdf=True)} == {"built"}
+    assert {o.status for o in batch_build(agencies, out, jobs=2, force=True)} == {"built"}
+
+
+def test_an_edited_agency_is_the_only_one_rebuilt(agencies, tmp_path):
+    out = tmp_path / "out"
+    batch_build(agencies, out, jobs=2, pdf=False)
+    (agencies / "gamma-clinic" / "profile.yaml").write_text(
+        (agencies / "gamma-clinic" / "profile.yaml").read_text().replace("Ada Tester", "Ada Tested")
+    )
+    outcomes = {o.slug: o.status for o in batch_build(agencies, out, jobs=2, pdf=False)}
+    assert outcomes == {
+        "alpha-clinic": "skipped",
+        "beta-clinic": "skipped",
+        "gamma-clinic": "built",
+    }

@@ -1,0 +1,104 @@
+"""Blank packets for every agency type, and starter folders for new agencies."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+
+from pipeline.blank import agency_types, build_blank, new_agency
+from pipeline.cli import main
+from pipeline.content import content
+from pipeline.errors import InputError, UsageError
+from pipeline.load import load_agency
+from tests.helpers import LEFTOVERS, docx_text
+
+
+@pytest.mark.parametrize("agency_type", agency_types())
+def test_blank_packet_for_every_type(agency_type, tmp_path):
+    out = build_blank(agency_type, tmp_path / "blank", pdf=False, today=date(2026, 11, 23)).out
+    bundle = Document(out / "bundle.docx")
+    text = docx_text(out / "bundle.docx")
+    for leftover in (*LEFTOVERS, "⟦", "⟧"):
+        assert leftover not in text
+    headings = [p.text for p in bundle.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [document["title"] for document in content("documents")["documents"]]
+    for section in (
+        "Purpose",
+        "Policy",
+        "Procedure",
+        "Mandatory reporting",
+        "Required topics",
+        "Compliance matrix",
+        "How to use this directory",
+    ):
+        assert section in text
+    assert "[Agency legal name]" in text and "[Policy number]" in text
+    fill_ins = [r for p in bundle.paragraphs for r in p.runs if r.text == "[Agency short name]"]
+    assert fill_ins and all(run.style.name == "Fill In" for run in fill_ins)
+    assert "Improvement plan" not in text  # the assessment is blank
+    assert "[to fill in]" in text  # the directory's categories are empty rows
+    assert "No staff are listed yet" in text
+    assert ("Task force operational protocol" in text) == (agency_type == "task_force")
+    words = content("policy")["agency_types"][agency_type]
+    assert words["encounter"] in text
+
+
+def test_new_agency_validates_once_the_required_facts_are_filled_in(tmp_path):
+    folder = new_agency(tmp_path / "inputs", "lakeside-school", "school")
+    with pytest.raises(InputError) as caught:
+        load_agency(folder)
+    assert all("is empty; fill in" in p.message for p in caught.value.problems)
+    facts = {
+        "legal_name": "Lakeside Unified School District",
+        "short_name": "Lakeside Schools",
+        "street": "1 School Road",
+        "city": "Lakeside",
+        "state": "WA",
+        "date": "2026-11-23",
+        "policy_number": "SCH-7",
+        "effective_date": "2026-12-01",
+        "next_review_date": "2027-12-01",
+        "name": "Pat Example",
+        "title": "Principal",
+        "role": "Leads the response",
+        "oral_report": "immediately",
+        "when": "at enrolment",
+        "who": "The counselor",
+        "private_time": "Students meet counselors alone.",
+        "service": "District interpreters",
+        "access": "Call the district office.",
+        "consent": "Counselors explain what they share.",
+        "where": "the counseling record",
+        "follow_up": "The counselor checks in weekly.",
+        "committee": "Safety Committee",
+    }
+    for name in ("profile.yaml", "questionnaire.yaml"):
+        path = folder / name
+        text = path.read_text()
+        for key, value in facts.items():
+            text = re.sub(rf'^(\s*-? ?{key}): ""', rf'\1: "{value}"', text, flags=re.M)
+        text = text.replace('[""]', '["To be written"]')
+        path.write_text(text)
+    inputs = load_agency(folder)
+    assert inputs.profile["agency"]["type"] == "school"
+
+
+def test_new_task_force_has_the_operational_questions(tmp_path):
+    folder = new_agency(tmp_path, "metro-task-force", "task_force")
+    text = (folder / "questionnaire.yaml").read_text()
+    for item in content("policy")["operational_questions"]:
+        assert f"{item['key']}:" in text
+
+
+def test_new_refuses_an_existing_folder_or_a_bad_slug(tmp_path):
+    new_agency(tmp_path, "taken", "nonprofit")
+    with pytest.raises(UsageError):
+        new_agency(tmp_path, "taken", "nonprofit")
+    result = CliRunner().invoke(
+        main, ["new", "Bad Slug", "--type", "school", "--inputs", str(tmp_path)]
+    )
+    assert result.exit_code == 2
