@@ -7,7 +7,7 @@ READY := $(VENV)/.installed
 OFFICE := $(VENV)/.office
 OFFICE_PACKAGES := libreoffice-writer-nogui python3-uno fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2 poppler-utils
 
-.PHONY: bundle validate test lint templates setup office clean archive
+.PHONY: bundle validate test lint templates setup office clean archive bench batch
 
 bundle: $(READY) $(OFFICE)  ## Build inputs/$(AGENCY) into outputs/$(AGENCY)
 	$(BIN)/packet bundle inputs/$(AGENCY)
@@ -57,3 +57,9 @@ YEAR ?= $(shell date +%Y)
 
 archive: $(READY) $(OFFICE)  ## Archive inputs/$(AGENCY) as the version for $(YEAR) under archive/
 	$(BIN)/packet archive inputs/$(AGENCY) --year $(YEAR)
+
+bench: $(READY) $(OFFICE)  ## Print build times and memory (takes a few minutes)
+	$(BIN)/python -m tests.benchmark
+
+batch: $(READY) $(OFFICE)  ## Build every agency under inputs/ (only those that changed)
+	$(BIN)/packet batch inputs

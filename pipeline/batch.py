@@ -8,6 +8,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from pypdf import PdfReader
 
 from pipeline.build import fingerprint, is_current, publish, render_packet
 from pipeline.context import build_context
-from pipeline.convert import PdfJob, convert_to_pdf, split_by_bookmarks
+from pipeline.convert import Converter, PdfJob, split_by_bookmarks
 from pipeline.errors import PacketError, UsageError
 from pipeline.load import PROFILE, load_agency
 
@@ -60,10 +61,16 @@ def batch_build(
             progress(outcomes[-1])
         else:
             pending.append((folder, stamp))
-    with tempfile.TemporaryDirectory(prefix=".batch-", dir=out_root) as work:
+    runs = min(jobs, len(pending)) if pdf else 0
+    with (
+        tempfile.TemporaryDirectory(prefix=".batch-", dir=out_root) as work,
+        ExitStack() as stack,
+    ):
+        # LibreOffice starts while the agencies render, one run per share of the conversions.
+        converters = [stack.enter_context(Converter()) for _ in range(runs)]
         rendered = render_all(pending, Path(work), jobs, progress)
-        if pdf:
-            convert_all([o for o in rendered if o.status == "built"], jobs)
+        if converters:
+            convert_all([o for o in rendered if o.status == "built"], converters)
         for outcome in rendered:
             if outcome.status == "built":
                 publish(outcome.staging, out_root / outcome.slug)
@@ -110,30 +117,33 @@ def render_agency(folder: Path, work: Path, stamp: str) -> Outcome:
     )
 
 
-def convert_all(outcomes: list[Outcome], jobs: int) -> None:
-    """One LibreOffice run per core, each converting its share of the bundles."""
+def convert_all(outcomes: list[Outcome], converters: list[Converter]) -> None:
+    """Each LibreOffice run converts its share of the bundles, all runs at once."""
     if not outcomes:
         return
-    shares = [outcomes[index::jobs] for index in range(min(jobs, len(outcomes)))]
-    with ThreadPoolExecutor(max_workers=len(shares)) as pool:
-        for share, seconds in pool.map(convert_share, shares):
+    shares = [outcomes[index :: len(converters)] for index in range(len(converters))]
+    with ThreadPoolExecutor(max_workers=len(converters)) as pool:
+        for share, seconds in pool.map(convert_share, shares, converters):
             for outcome in share:
-                outcome.seconds += seconds / len(share)
+                outcome.seconds += seconds / max(len(share), 1)
                 if outcome.status == "built":
                     finish_pdf(outcome)
 
 
-def convert_share(share: list[Outcome]) -> tuple[list[Outcome], float]:
+def convert_share(share: list[Outcome], converter: Converter) -> tuple[list[Outcome], float]:
     """Convert a share in one run; if that fails, convert one by one to find the culprit."""
     started = time.perf_counter()
+    if not share:
+        return share, 0.0
     try:
-        convert_to_pdf([pdf_job(outcome) for outcome in share])
+        converter.convert([pdf_job(outcome) for outcome in share])
     except PacketError as error:
         if len(share) == 1:
             share[0].status, share[0].error = "failed", error.message
         else:
             for outcome in share:
-                convert_share([outcome])
+                with Converter() as alone:
+                    convert_share([outcome], alone)
     return share, time.perf_counter() - started
 
 

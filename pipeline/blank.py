@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import tempfile
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
-from pipeline.build import BuildResult, output_files, publish, render_packet
+from pipeline.build import BuildResult, finish_pdf, output_files, publish, render_packet
 from pipeline.content import CONTENT_DIR, content
 from pipeline.context import build_context
-from pipeline.convert import PdfJob, convert_to_pdf, split_by_bookmarks
+from pipeline.convert import Converter
 from pipeline.errors import UsageError
 from pipeline.load import PROFILE, QUESTIONNAIRE, SLUG, AgencyInputs
 
@@ -41,11 +42,13 @@ def build_blank(
     inputs = blank_inputs(agency_type, today or date.today())
     context = {**build_context(inputs), "blank": True}
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{inputs.slug}-", dir=out.parent) as work:
+    with (
+        tempfile.TemporaryDirectory(prefix=f".{inputs.slug}-", dir=out.parent) as work,
+        Converter() if pdf else nullcontext() as converter,
+    ):
         staging = render_packet(context, Path(work), inputs.slug, stamp="blank")
-        if pdf:
-            convert_to_pdf([PdfJob(staging / "bundle.docx", staging / "bundle.pdf")])
-            split_by_bookmarks(staging / "bundle.pdf", context["documents"], staging)
+        if converter:
+            finish_pdf(converter, staging, context["documents"], pdfa=False)
         publish(staging, out)
     return BuildResult(inputs.slug, out, output_files(out), [], context)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import version as package_version
@@ -15,7 +16,7 @@ from pipeline.bundle import freeze_docx, merge_bundle
 from pipeline.charts import domain_rating_chart
 from pipeline.content import CONTENT_DIR
 from pipeline.context import build_context
-from pipeline.convert import PdfJob, convert_to_pdf, split_by_bookmarks
+from pipeline.convert import Converter, PdfJob, split_by_bookmarks
 from pipeline.errors import Problem
 from pipeline.load import load_agency
 from pipeline.render import TEMPLATE_DIR, render_document
@@ -46,13 +47,21 @@ def build_packet(
     context = build_context(inputs, blank_assessment)
     stamp = fingerprint(folder, pdf=pdf, blank_assessment=blank_assessment, pdfa=pdfa)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{inputs.slug}-", dir=out.parent) as work:
+    with (
+        tempfile.TemporaryDirectory(prefix=f".{inputs.slug}-", dir=out.parent) as work,
+        Converter() if pdf else nullcontext() as converter,
+    ):
         staging = render_packet(context, Path(work), inputs.slug, stamp)
-        if pdf:
-            convert_to_pdf([PdfJob(staging / "bundle.docx", staging / "bundle.pdf", pdfa=pdfa)])
-            split_by_bookmarks(staging / "bundle.pdf", context["documents"], staging)
+        if converter:
+            finish_pdf(converter, staging, context["documents"], pdfa)
         publish(staging, out)
     return BuildResult(inputs.slug, out, output_files(out), inputs.warnings, context, inputs.files)
+
+
+def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa: bool) -> None:
+    """Convert the bundle, then cut one PDF per document out of it."""
+    converter.convert([PdfJob(staging / "bundle.docx", staging / "bundle.pdf", pdfa=pdfa)])
+    split_by_bookmarks(staging / "bundle.pdf", documents, staging)
 
 
 def render_packet(context: dict[str, Any], work: Path, name: str, stamp: str) -> Path:

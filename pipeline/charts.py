@@ -5,11 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-
 ACCENT = "#1B4F72"
 LOW = "#C0392B"
 FONT = ["Carlito", "Liberation Sans", "DejaVu Sans"]
@@ -22,12 +17,19 @@ def short_label(domain: dict[str, Any], width: int = 42) -> str:
 
 def domain_rating_chart(domains: list[dict[str, Any]], threshold: int, target: Path) -> Path:
     """Horizontal bars of each rated domain's mean rating, in domain order, low ones in red."""
+    # Imported here: matplotlib takes a noticeable share of start-up, and only completed
+    # assessments have a chart.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     rated = [d for d in domains if d["rated"]]
     labels = [short_label(d) for d in rated]
     values = [d["rating"]["mean"] or 0 for d in rated]
     colours = [LOW if d["low_rating"] else ACCENT for d in rated]
     plt.rcParams.update({"font.family": "sans-serif", "font.sans-serif": FONT, "font.size": 9})
-    figure, axes = plt.subplots(figsize=(7.2, 4.0), dpi=200)
+    figure, axes = plt.subplots(figsize=(7.2, 4.0), dpi=150)
     positions = range(len(rated))
     axes.barh(positions, values, color=colours, height=0.6)
     axes.set_yticks(list(positions), labels)

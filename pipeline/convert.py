@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import IO
 
 from pypdf import PdfReader, PdfWriter
 
@@ -61,28 +63,79 @@ def _run_quietly(command: list[str], timeout: float) -> bool:
 
 
 def convert_to_pdf(jobs: list[PdfJob]) -> None:
-    """Convert every job in one LibreOffice process with its own profile; check each output."""
+    """Convert every job in one LibreOffice run with its own profile; check each output."""
     if not jobs:
         return
-    office = soffice()
-    python = uno_python()
-    timeout = SECONDS_PER_RUN + SECONDS_PER_FILE * len(jobs)
-    with tempfile.TemporaryDirectory(prefix="packet-lo-") as profile:
-        if python:
-            spec = {
-                "soffice": office,
-                "profile": profile,
-                "jobs": [
-                    {"source": str(job.source), "target": str(job.target), "pdfa": job.pdfa}
-                    for job in jobs
-                ],
-            }
-            command = [python, str(UNO_EXPORT), json.dumps(spec)]
-            _run(command, timeout)
+    with Converter() as converter:
+        converter.convert(jobs)
+
+
+class Converter:
+    """One LibreOffice run, started ahead of time; give it the jobs when the files are ready.
+
+    Starting LibreOffice takes about a second; started before the documents are rendered, that
+    second overlaps with the rendering. Each run has a profile folder of its own, locked while
+    in use and kept for the next run (a fresh profile costs another half second to set up).
+    """
+
+    def __init__(self) -> None:
+        self.office = soffice()
+        self.python = uno_python()
+        self.profile, self.lock = acquire_profile()
+        self.process: subprocess.Popen | None = None
+        if self.python:
+            spec = {"soffice": self.office, "profile": str(self.profile)}
+            self.process = subprocess.Popen(
+                [self.python, str(UNO_EXPORT), json.dumps(spec)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+
+    def convert(self, jobs: list[PdfJob]) -> None:
+        timeout = SECONDS_PER_RUN + SECONDS_PER_FILE * len(jobs)
+        if self.process is None:
+            _plain_convert(self.office, str(self.profile), jobs, timeout)
         else:
-            _plain_convert(office, profile, jobs, timeout)
-    for job in jobs:
-        _check_pdf(job.target)
+            payload = [
+                {"source": str(job.source), "target": str(job.target), "pdfa": job.pdfa}
+                for job in jobs
+            ]
+            _finish(self.process, json.dumps(payload).encode(), timeout)
+            self.process = None
+        for job in jobs:
+            _check_pdf(job.target)
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.communicate()
+        self.lock.close()
+
+    def __enter__(self) -> Converter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+PROFILE_SLOTS = 32
+
+
+def acquire_profile() -> tuple[Path, IO]:
+    """A LibreOffice profile folder no other run is using (two runs sharing one fail)."""
+    base = Path(tempfile.gettempdir()) / f"packet-builder-lo-{os.getuid()}"
+    base.mkdir(mode=0o700, exist_ok=True)
+    for slot in range(PROFILE_SLOTS):
+        lock = (base / f"{slot}.lock").open("w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            continue
+        return base / f"profile-{slot}", lock
+    raise ConversionError(f"all {PROFILE_SLOTS} LibreOffice profiles in {base} are in use")
 
 
 def _plain_convert(office: str, profile: str, jobs: list[PdfJob], timeout: float) -> None:
@@ -112,12 +165,16 @@ def _plain_convert(office: str, profile: str, jobs: list[PdfJob], timeout: float
 
 
 def _run(command: list[str], timeout: float) -> None:
-    """Run with a time limit; on time-out kill LibreOffice and everything it started."""
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
+    _finish(process, None, timeout)
+
+
+def _finish(process: subprocess.Popen, payload: bytes | None, timeout: float) -> None:
+    """Wait with a time limit; on time-out kill LibreOffice and everything it started."""
     try:
-        _, stderr = process.communicate(timeout=timeout)
+        _, stderr = process.communicate(payload, timeout=timeout)
     except subprocess.TimeoutExpired as error:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from copy import deepcopy
 from datetime import date
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +48,25 @@ def capfirst(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def jinja_environment() -> SandboxedEnvironment:
-    """Sandboxed and autoescaping: values are shown as typed, never run as template code."""
-    environment = SandboxedEnvironment(autoescape=True)
-    environment.filters.update(long_date=long_date, join_and=join_and, capfirst=capfirst)
-    return environment
+class TemplateEnvironment(SandboxedEnvironment):
+    """Sandboxed and autoescaping: values are shown as typed, never run as template code.
+
+    docxtpl compiles a template's XML on every render; compiled templates are kept, so a batch
+    compiles each template once per process.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(autoescape=True)
+        self.filters.update(long_date=long_date, join_and=join_and, capfirst=capfirst)
+
+    @lru_cache(maxsize=64)  # noqa: B019  (one environment per process; it lives as long)
+    def from_string(self, source: str, globals=None, template_class=None):
+        return super().from_string(source)
+
+
+@cache
+def jinja_environment() -> TemplateEnvironment:
+    return TemplateEnvironment()
 
 
 def render_document(template_name: str, context: dict[str, Any], target: Path) -> Path:

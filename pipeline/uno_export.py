@@ -1,9 +1,10 @@
 """Exports Word files to PDF through LibreOffice's UNO API, refreshing tables of contents first.
 
 Run by the system Python that has LibreOffice's `uno` module, not by the project's venv:
-    python3 uno_export.py '<json spec>'
-The spec names soffice, a private profile folder and the jobs: [{"source", "target", "pdfa"}].
-It prints one line per finished job and exits non-zero on the first failure.
+    python3 uno_export.py '{"soffice": ..., "profile": ...}'   (jobs then arrive on stdin)
+It starts LibreOffice at once, so that start-up overlaps with whatever the caller does next,
+then reads the jobs as JSON from standard input: [{"source", "target", "pdfa"}]. It prints one
+line per finished job and exits non-zero on the first failure; empty input just shuts down.
 """
 
 import contextlib
@@ -88,7 +89,8 @@ def main():
         desktop = context.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.Desktop", context
         )
-        for job in spec["jobs"]:
+        jobs = sys.stdin.read().strip()
+        for job in json.loads(jobs) if jobs else []:
             export(desktop, job)
             print(f"exported {job['target']}", flush=True)
         # The bridge drops while LibreOffice exits, which raises here.

@@ -48,6 +48,17 @@ def test_bookmarks_for_each_document_and_metadata(pdfs, slug):
     assert metadata.author and metadata.author in pdf_text(pdfs[slug])
 
 
+def test_one_pdf_per_document_is_cut_from_the_bundle(pdfs):
+    bundle = PdfReader(pdfs["harbor-family-health"])
+    total = 0
+    for document in content("documents")["documents"]:
+        part = PdfReader(pdfs["harbor-family-health"].with_name(f"{document['id']}.pdf"))
+        assert document["title"] in part.pages[0].extract_text()
+        assert part.metadata.title == document["title"]
+        total += len(part.pages)
+    assert total == len(bundle.pages) - 3  # all but the cover and the two contents pages
+
+
 def test_contents_page_shows_real_page_numbers(pdfs):
     reader = PdfReader(pdfs["harbor-family-health"])
     contents = reader.pages[1].extract_text()
@@ -73,7 +84,7 @@ def test_failed_conversion_leaves_earlier_outputs_untouched(monkeypatch, scenari
     build_packet(folder, out, pdf=False)
     before = {path.name: path.read_bytes() for path in out.iterdir()}
     monkeypatch.setattr(convert, "soffice", lambda: "/bin/false")
-    monkeypatch.setattr(convert, "uno_python", lambda: None)
+    monkeypatch.setattr(convert, "uno_python", lambda: None)  # plain conversion, which fails
     with pytest.raises(ConversionError):
         build_packet(folder, out)
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before

@@ -1,0 +1,186 @@
+"""Benchmark (`make bench`): prints build times and peak memory; asserts nothing.
+
+1. one agency built cold (a new process), PDF included: seconds and peak memory;
+2. a batch of 50 generated agencies with --jobs 2, against the conversion floor: the same 50
+   bundle.docx files converted by one plain `soffice --convert-to pdf` call;
+3. a no-op rebuild of that batch;
+4. one agency with a 2,000-entry directory and a 1,000-person training log.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "inputs" / "harbor-family-health"
+BATCH_SIZE = 50
+DIRECTORY_ENTRIES = 2000
+TRAINING_PEOPLE = 1000
+
+# Builds one agency in a fresh interpreter and reports its own peak memory (not LibreOffice's).
+MEASURED_BUILD = """
+import json, resource, sys, time
+from pathlib import Path
+started = time.perf_counter()
+from pipeline.build import build_packet
+build_packet(Path(sys.argv[1]), Path(sys.argv[2]))
+print(json.dumps({"seconds": time.perf_counter() - started,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def measured_build(folder: Path, out: Path) -> dict[str, float]:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURED_BUILD, str(folder), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["wall_seconds"] = time.perf_counter() - started
+    return figures
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
+    return time.perf_counter() - started
+
+
+def make_batch(root: Path) -> None:
+    for number in range(1, BATCH_SIZE + 1):
+        folder = root / f"bench-agency-{number:03d}"
+        shutil.copytree(SAMPLE, folder)
+        profile = folder / "profile.yaml"
+        profile.write_text(
+            profile.read_text().replace(
+                "Harbor Family Health Center", f"Bench Agency {number:03d} (fictional)"
+            )
+        )
+
+
+def make_large(folder: Path) -> None:
+    shutil.copytree(SAMPLE, folder)
+    (folder / "directory.csv").unlink()
+    (folder / "training.yaml").unlink()
+    categories = [
+        c["id"]
+        for g in __import__("pipeline.content", fromlist=["content"]).content("directory")["groups"]
+        for c in g["categories"]
+    ]
+    with (folder / "directory.csv").open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(
+            ["name", "category", "services", "phones", "hours", "languages", "last_verified"]
+        )
+        for number in range(DIRECTORY_ENTRIES):
+            writer.writerow(
+                [
+                    f"Fictional Service {number:04d}",
+                    categories[number % len(categories)],
+                    "Case management and referrals",
+                    f"(555) 01{number % 10}-{number:04d}",
+                    "Mon-Fri 9:00-17:00",
+                    "English;Spanish",
+                    "2026-06-01",
+                ]
+            )
+    topics = "identification_response;mandatory_reporting;confidentiality;trauma_informed_care"
+    with (folder / "training.csv").open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(
+            [
+                "staff_id",
+                "name",
+                "role",
+                "department",
+                "topics",
+                "date",
+                "hours",
+                "method",
+                "trainer",
+            ]
+        )
+        for number in range(TRAINING_PEOPLE):
+            month = 1 + number % 12
+            writer.writerow(
+                [
+                    f"S{number:04d}",
+                    f"Staff Member {number:04d}",
+                    "Clinician",
+                    "Clinic",
+                    topics,
+                    f"2026-{month:02d}-15",
+                    2,
+                    "webinar",
+                    f"Trainer {number % 7}",
+                ]
+            )
+
+
+def main() -> None:
+    packet = [str(Path(sys.executable).with_name("packet"))]
+    with tempfile.TemporaryDirectory(prefix="packet-bench-") as work:
+        work = Path(work)
+        print(
+            f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}"
+        )
+        single = measured_build(SAMPLE, work / "single")
+        print(
+            f"1. one agency, cold, with PDF: {single['wall_seconds']:.1f} s "
+            f"(build {single['seconds']:.1f} s), peak memory {single['peak_mb']:.0f} MB"
+        )
+
+        inputs, outputs = work / "inputs", work / "outputs"
+        make_batch(inputs)
+        batch = timed([*packet, "batch", str(inputs), "--out", str(outputs), "--jobs", "2"])
+        floor_dir = work / "floor"
+        floor_dir.mkdir()
+        bundles = []
+        for folder in sorted(outputs.iterdir()):
+            copy = floor_dir / f"{folder.name}.docx"
+            shutil.copy(folder / "bundle.docx", copy)
+            bundles.append(str(copy))
+        floor = timed(
+            [
+                "soffice",
+                f"-env:UserInstallation=file://{work}/floor-profile",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(floor_dir),
+                *bundles,
+            ]
+        )
+        print(
+            f"2. batch of {BATCH_SIZE} agencies, --jobs 2: {batch:.1f} s; plain soffice "
+            f"conversion of the same {BATCH_SIZE} bundles: {floor:.1f} s; "
+            f"ratio {batch / floor:.2f}x"
+        )
+        noop = timed([*packet, "batch", str(inputs), "--out", str(outputs), "--jobs", "2"])
+        print(f"3. no-op rebuild of the batch: {noop:.2f} s")
+
+        large = work / "large" / "large-agency"
+        make_large(large)
+        figures = measured_build(large, work / "large-out")
+        print(
+            f"4. {DIRECTORY_ENTRIES}-entry directory, {TRAINING_PEOPLE}-person training log: "
+            f"{figures['wall_seconds']:.1f} s, peak memory {figures['peak_mb']:.0f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()
