@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import Problem
-from pipeline.yamlfile import FieldPath, YamlDocument
+from pipeline.yamlfile import CONTROL_CHARACTERS, CONTROL_MESSAGE, FieldPath, YamlDocument
 
 LIST_SEPARATOR = ";"
 TRUE_WORDS = {"yes", "true", "y", "1"}
@@ -94,6 +94,11 @@ def read_rows(
                         )
                     )
                     continue
+                for number, cell in enumerate(cells, start=1):
+                    if CONTROL_CHARACTERS.search(cell):
+                        problems.append(
+                            Problem(display, line, number, f"row {line}", CONTROL_MESSAGE)
+                        )
                 values = {
                     name: columns.cell(name, text)
                     for name, text in zip(header, cells, strict=True)

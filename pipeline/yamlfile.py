@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,12 @@ MAX_NODES = 100_000
 # libyaml's parser when PyYAML has it (several times faster); the same safe node tree either way.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 5_000_000
+# Control characters cannot be stored in a Word file, and docxtpl turns \a and \f into page
+# structure; only tabs and line breaks are kept.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_MESSAGE = (
+    "contains a control character; expected plain text (tabs and line breaks are fine)"
+)
 PLAIN_TAGS = {
     f"tag:yaml.org,2002:{name}"
     for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
@@ -84,7 +91,10 @@ class _Builder:
             return self._mapping(node, at)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*at, i)) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        value = self._scalar(node)
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            self.problems.append((at, mark, CONTROL_MESSAGE))
+        return value
 
     def _mapping(self, node: yaml.MappingNode, at: FieldPath) -> dict:
         result: dict = {}

@@ -132,3 +132,8 @@ def test_slugs_that_escape_or_are_invalid(tmp_path, name):
         load_agency(folder)
     assert caught.value.exit_code == 2
     assert str(folder) in caught.value.message
+
+
+def test_control_characters_are_refused(scenario):
+    problems = problems_of(scenario("control-characters"))
+    assert any("response.consent: contains a control character" in p for p in problems)
