@@ -10,22 +10,11 @@ from typing import Any
 from docx import Document
 
 from pipeline.archive import SUMMARY, ArchivedVersion
+from pipeline.directory import COLUMNS
 from pipeline.render import render_document
 
-DIRECTORY_FIELDS = (
-    "category",
-    "services",
-    "phones",
-    "text",
-    "email",
-    "website",
-    "address",
-    "hours",
-    "languages",
-    "length_of_stay",
-    "contact_person",
-    "last_verified",
-)
+# Every field of an entry but the two that identify it (category and name).
+DIRECTORY_FIELDS = tuple(name for name in COLUMNS.names if name not in ("id", "name"))
 
 
 def policy_paragraphs(version: ArchivedVersion) -> list[str]:
