@@ -137,3 +137,9 @@ def test_slugs_that_escape_or_are_invalid(tmp_path, name):
 def test_control_characters_are_refused(scenario):
     problems = problems_of(scenario("control-characters"))
     assert any("response.consent: contains a control character" in p for p in problems)
+
+
+def test_unknown_field_in_a_shared_contact_definition(scenario):
+    problems = problems_of(scenario("unknown-contact-field"))
+    assert len(problems) == 1
+    assert "law_enforcement[0].phnoe: unknown field 'phnoe'; did you mean 'phone'?" in problems[0]
