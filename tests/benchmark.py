@@ -20,6 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipeline import training
+from pipeline.content import content
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "inputs" / "harbor-family-health"
 BATCH_SIZE = 50
@@ -74,11 +77,7 @@ def make_large(folder: Path) -> None:
     shutil.copytree(SAMPLE, folder)
     (folder / "directory.csv").unlink()
     (folder / "training.yaml").unlink()
-    categories = [
-        c["id"]
-        for g in __import__("pipeline.content", fromlist=["content"]).content("directory")["groups"]
-        for c in g["categories"]
-    ]
+    categories = [c["id"] for g in content("directory")["groups"] for c in g["categories"]]
     with (folder / "directory.csv").open("w", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(
@@ -98,34 +97,21 @@ def make_large(folder: Path) -> None:
             )
     topics = "identification_response;mandatory_reporting;confidentiality;trauma_informed_care"
     with (folder / "training.csv").open("w", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(
-            [
-                "staff_id",
-                "name",
-                "role",
-                "department",
-                "topics",
-                "date",
-                "hours",
-                "method",
-                "trainer",
-            ]
-        )
+        writer = csv.DictWriter(stream, fieldnames=training.COLUMNS.names)
+        writer.writeheader()
         for number in range(TRAINING_PEOPLE):
-            month = 1 + number % 12
             writer.writerow(
-                [
-                    f"S{number:04d}",
-                    f"Staff Member {number:04d}",
-                    "Clinician",
-                    "Clinic",
-                    topics,
-                    f"2026-{month:02d}-15",
-                    2,
-                    "webinar",
-                    f"Trainer {number % 7}",
-                ]
+                {
+                    "staff_id": f"S{number:04d}",
+                    "name": f"Staff Member {number:04d}",
+                    "role": "Clinician",
+                    "department": "Clinic",
+                    "topics": topics,
+                    "date": f"2026-{1 + number % 12:02d}-15",
+                    "hours": 2,
+                    "method": "webinar",
+                    "trainer": f"Trainer {number % 7}",
+                }
             )
 
 

@@ -19,11 +19,14 @@ from pipeline import archive as archive_module
 from pipeline.archive import archive_packet, find_version, verify
 from pipeline.build import build_packet
 from pipeline.cli import main
+from pipeline.content import content
 from pipeline.diff import as_text, compare
 from tests.conftest import FIXTURES
 from tests.helpers import docx_text, pdf_text
 
 pytestmark = pytest.mark.pdf
+
+WORD_FILES = (*(f"{doc['id']}.docx" for doc in content("documents")["documents"]), "bundle.docx")
 
 
 def set_up_2025(folder: Path) -> Path:
@@ -73,14 +76,7 @@ def test_a_version_is_a_valid_bag_with_manifest_and_pdfa(archived):
     version = root / "archive-clinic" / "2026"
     bagit.Bag(str(version)).validate()  # an archivist's own tool accepts it
     manifest = json.loads((version / "manifest.json").read_text())
-    for name in (
-        "policy.docx",
-        "assessment.docx",
-        "directory.docx",
-        "training.docx",
-        "bundle.docx",
-        "bundle.pdf",
-    ):
+    for name in (*WORD_FILES, "bundle.pdf"):
         entry = manifest["files"][f"data/packet/{name}"]
         assert re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]) and entry["size"] > 0
     assert "data/inputs/profile.yaml" in manifest["files"]
@@ -215,13 +211,7 @@ def test_same_inputs_give_byte_identical_docx_and_the_same_pdf_text(scenario, tm
     folder = scenario("two-respondents", slug="again")
     first = build_packet(folder, tmp_path / "one").out
     second = build_packet(folder, tmp_path / "two").out
-    for name in (
-        "policy.docx",
-        "assessment.docx",
-        "directory.docx",
-        "training.docx",
-        "bundle.docx",
-    ):
+    for name in WORD_FILES:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     assert pdf_text(first / "bundle.pdf") == pdf_text(second / "bundle.pdf")
     assert Document(first / "bundle.docx").core_properties.modified.year == 2026

@@ -29,7 +29,10 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Inches, Pt, RGBColor
 
+from pipeline.bundle import freeze_docx
+
 SOURCE_DIR = Path(__file__).parent
+TEMPLATE_DATE = "2026-01-01"
 TEMPLATE_DIR = SOURCE_DIR.parent
 
 FONT = "Carlito"
@@ -308,16 +311,40 @@ def build(source: Path, target: Path) -> None:
         header_footer(document.sections[0], header, footer)
     prune_styles(document)
     document.save(target)
+    # Fixed zip timestamps: rebuilding unchanged sources gives unchanged files.
+    freeze_docx(target, TEMPLATE_DATE)
 
 
 # Styles the templates use, directly or through the styles they are based on. The rest of
 # python-docx's default set is dropped: it only slows merging and clutters Word's style list.
 KEEP_STYLES = {
-    "Normal", "Header", "Header Char", "Footer", "Footer Char", "Title", "Title Char",
-    "Subtitle", "Subtitle Char", "Heading 1", "Heading 2", "Heading 3", "Heading 1 Char",
-    "Heading 2 Char", "Heading 3 Char", "List Paragraph", "List Bullet", "List Bullet 2",
-    "List Number", "Default Paragraph Font", "Normal Table", "No List", "Table Grid", "Callout",
-    "Small", "Table Text", "Fill In",
+    "Normal",
+    "Header",
+    "Header Char",
+    "Footer",
+    "Footer Char",
+    "Title",
+    "Title Char",
+    "Subtitle",
+    "Subtitle Char",
+    "Heading 1",
+    "Heading 2",
+    "Heading 3",
+    "Heading 1 Char",
+    "Heading 2 Char",
+    "Heading 3 Char",
+    "List Paragraph",
+    "List Bullet",
+    "List Bullet 2",
+    "List Number",
+    "Default Paragraph Font",
+    "Normal Table",
+    "No List",
+    "Table Grid",
+    "Callout",
+    "Small",
+    "Table Text",
+    "Fill In",
 }
 
 
