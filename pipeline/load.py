@@ -59,22 +59,24 @@ def load_agency(path: Path) -> AgencyInputs:
     folder = agency_folder(path)
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    profile, _ = _read_checked(folder, PROFILE, "profile", problems)
-    questionnaire, questionnaire_raw = _read_checked(
-        folder, QUESTIONNAIRE, "questionnaire", problems
+    # Each reader gives the document if valid (else None) and the document as read: entries,
+    # records and settings are checked row by row even when other rows broke the schema.
+    profile, _ = _checked(problems, _read, folder, PROFILE, "profile")
+    questionnaire, questionnaire_raw = _checked(
+        problems, _read, folder, QUESTIONNAIRE, "questionnaire"
     )
-    # Entries and records are checked row by row even when other rows broke the schema.
-    listing = _read_table(folder, "directory", directory.read_csv, problems)
-    records = _read_table(folder, "training", training.read_csv, problems)
+    listing, listing_raw = _checked(problems, _read_table, folder, "directory", directory.read_csv)
+    _, records = _checked(problems, _read_table, folder, "training", training.read_csv)
     respondents = _read_respondents(folder, problems, warnings)
     # Checks that need other files run whenever those files are valid, so that one run
     # reports every problem it can.
     packet_date = date.fromisoformat(profile.data["packet"]["date"]) if profile else None
     if questionnaire_raw:
         problems += check_settings(questionnaire_raw)
-        problems += training.check_requirements(questionnaire_raw)
-    if listing and packet_date:
-        found, stale = directory.check_entries(listing, packet_date)
+    if questionnaire:
+        problems += training.check_requirements(questionnaire)
+    if listing_raw and packet_date:
+        found, stale = directory.check_entries(listing_raw, packet_date)
         problems += found
         warnings += stale
     if records and questionnaire and packet_date:
@@ -84,7 +86,8 @@ def load_agency(path: Path) -> AgencyInputs:
     if profile and questionnaire:
         problems += _cross_checks(folder, profile, questionnaire)
         warnings += _missing_optional_facts(profile, questionnaire)
-        warnings += _directory_gaps(profile, listing)
+        if listing or not listing_raw:  # valid, or no directory file at all
+            warnings += _directory_gaps(profile, listing)
     if problems:
         raise InputError(problems)
     return AgencyInputs(
@@ -100,12 +103,12 @@ def load_agency(path: Path) -> AgencyInputs:
     )
 
 
-def _read_checked(
-    folder: Path, name: str, schema_name: str, problems: list[Problem]
+def _checked(
+    problems: list[Problem], reader: Callable, *args: Any
 ) -> tuple[YamlDocument | None, YamlDocument | None]:
-    """The document if it is valid (else None), and the document as read, for row checks."""
+    """What `reader` read, if it broke no rule (else None), and what it read regardless."""
     before = len(problems)
-    document = _read(folder, name, schema_name, problems)
+    document = reader(*args, problems)
     return (document if len(problems) == before else None), document
 
 

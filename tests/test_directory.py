@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from docx import Document
 
 from pipeline.build import build_packet
 from pipeline.content import content
 from pipeline.context import build_context
 from pipeline.directory import categories
+from pipeline.errors import InputError
 from pipeline.load import load_agency
 from tests.helpers import cell_text, docx_text
 
@@ -68,3 +70,13 @@ def test_entries_sorted_24_7_marked_stale_flagged(scenario, tmp_path):
     assert "2025-06-30 [not verified]" in text
     assert "Stay: Up to 90 days" in text
     assert "Most common languages encountered: Spanish, Somali." in text
+
+
+def test_malformed_entries_are_reported_not_crashed_on(scenario):
+    with pytest.raises(InputError) as caught:
+        load_agency(scenario("malformed-directory"))
+    messages = [str(problem) for problem in caught.value.problems]
+    assert len(messages) == 3
+    assert "directory.yaml:3:5: entries[0].category: missing; this field is required" in messages[0]
+    assert "entries[1]: expected a set of fields, got 'not a mapping'" in messages[1]
+    assert "entries[2].category: unknown category 'soup_kitchens'" in messages[2]
