@@ -5,40 +5,56 @@ from __future__ import annotations
 import zipfile
 from copy import deepcopy
 from datetime import date, datetime, time
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docxcompose.composer import Composer
+
+from pipeline.errors import RenderError
 
 HEADER_FOOTER_TAGS = ("w:headerReference", "w:footerReference", "w:titlePg")
+# Attributes through which body XML points at images and links outside document.xml.
+REFERENCES = ".//*[@r:embed or @r:id or @r:link]"
+REFERENCE_ATTRIBUTES = tuple(qn(name) for name in ("r:embed", "r:id", "r:link"))
 
 
 def merge_bundle(cover: Path, documents: list[Path], target: Path, context: dict[str, Any]) -> Path:
     """Cover first (its header, footer and styles win), then each document from a new page.
 
-    docxcompose keeps only the master's final section properties, so each part is closed with
-    a section break of its own: landscape pages stay landscape, and every part starts a page.
+    The templates share one style sheet, so a part's body moves into the bundle as it is; what
+    it refers to outside its body comes along: images and links, styles the cover lacks, and
+    list numbering (a part's first numbered list starts again at 1). Each part ends with a
+    section break of its own, so landscape pages stay landscape and every part starts a page.
     """
-    master = Document(cover)
-    composer = Composer(master)
-    close_section(master, master.element.body.sectPr, keep_headers=True)
-    strip_title_page(master.element.body.sectPr)
-    parts = [Document(path) for path in documents]
-    for index, part in enumerate(parts):
-        for inner in part.element.body.iter(qn("w:sectPr")):
+    bundle = Document(cover)
+    final = bundle.element.body.sectPr
+    close_section(bundle, final, keep_headers=True)
+    strip_title_page(final)
+    next_bookmark = renumber_bookmarks(bundle.element.body, 0)
+    for index, path in enumerate(documents):
+        part = Document(path)
+        body = part.element.body
+        for inner in body.iter(qn("w:sectPr")):
             strip_headers(inner)
-        last = index == len(parts) - 1
-        if last:
-            adopt_page_setup(master.element.body.sectPr, part.element.body.sectPr)
+        if index == len(documents) - 1:
+            adopt_page_setup(final, body.sectPr)
         else:
-            close_section(part, part.element.body.sectPr, keep_headers=False)
-        composer.append(part)
-    set_properties(master, context)
-    ask_word_to_update_fields(master)
-    composer.save(target)
+            close_section(part, body.sectPr, keep_headers=False)
+        add_missing_styles(bundle, part)
+        carry_numbering(bundle, part)
+        carry_references(bundle.part, part.part, body)
+        next_bookmark = renumber_bookmarks(body, next_bookmark)
+        for element in list(body):
+            if element.tag != qn("w:sectPr"):
+                final.addprevious(element)
+    renumber_drawings(bundle.element.body)
+    set_properties(bundle, context)
+    ask_word_to_update_fields(bundle)
+    bundle.save(target)
     return target
 
 
@@ -69,6 +85,140 @@ def adopt_page_setup(master_properties, part_properties) -> None:
         mine, theirs = master_properties.find(qn(tag)), part_properties.find(qn(tag))
         if mine is not None and theirs is not None:
             mine.getparent().replace(mine, deepcopy(theirs))
+
+
+def add_missing_styles(bundle, part) -> None:
+    """Styles a part uses but the cover lacks (a template restyled in Word, say) are copied."""
+    styles = bundle.styles.element
+    known = {style.get(qn("w:styleId")) for style in styles.findall(qn("w:style"))}
+    for style in part.styles.element.findall(qn("w:style")):
+        if style.get(qn("w:styleId")) not in known:
+            styles.append(deepcopy(style))
+
+
+def carry_numbering(bundle, part) -> None:
+    """Copy the list definitions a part's paragraphs name, and restart its first numbered list."""
+    numbering = bundle.part.numbering_part.element
+    body = part.element.body
+    explicit = body.findall(f".//{qn('w:numId')}")
+    if explicit:
+        source = part.part.numbering_part.element
+        renamed: dict[str, str] = {}
+        for number in explicit:
+            old = number.get(qn("w:val"))
+            if old not in renamed:
+                renamed[old] = copy_list_definition(numbering, source, old)
+            number.set(qn("w:val"), renamed[old])
+    restart_first_numbered_list(bundle, body, numbering)
+
+
+def copy_list_definition(numbering, source, number_id: str) -> str:
+    """Copy list `number_id` and its abstract definition from `source`; return its new id."""
+    if number_id == "0":  # 0 means "no list"
+        return number_id
+    num = source.xpath(f'w:num[@w:numId="{number_id}"]')
+    if not num:
+        return number_id
+    abstract_id = num[0].find(qn("w:abstractNumId")).get(qn("w:val"))
+    abstract = deepcopy(source.xpath(f'w:abstractNum[@w:abstractNumId="{abstract_id}"]')[0])
+    new_abstract_id = str(next_id(numbering, "w:abstractNum", "w:abstractNumId"))
+    abstract.set(qn("w:abstractNumId"), new_abstract_id)
+    for nsid in abstract.findall(qn("w:nsid")):  # Word merges lists that share an nsid
+        abstract.remove(nsid)
+    first_num = numbering.find(qn("w:num"))
+    if first_num is not None:
+        first_num.addprevious(abstract)
+    else:
+        numbering.append(abstract)
+    copy = deepcopy(num[0])
+    copy.find(qn("w:abstractNumId")).set(qn("w:val"), new_abstract_id)
+    new_id = str(next_id(numbering, "w:num", "w:numId"))
+    copy.set(qn("w:numId"), new_id)
+    numbering.append(copy)
+    return new_id
+
+
+def restart_first_numbered_list(bundle, body, numbering) -> None:
+    """A part's first numbered list starts at 1, not where the previous part's list ended."""
+    numbered_styles = {
+        style.style_id: number_id
+        for style in bundle.styles
+        if (number_id := style_list(style)) and counts(numbering, number_id)
+    }
+    for paragraph in body.iter(qn("w:p")):
+        style = paragraph.style
+        if style in numbered_styles and paragraph.pPr.numPr is None:
+            number = numbering.num_having_numId(numbered_styles[style])
+            restart = numbering.add_num(number.abstractNumId.val)
+            restart.add_lvlOverride(ilvl=0).add_startOverride(1)
+            numbers = paragraph.pPr.get_or_add_numPr()
+            numbers.get_or_add_ilvl().val = 0
+            numbers.get_or_add_numId().val = restart.numId
+            return
+
+
+def style_list(style) -> int | None:
+    """The list a paragraph style numbers its paragraphs with, if any."""
+    properties = getattr(style.element, "pPr", None)
+    numbers = properties.numPr if properties is not None else None
+    return numbers.numId.val if numbers is not None and numbers.numId is not None else None
+
+
+def counts(numbering, number_id: int) -> bool:
+    """True for a numbered list (1, 2, 3 or a, b, c), false for bullets."""
+    number = numbering.num_having_numId(number_id)
+    abstract_id = number.abstractNumId.val
+    formats = numbering.xpath(
+        f'w:abstractNum[@w:abstractNumId="{abstract_id}"]/w:lvl[@w:ilvl="0"]/w:numFmt/@w:val'
+    )
+    return bool(formats) and formats[0] != "bullet"
+
+
+def next_id(numbering, tag: str, attribute: str) -> int:
+    ids = [int(element.get(qn(attribute))) for element in numbering.findall(qn(tag))]
+    return max(ids, default=0) + 1
+
+
+def carry_references(bundle_part, source_part, body) -> None:
+    """Give every image and link in `body` a relationship of the bundle's own."""
+    renamed: dict[str, str] = {}
+    for element in body.xpath(REFERENCES):
+        for attribute in REFERENCE_ATTRIBUTES:
+            old = element.get(attribute)
+            if old is None:
+                continue
+            if old not in renamed:
+                renamed[old] = relate(bundle_part, source_part.rels[old])
+            element.set(attribute, renamed[old])
+
+
+def relate(bundle_part, relationship) -> str:
+    if relationship.is_external:
+        return bundle_part.relate_to(relationship.target_ref, relationship.reltype, True)
+    if relationship.reltype == RT.IMAGE:
+        rid, _ = bundle_part.get_or_add_image(BytesIO(relationship.target_part.blob))
+        return rid
+    raise RenderError(
+        f"the bundle cannot carry over a template's {relationship.reltype.rsplit('/', 1)[-1]} "
+        "part; remove it from the template"
+    )
+
+
+def renumber_bookmarks(body, start: int) -> int:
+    """Bookmark ids must be unique in a document; give this body's the ones from `start` on."""
+    renamed: dict[str, str] = {}
+    for element in body.iter(qn("w:bookmarkStart"), qn("w:bookmarkEnd")):
+        old = element.get(qn("w:id"))
+        if old not in renamed:
+            renamed[old] = str(start + len(renamed))
+        element.set(qn("w:id"), renamed[old])
+    return start + len(renamed)
+
+
+def renumber_drawings(body) -> None:
+    """Drawing ids must be unique too; number them through the bundle."""
+    for number, drawing in enumerate(body.iter(qn("wp:docPr")), start=1):
+        drawing.set("id", str(number))
 
 
 def set_properties(document, context: dict[str, Any]) -> None:

@@ -6,9 +6,13 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
+from docx.shared import Mm
 
 from pipeline.build import build_packet
+from pipeline.bundle import merge_bundle
 from pipeline.content import content
 from pipeline.errors import InputError
 
@@ -81,6 +85,62 @@ def test_word_styles_and_list_numbering_survive_the_merge(bundle):
     numbering = document.part.numbering_part.element
     style_num = document.styles["List Number"].element.pPr.numPr.numId.val
     assert numbered and numbering.num_having_numId(style_num) is not None
+
+
+def test_images_of_every_part_are_carried_into_the_bundle(bundle):
+    document = Document(bundle)
+    blips = document.element.body.iter(qn("a:blip"))
+    images = [document.part.related_parts[blip.get(qn("r:embed"))] for blip in blips]
+    assert len(images) == 2  # the cover's logo and the assessment's rating chart
+    assert all(image.blob.startswith(b"\x89PNG") for image in images)
+    assert len({image.partname for image in images}) == 2
+
+
+def test_drawing_and_bookmark_ids_are_unique(bundle):
+    body = Document(bundle).element.body
+    drawings = [element.get("id") for element in body.iter(qn("wp:docPr"))]
+    assert len(drawings) == len(set(drawings))
+    bookmarks = [element.get(qn("w:id")) for element in body.iter(qn("w:bookmarkStart"))]
+    assert len(bookmarks) == len(set(bookmarks))
+
+
+def test_parts_bring_their_own_styles_links_images_and_lists(tmp_path):
+    """What a template edited in Word can add: a style of its own, a web link, a picture."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    logo = Path(__file__).resolve().parent.parent / "inputs" / "harbor-family-health" / "logo.png"
+    parts = []
+    for number in (1, 2):
+        part = Document(templates / "policy.docx")
+        part.element.body.clear_content()
+        style = part.styles.add_style(f"Local Note {number}", WD_STYLE_TYPE.PARAGRAPH)
+        part.add_paragraph(f"Part {number}", style=style)
+        part.add_paragraph("First step", style="List Number")
+        part.add_paragraph("Second step", style="List Number")
+        part.add_picture(str(logo), width=Mm(20))
+        link = part.part.relate_to(f"https://example.org/{number}", RT.HYPERLINK, is_external=True)
+        hyperlink = part.add_paragraph()._p.makeelement(qn("w:hyperlink"), {qn("r:id"): link})
+        part.paragraphs[-1]._p.append(hyperlink)
+        parts.append(tmp_path / f"part-{number}.docx")
+        part.save(parts[-1])
+    context = {
+        "agency": {"legal_name": "Test Agency"},
+        "packet": {"year": 2026, "date": "2026-07-01"},
+    }
+    merged = merge_bundle(templates / "cover.docx", parts, tmp_path / "bundle.docx", context)
+
+    document = Document(merged)
+    assert {"Local Note 1", "Local Note 2"} <= {style.name for style in document.styles}
+    links = [
+        document.part.rels[h.get(qn("r:id"))] for h in document.element.body.iter(qn("w:hyperlink"))
+    ]
+    assert [link.target_ref for link in links] == ["https://example.org/1", "https://example.org/2"]
+    blips = list(document.element.body.iter(qn("a:blip")))
+    assert len(blips) == 2 and all(document.part.related_parts[b.get(qn("r:embed"))] for b in blips)
+    numbering = document.part.numbering_part.element
+    firsts = [p for p in document.paragraphs if p.text == "First step"]
+    for paragraph in firsts:  # each part's list starts again at 1
+        number = numbering.num_having_numId(paragraph._p.pPr.numPr.numId.val)
+        assert number.xpath("w:lvlOverride/w:startOverride/@w:val") == ["1"]
 
 
 def test_failed_build_leaves_earlier_outputs_untouched(scenario, tmp_path):
