@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.bundle import freeze_docx, merge_bundle
-from pipeline.charts import domain_rating_chart
 from pipeline.content import CONTENT_DIR
 from pipeline.context import build_context
 from pipeline.convert import Converter, PdfJob, split_by_bookmarks
@@ -68,11 +67,6 @@ def render_packet(context: dict[str, Any], work: Path, name: str, stamp: str) ->
     """Every document, the cover and the merged bundle, as Word files in `work/name`."""
     staging = work / name
     staging.mkdir()
-    if context["assessment"]["completed"]:
-        chart = work / "domain-ratings.png"
-        assessment = context["assessment"]
-        domain_rating_chart(assessment["domains"], assessment["threshold"], chart)
-        context["images"]["rating_chart"]["path"] = str(chart)
     documents = [
         render_document(document["template"], context, staging / f"{document['id']}.docx")
         for document in context["documents"]

@@ -52,7 +52,6 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         ),
         "images": {
             "logo": {"path": logo_path(inputs), "dimension": "height", "mm": 22},
-            "rating_chart": {"path": None, "dimension": "width", "mm": 165},
         },
     }
 

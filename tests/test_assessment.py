@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 
 from pipeline.build import build_packet
 from pipeline.content import content
@@ -124,12 +125,26 @@ def test_completed_summary_figures(completed):
     summary = next(t for t in document.tables if t.rows[0].cells[0].text == "Domain")
     by_domain = {row.cells[0].text: [c.text for c in row.cells] for row in summary.rows[1:]}
     protocol = by_domain["1. Protocol & Community Network"]
-    assert protocol[1] == "1.5 ▼" and protocol[2] == "1–2 (2)"
-    assert protocol[3] == "1 / 2" and protocol[4] == "1" and protocol[5] == "1"
+    assert protocol[1] == "1.5 ▼" and protocol[3] == "1–2 (2)"
+    assert protocol[4] == "1 / 2" and protocol[5] == "1" and protocol[6] == "1"
     privacy = by_domain["2. Privacy/Confidentiality"]
-    assert privacy[1] == "4.5" and privacy[4] == "1"
+    assert privacy[1] == "4.5" and privacy[5] == "1"
     assert by_domain["3. Staff Communication"][1] == "not rated"
-    assert len(document.inline_shapes) == 1  # the domain rating chart
+
+
+def test_rating_bars_fill_their_share_of_the_cell(completed):
+    """Each domain's bar is a shaded paragraph indented from the right by what is not filled."""
+    summary = next(t for t in Document(completed).tables if t.rows[0].cells[0].text == "Domain")
+    bars = {}
+    for row in summary.rows[1:]:
+        properties = row.cells[2].paragraphs[0]._p.pPr
+        shading = properties.find(qn("w:shd")).get(qn("w:fill"))
+        indent = int(properties.find(qn("w:ind")).get(qn("w:right")))
+        bars[row.cells[0].text.split(".")[0]] = (shading, indent)
+    content_width = bars["3"][1]  # not rated: nothing filled, the whole cell is indent
+    assert bars["3"][0] == "auto"
+    assert bars["1"] == ("C0392B", round(content_width * (1 - 1.5 / 5)))  # low: red
+    assert bars["2"] == ("1B4F72", round(content_width * (1 - 4.5 / 5)))
 
 
 def test_improvement_plan_covers_low_or_no_domains(completed):

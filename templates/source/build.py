@@ -13,6 +13,8 @@ Source syntax, one block per line:
   {%p ... %} / {%tr ... %} / {%tc ... %}  docxtpl tags, kept as they are
 Inline: **bold**, [[fill-in text]] (highlighted, for facts the agency must still supply),
         [x{expr}] a Word checkbox ticked when the Jinja expression is true.
+A table cell of its own: [bar{fraction}{alert}] a bar filling `fraction` (0 to 1) of the cell,
+        red when `alert` is true (paragraph shading, so Word and LibreOffice draw it as text).
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ ACCENT = RGBColor(0x1B, 0x4F, 0x72)
 ACCENT_HEX = "1B4F72"
 HEADER_FILL = "DCE6F0"
 CALLOUT_FILL = "EEF3F8"
+ALERT_HEX = "C0392B"
 INLINE = re.compile(r"(\*\*.+?\*\*|\[\[.+?\]\]|\[x\{.+?\}\])")
+BAR = re.compile(r"^\[bar\{(.+?)\}\{(.+?)\}\]$")
+CELL_MARGINS_TWIPS = 216  # Table Grid's left and right cell margins together
 
 
 def set_font(style, size: float, bold: bool = False, color: RGBColor = INK) -> None:
@@ -140,6 +145,19 @@ def add_checkbox(paragraph, expression: str) -> None:
     paragraph._p.append(parse_xml(xml))
 
 
+def add_bar(paragraph, fraction: str, alert: str, width: float) -> None:
+    """A horizontal bar: a shaded paragraph, indented from the right by the share not filled."""
+    twips = int(width * 1440) - CELL_MARGINS_TWIPS
+    fill = f"{{% if ({alert}) %}}{ALERT_HEX}{{% else %}}{ACCENT_HEX}{{% endif %}}"
+    shading = f"{{% if ({fraction}) %}}{fill}{{% else %}}auto{{% endif %}}"
+    indent = f"{{{{ ((1 - ({fraction})) * {twips})|round|int }}}}"
+    properties = paragraph._p.get_or_add_pPr()
+    properties.append(
+        parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{shading}"/>')
+    )
+    properties.append(parse_xml(f'<w:ind {nsdecls("w")} w:left="0" w:right="{indent}"/>'))
+
+
 def add_inline(paragraph, text: str) -> None:
     for piece in INLINE.split(text):
         if not piece:
@@ -201,7 +219,10 @@ def add_table(document, rows: list[list[str]], widths: list[float] | None, heade
         for position, text in enumerate(cells):
             paragraph = row.cells[position].paragraphs[0]
             paragraph.style = document.styles["Table Text"]
-            add_inline(paragraph, text)
+            if bar := BAR.match(text):
+                add_bar(paragraph, *bar.groups(), inches[position])
+            else:
+                add_inline(paragraph, text)
             if index == 0 and header:
                 shade(row.cells[position], HEADER_FILL)
                 for run in paragraph.runs:
