@@ -1,4 +1,5 @@
-"""Many agencies at once: render in parallel, convert in as few LibreOffice runs as cores."""
+"""Many agencies at once: render in parallel, convert in as few LibreOffice runs as cores,
+each bundle as soon as it is rendered."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from contextlib import ExitStack
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Queue
 
 from pypdf import PdfReader
 
@@ -26,7 +27,7 @@ class Outcome:
     """What happened to one agency in a batch."""
 
     slug: str
-    status: str  # built, skipped or failed
+    status: str  # rendered (PDF still to make), built, skipped or failed
     seconds: float = 0.0
     pages: int | None = None
     warnings: int = 0
@@ -62,34 +63,54 @@ def batch_build(
         else:
             pending.append((folder, stamp))
     runs = min(jobs, len(pending)) if pdf else 0
-    with (
-        tempfile.TemporaryDirectory(prefix=".batch-", dir=out_root) as work,
-        ExitStack() as stack,
-    ):
-        # LibreOffice starts while the agencies render, one run per share of the conversions.
-        converters = [stack.enter_context(Converter()) for _ in range(runs)]
-        rendered = render_all(pending, Path(work), jobs, progress)
-        if converters:
-            convert_all([o for o in rendered if o.status == "built"], converters)
-        for outcome in rendered:
+    with tempfile.TemporaryDirectory(prefix=".batch-", dir=out_root) as work:
+        for outcome in build_all(pending, Path(work), jobs, runs, progress):
             if outcome.status == "built":
                 publish(outcome.staging, out_root / outcome.slug)
-        outcomes += rendered
+            outcomes.append(outcome)
     return sorted(outcomes, key=lambda outcome: outcome.slug)
 
 
-def render_all(
-    pending: list[tuple[Path, str]], work: Path, jobs: int, progress: Callable[[Outcome], None]
+def build_all(
+    pending: list[tuple[Path, str]],
+    work: Path,
+    jobs: int,
+    runs: int,
+    progress: Callable[[Outcome], None],
 ) -> list[Outcome]:
+    """Render in worker processes; each rendered bundle goes to the next free LibreOffice run.
+
+    LibreOffice starts while the first agencies render, and converts while the others do.
+    """
     if not pending:
         return []
-    rendered = []
-    with ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as pool:
-        futures = [pool.submit(render_agency, folder, work, stamp) for folder, stamp in pending]
-        for future in as_completed(futures):
-            rendered.append(future.result())
-            progress(rendered[-1])
-    return rendered
+    finished: list[Outcome] = []
+    free: Queue[Converter] = Queue()
+    for _ in range(runs):
+        free.put(Converter())
+    try:
+        with (
+            ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as renderers,
+            ThreadPoolExecutor(max_workers=max(runs, 1)) as converters,
+        ):
+            futures = {
+                renderers.submit(render_agency, folder, work, stamp) for folder, stamp in pending
+            }
+            while futures:
+                done, futures = wait(futures, return_when=FIRST_COMPLETED)
+                for future in done:
+                    outcome = future.result()
+                    if outcome.status == "rendered" and runs:
+                        futures.add(converters.submit(convert_agency, outcome, free))
+                    else:
+                        if outcome.status == "rendered":
+                            outcome.status = "built"  # no PDF asked for
+                        finished.append(outcome)
+                        progress(outcome)
+    finally:
+        while not free.empty():
+            free.get().close()
+    return finished
 
 
 def render_agency(folder: Path, work: Path, stamp: str) -> Outcome:
@@ -109,7 +130,7 @@ def render_agency(folder: Path, work: Path, stamp: str) -> Outcome:
         )
     return Outcome(
         folder.name,
-        "built",
+        "rendered",
         time.perf_counter() - started,
         warnings=len(inputs.warnings),
         staging=staging,
@@ -117,41 +138,21 @@ def render_agency(folder: Path, work: Path, stamp: str) -> Outcome:
     )
 
 
-def convert_all(outcomes: list[Outcome], converters: list[Converter]) -> None:
-    """Each LibreOffice run converts its share of the bundles, all runs at once."""
-    if not outcomes:
-        return
-    shares = [outcomes[index :: len(converters)] for index in range(len(converters))]
-    with ThreadPoolExecutor(max_workers=len(converters)) as pool:
-        for share, seconds in pool.map(convert_share, shares, converters):
-            for outcome in share:
-                outcome.seconds += seconds / max(len(share), 1)
-                if outcome.status == "built":
-                    finish_pdf(outcome)
-
-
-def convert_share(share: list[Outcome], converter: Converter) -> tuple[list[Outcome], float]:
-    """Convert a share in one run; if that fails, convert one by one to find the culprit."""
+def convert_agency(outcome: Outcome, free: Queue[Converter]) -> Outcome:
+    """Convert one bundle in the next free LibreOffice run; a run that fails is replaced."""
     started = time.perf_counter()
-    if not share:
-        return share, 0.0
+    converter = free.get()
     try:
-        converter.convert([pdf_job(outcome) for outcome in share])
+        converter.convert([PdfJob(outcome.staging / "bundle.docx", outcome.staging / "bundle.pdf")])
+        bundle = outcome.staging / "bundle.pdf"
+        outcome.pages = len(PdfReader(bundle).pages)
+        split_by_bookmarks(bundle, outcome.documents, outcome.staging)
+        outcome.status = "built"
     except PacketError as error:
-        if len(share) == 1:
-            share[0].status, share[0].error = "failed", error.message
-        else:
-            for outcome in share:
-                with Converter() as alone:
-                    convert_share([outcome], alone)
-    return share, time.perf_counter() - started
-
-
-def pdf_job(outcome: Outcome) -> PdfJob:
-    return PdfJob(outcome.staging / "bundle.docx", outcome.staging / "bundle.pdf")
-
-
-def finish_pdf(outcome: Outcome) -> None:
-    bundle = outcome.staging / "bundle.pdf"
-    outcome.pages = len(PdfReader(bundle).pages)
-    split_by_bookmarks(bundle, outcome.documents, outcome.staging)
+        outcome.status, outcome.error = "failed", error.message
+        converter.close()
+        converter = Converter()
+    finally:
+        free.put(converter)
+        outcome.seconds += time.perf_counter() - started
+    return outcome

@@ -40,15 +40,19 @@ def build_packet(
     pdf: bool = True,
     blank_assessment: bool = False,
     pdfa: bool = False,
+    converter: Converter | None = None,
 ) -> BuildResult:
-    """Build one agency's packet into `out`, replacing it only if every stage succeeded."""
+    """Build one agency's packet into `out`, replacing it only if every stage succeeded.
+
+    A caller that starts the `converter` itself, early, saves part of LibreOffice's start-up.
+    """
     inputs = load_agency(folder)
     context = build_context(inputs, blank_assessment)
     stamp = fingerprint(folder, pdf=pdf, blank_assessment=blank_assessment, pdfa=pdfa)
     out.parent.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix=f".{inputs.slug}-", dir=out.parent) as work,
-        Converter() if pdf else nullcontext() as converter,
+        Converter() if pdf and converter is None else nullcontext(converter) as converter,
     ):
         staging = render_packet(context, Path(work), inputs.slug, stamp)
         if converter:

@@ -1,20 +1,19 @@
-"""The `packet` command: parses options and calls one pipeline function per command."""
+"""The `packet` command: parses options and calls one pipeline function per command.
+
+Each command imports the part of the pipeline it runs when it runs: `packet bundle` starts
+LibreOffice first, and its start-up then overlaps with importing, reading and rendering.
+"""
 
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
 
-from pipeline.archive import agency_root, archive_packet, find_version, versions
-from pipeline.archive import verify as verify_archive
-from pipeline.batch import agency_folders, batch_build
-from pipeline.blank import build_blank, new_agency
-from pipeline.build import build_packet
-from pipeline.diff import as_text, compare, diff_docx
+from pipeline.convert import Converter
 from pipeline.errors import Problem, UsageError
-from pipeline.load import load_agency
 
 AGENCY_FOLDER = click.Path(path_type=Path, file_okay=False)
 
@@ -42,6 +41,8 @@ def validate(agency: Path) -> None:
     Problems are printed as file:line:column: field: what is wrong. Warnings name optional
     facts the documents will ask to fill in by hand.
     """
+    from pipeline.load import load_agency
+
     inputs = load_agency(agency)
     show_warnings(inputs.warnings)
     click.echo(f"{agency}: inputs are valid ({len(inputs.warnings)} warnings)")
@@ -70,7 +71,16 @@ def bundle(agency: Path, out: Path | None, no_pdf: bool, blank_assessment: bool)
     folder stays as it was.
     """
     target = out or Path("outputs") / agency.name
-    result = build_packet(agency, target, pdf=not no_pdf, blank_assessment=blank_assessment)
+    with nullcontext() if no_pdf else Converter() as converter:
+        from pipeline.build import build_packet
+
+        result = build_packet(
+            agency,
+            target,
+            pdf=not no_pdf,
+            blank_assessment=blank_assessment,
+            converter=converter,
+        )
     show_warnings(result.warnings)
     for path in result.files:
         click.echo(f"wrote {path}")
@@ -99,6 +109,8 @@ def batch(inputs: Path, jobs: int | None, out: Path, force: bool, no_pdf: bool) 
     are skipped. Prints a summary table; exits 1 if any agency failed, and a failed agency's
     earlier packet stays as it was.
     """
+    from pipeline.batch import agency_folders, batch_build
+
     total = len(agency_folders(inputs))
     with click.progressbar(length=total, label="Building packets", file=sys.stderr) as bar:
         outcomes = batch_build(
@@ -140,6 +152,8 @@ def blank(agency_type: str, out: Path | None, no_pdf: bool) -> None:
     Facts are highlighted [fill-in] fields; the assessment has boxes to tick, the directory
     lists its categories as empty rows, and the training log is empty.
     """
+    from pipeline.blank import build_blank
+
     target = out or Path("outputs") / f"blank-{agency_type.replace('_', '-')}"
     result = build_blank(agency_type, target, pdf=not no_pdf)
     for path in result.files:
@@ -161,6 +175,8 @@ def new(slug: str, agency_type: str, inputs: Path) -> None:
 
     Fill in the empty required fields, then run `packet validate`.
     """
+    from pipeline.blank import new_agency
+
     folder = new_agency(inputs, slug, agency_type)
     click.echo(f"created {folder}: fill in profile.yaml and questionnaire.yaml")
 
@@ -191,6 +207,8 @@ def archive(agency: Path, year: int, root: Path, note: str | None, revision: str
     manifest.json of hashes; it is a BagIt bag that archivists' own tools can check. An
     archived year is never overwritten.
     """
+    from pipeline.archive import archive_packet
+
     version = archive_packet(agency, year, root, note=note, revision=revision)
     click.echo(f"archived {version.path}")
 
@@ -202,6 +220,8 @@ def verify(path: Path) -> None:
 
     Exit code 0 when every version is intact, 1 when anything was altered, removed or added.
     """
+    from pipeline.archive import verify as verify_archive
+
     results = verify_archive(path)
     for result in results:
         if result.intact:
@@ -227,6 +247,9 @@ def verify(path: Path) -> None:
 )
 def diff(slug: str, old: str, new: str, root: Path, docx_path: Path | None) -> None:
     """Show what changed between two archived years (or revisions such as 2026-r2)."""
+    from pipeline.archive import find_version
+    from pipeline.diff import as_text, compare, diff_docx
+
     changes = compare(find_version(root, slug, old), find_version(root, slug, new))
     click.echo(as_text(changes))
     if docx_path:
@@ -238,6 +261,8 @@ def diff(slug: str, old: str, new: str, root: Path, docx_path: Path | None) -> N
 @ARCHIVE_ROOT
 def history(slug: str, root: Path) -> None:
     """List an agency's archived versions with their dates, revisions and notes."""
+    from pipeline.archive import agency_root, versions
+
     found = versions(agency_root(root, slug))
     if not found:
         raise UsageError(f"no archived versions of '{slug}' under {root}")

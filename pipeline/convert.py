@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -12,14 +13,16 @@ import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import IO
-
-from pypdf import PdfReader, PdfWriter
+from typing import IO, TYPE_CHECKING
 
 from pipeline.errors import ConversionError
 
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
 UNO_EXPORT = Path(__file__).parent / "uno_export.py"
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "python3")
+NO_UNO = 3  # uno_export.py's exit code when its Python has no `uno` module
 INSTALL_HINT = (
     "install LibreOffice and its fonts: sudo apt-get install libreoffice-writer-nogui python3-uno "
     "fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2 "
@@ -46,20 +49,10 @@ def soffice() -> str:
 
 
 @cache
-def uno_python() -> str | None:
-    """A Python that can import LibreOffice's `uno` module, if there is one."""
-    for candidate in UNO_PYTHONS:
-        path = shutil.which(candidate)
-        if path and _run_quietly([path, "-c", "import uno"], timeout=20):
-            return path
-    return None
-
-
-def _run_quietly(command: list[str], timeout: float) -> bool:
-    try:
-        return subprocess.run(command, capture_output=True, timeout=timeout).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+def uno_pythons() -> tuple[str, ...]:
+    """Pythons that may have LibreOffice's `uno` module (the bridge says at once if not)."""
+    found = [shutil.which(candidate) for candidate in UNO_PYTHONS]
+    return tuple(dict.fromkeys(os.path.realpath(path) for path in found if path))
 
 
 def convert_to_pdf(jobs: list[PdfJob]) -> None:
@@ -70,48 +63,108 @@ def convert_to_pdf(jobs: list[PdfJob]) -> None:
         converter.convert(jobs)
 
 
+class NoBridge(Exception):
+    """The Python tried for the bridge has no `uno` module."""
+
+
 class Converter:
-    """One LibreOffice run, started ahead of time; give it the jobs when the files are ready.
+    """One LibreOffice run, started ahead of time, that converts files as they are handed over.
 
     Starting LibreOffice takes about a second; started before the documents are rendered, that
     second overlaps with the rendering. Each run has a profile folder of its own, locked while
     in use and kept for the next run (a fresh profile costs another half second to set up).
+    Each file is bounded by a time limit; a run that fails or times out is stopped and not
+    used again. Without LibreOffice's Python bridge, files go through plain --convert-to.
+    Nothing is raised until a file is to be converted, so bad inputs are reported first.
     """
 
     def __init__(self) -> None:
-        self.office = soffice()
-        self.python = uno_python()
-        self.profile, self.lock = acquire_profile()
+        try:
+            self.office, self.missing = soffice(), None
+        except ConversionError as missing:
+            self.office, self.missing = None, missing
+        self.pythons = list(uno_pythons())
         self.process: subprocess.Popen | None = None
-        if self.python:
-            spec = {"soffice": self.office, "profile": str(self.profile)}
-            self.process = subprocess.Popen(
-                [self.python, str(UNO_EXPORT), json.dumps(spec)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
+        self.failure: str | None = None
+        self.started = False
+        self.lock: IO | None = None
+        if self.office:
+            self.profile, self.lock = acquire_profile()
+            self._start_bridge()
+
+    def _start_bridge(self) -> None:
+        if not self.pythons:
+            self.process = None
+            return
+        spec = {"soffice": self.office, "profile": str(self.profile)}
+        # The run holds the profile's lock too, so the profile stays locked until LibreOffice
+        # has shut down, which it does by itself once its input is closed.
+        self.process = subprocess.Popen(
+            [self.pythons.pop(0), str(UNO_EXPORT), json.dumps(spec)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            pass_fds=(self.lock.fileno(),),
+        )
 
     def convert(self, jobs: list[PdfJob]) -> None:
-        timeout = SECONDS_PER_RUN + SECONDS_PER_FILE * len(jobs)
-        if self.process is None:
-            _plain_convert(self.office, str(self.profile), jobs, timeout)
-        else:
-            payload = [
-                {"source": str(job.source), "target": str(job.target), "pdfa": job.pdfa}
-                for job in jobs
-            ]
-            _finish(self.process, json.dumps(payload).encode(), timeout)
-            self.process = None
+        if self.missing:
+            raise self.missing
         for job in jobs:
+            self._convert(job)
             _check_pdf(job.target)
 
+    def _convert(self, job: PdfJob) -> None:
+        while self.process is not None:
+            try:
+                self._export(job)
+                return
+            except NoBridge:
+                self._start_bridge()
+        if self.failure:
+            raise ConversionError(f"this LibreOffice run has already failed: {self.failure}")
+        _plain_convert(self.office, str(self.profile), [job], SECONDS_PER_RUN + SECONDS_PER_FILE)
+
+    def _export(self, job: PdfJob) -> None:
+        timeout = SECONDS_PER_FILE + (0 if self.started else SECONDS_PER_RUN)
+        request = {"source": str(job.source), "target": str(job.target), "pdfa": job.pdfa}
+        try:
+            self.process.stdin.write(json.dumps(request).encode() + b"\n")
+            self.process.stdin.flush()
+            ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+            reply = self.process.stdout.readline() if ready else None
+        except BrokenPipeError:
+            reply = b""
+        if reply is None:
+            self._stop()
+            self.failure = f"LibreOffice took longer than {timeout} s and was stopped"
+            raise ConversionError(self.failure)
+        if not reply:
+            if self.process.wait() == NO_UNO and not self.started:
+                raise NoBridge
+            self.failure = self._stop()
+            raise ConversionError(self.failure)
+        self.started = True
+        error = json.loads(reply)["error"]
+        if error:
+            raise ConversionError(f"LibreOffice could not convert {job.source}: {error}")
+
+    def _stop(self) -> str:
+        """Stop LibreOffice and everything it started; say how the run ended."""
+        process, self.process = self.process, None
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        _, stderr = process.communicate()
+        detail = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+        return f"LibreOffice failed (exit code {process.returncode}): {detail[0]}"
+
     def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.communicate()
-        self.lock.close()
+        if self.process is not None:
+            self.process.stdin.close()  # LibreOffice shuts down in the background
+            self.process = None
+        if self.lock is not None:
+            self.lock.close()
 
     def __enter__(self) -> Converter:
         return self
@@ -165,16 +218,12 @@ def _plain_convert(office: str, profile: str, jobs: list[PdfJob], timeout: float
 
 
 def _run(command: list[str], timeout: float) -> None:
+    """Run LibreOffice with a time limit; on time-out kill it and everything it started."""
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
-    _finish(process, None, timeout)
-
-
-def _finish(process: subprocess.Popen, payload: bytes | None, timeout: float) -> None:
-    """Wait with a time limit; on time-out kill LibreOffice and everything it started."""
     try:
-        _, stderr = process.communicate(payload, timeout=timeout)
+        _, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as error:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
@@ -197,6 +246,8 @@ def _check_pdf(path: Path) -> None:
 
 def split_by_bookmarks(bundle: Path, documents: list[dict], folder: Path) -> list[Path]:
     """Cut one PDF per document out of the bundle at its top-level bookmarks (no re-conversion)."""
+    from pypdf import PdfReader, PdfWriter  # here, so that starting LibreOffice imports little
+
     reader = PdfReader(bundle)
     starts = {
         item.title: reader.get_destination_page_number(item)

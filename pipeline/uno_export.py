@@ -1,10 +1,12 @@
 """Exports Word files to PDF through LibreOffice's UNO API, refreshing tables of contents first.
 
 Run by the system Python that has LibreOffice's `uno` module, not by the project's venv:
-    python3 uno_export.py '{"soffice": ..., "profile": ...}'   (jobs then arrive on stdin)
+    python3 uno_export.py '{"soffice": ..., "profile": ...}'
 It starts LibreOffice at once, so that start-up overlaps with whatever the caller does next,
-then reads the jobs as JSON from standard input: [{"source", "target", "pdfa"}]. It prints one
-line per finished job and exits non-zero on the first failure; empty input just shuts down.
+then reads jobs from standard input, one JSON object per line: {"source", "target", "pdfa"}.
+For each it prints one JSON line, {"target": ..., "error": null or a message}, as soon as the
+file is written. When its input ends it shuts LibreOffice down and exits. A document LibreOffice
+cannot open is reported and skipped; LibreOffice itself failing ends the run (non-zero exit).
 """
 
 import contextlib
@@ -14,11 +16,20 @@ import subprocess
 import sys
 import time
 
-import uno
-from com.sun.star.beans import PropertyValue
-from com.sun.star.connection import NoConnectException
+try:
+    import uno
+    from com.sun.star.beans import PropertyValue
+    from com.sun.star.connection import NoConnectException
+    from com.sun.star.io import IOException
+    from com.sun.star.lang import IllegalArgumentException
+except ImportError:
+    sys.exit(3)  # convert.NO_UNO: the caller tries another Python or plain --convert-to
 
 CONNECT_SECONDS = 60
+
+
+class UnreadableDocument(Exception):
+    pass
 
 
 def properties(**values):
@@ -45,13 +56,9 @@ def export(desktop, job):
     target = uno.systemPathToFileUrl(os.path.abspath(job["target"]))
     document = desktop.loadComponentFromURL(source, "_blank", 0, properties(Hidden=True))
     if document is None:
-        raise SystemExit(f"LibreOffice could not open {job['source']}")
+        raise UnreadableDocument(f"LibreOffice could not open {job['source']}")
     try:
-        indexes = document.getDocumentIndexes()
-        # Twice: filling the contents can move headings to later pages.
-        for _ in range(2):
-            for position in range(indexes.getCount()):
-                indexes.getByIndex(position).update()
+        update_contents(document)
         options = properties(
             ExportBookmarks=True,
             UseTaggedPDF=True,
@@ -64,6 +71,33 @@ def export(desktop, job):
         )
     finally:
         document.close(True)
+
+
+def update_contents(document):
+    """Fill every table of contents with the page numbers the layout gives.
+
+    Filling a contents table can change how many pages it takes, which moves every heading after
+    it; then a second pass is needed. The parts after the contents start on a new page, so the
+    page the contents end on tells whether anything moved.
+    """
+    indexes = [
+        document.getDocumentIndexes().getByIndex(n)
+        for n in range(document.getDocumentIndexes().getCount())
+    ]
+    if not indexes:
+        return
+    cursor = document.getCurrentController().getViewCursor()
+    before = [end_page(cursor, index) for index in indexes]
+    for index in indexes:
+        index.update()
+    if [end_page(cursor, index) for index in indexes] != before:
+        for index in indexes:
+            index.update()
+
+
+def end_page(cursor, index):
+    cursor.gotoRange(index.getAnchor().getEnd(), False)
+    return cursor.getPage()
 
 
 def main():
@@ -89,10 +123,16 @@ def main():
         desktop = context.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.Desktop", context
         )
-        jobs = sys.stdin.read().strip()
-        for job in json.loads(jobs) if jobs else []:
-            export(desktop, job)
-            print(f"exported {job['target']}", flush=True)
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            job = json.loads(line)
+            error = None
+            try:
+                export(desktop, job)
+            except (UnreadableDocument, IOException, IllegalArgumentException) as problem:
+                error = str(problem) or type(problem).__name__
+            print(json.dumps({"target": job["target"], "error": error}), flush=True)
         # The bridge drops while LibreOffice exits, which raises here.
         with contextlib.suppress(Exception):
             desktop.terminate()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,7 @@ def test_failed_conversion_leaves_earlier_outputs_untouched(monkeypatch, scenari
     build_packet(folder, out, pdf=False)
     before = {path.name: path.read_bytes() for path in out.iterdir()}
     monkeypatch.setattr(convert, "soffice", lambda: "/bin/false")
-    monkeypatch.setattr(convert, "uno_python", lambda: None)  # plain conversion, which fails
+    monkeypatch.setattr(convert, "uno_pythons", lambda: ())  # plain conversion, which fails
     with pytest.raises(ConversionError):
         build_packet(folder, out)
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
@@ -93,8 +94,27 @@ def test_failed_conversion_leaves_earlier_outputs_untouched(monkeypatch, scenari
 
 def test_plain_conversion_fallback_writes_a_pdf(monkeypatch, tmp_path, pdfs):
     """Without LibreOffice's Python bridge, plain --convert-to still produces the PDF."""
-    monkeypatch.setattr(convert, "uno_python", lambda: None)
+    monkeypatch.setattr(convert, "uno_pythons", lambda: ())
     source = pdfs["harbor-family-health"].with_name("policy.docx")
     target = tmp_path / "policy.pdf"
     convert_to_pdf([PdfJob(source, target)])
     assert "Human Trafficking Response Policy and Procedure" in pdf_text(target)
+
+
+def test_a_file_libreoffice_cannot_open_is_named_and_the_run_goes_on(tmp_path, pdfs):
+    source = pdfs["harbor-family-health"].with_name("policy.docx")
+    unreadable = tmp_path / "unreadable.docx"  # does not exist
+    with convert.Converter() as converter:
+        with pytest.raises(ConversionError) as caught:
+            converter.convert([PdfJob(unreadable, tmp_path / "unreadable.pdf")])
+        converter.convert([PdfJob(source, tmp_path / "policy.pdf")])
+    assert "unreadable.docx" in caught.value.message
+    assert "Human Trafficking Response Policy and Procedure" in pdf_text(tmp_path / "policy.pdf")
+
+
+def test_a_python_without_the_bridge_falls_back_to_plain_conversion(monkeypatch, tmp_path, pdfs):
+    """The project's own Python has no `uno`: the run says so at once and --convert-to is used."""
+    monkeypatch.setattr(convert, "uno_pythons", lambda: (sys.executable,))
+    source = pdfs["harbor-family-health"].with_name("training.docx")
+    convert_to_pdf([PdfJob(source, tmp_path / "training.pdf")])
+    assert "Staff Training Log" in pdf_text(tmp_path / "training.pdf")
