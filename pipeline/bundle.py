@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.shared import Twips
 
 from pipeline.errors import RenderError
 
@@ -52,6 +54,7 @@ def merge_bundle(cover: Path, documents: list[Path], target: Path, context: dict
             if element.tag != qn("w:sectPr"):
                 final.addprevious(element)
     renumber_drawings(bundle.element.body)
+    list_contents(bundle.element.body, final)
     set_properties(bundle, context)
     ask_word_to_update_fields(bundle)
     bundle.save(target)
@@ -219,6 +222,62 @@ def renumber_drawings(body) -> None:
     """Drawing ids must be unique too; number them through the bundle."""
     for number, drawing in enumerate(body.iter(qn("wp:docPr")), start=1):
         drawing.set("id", str(number))
+
+
+def list_contents(body, section_properties) -> None:
+    """Write the headings into the contents field, without page numbers.
+
+    Word shows them until it updates the field; LibreOffice then starts from a contents table of
+    the right length, so filling in the page numbers does not move the pages after it.
+    """
+    instruction = next(
+        (text for text in body.iter(qn("w:instrText")) if text.text.strip().startswith("TOC")),
+        None,
+    )
+    if instruction is None:
+        return
+    field = instruction.getparent().getparent()
+    entries = [
+        (CONTENTS_LEVELS[paragraph.style], "".join(t.text or "" for t in paragraph.iter(qn("w:t"))))
+        for paragraph in body.iter(qn("w:p"))
+        if paragraph.style in CONTENTS_LEVELS
+    ]
+    if not entries:
+        return
+    runs = field.findall(qn("w:r"))
+    separate = next(i for i, run in enumerate(runs) if field_char(run) == "separate")
+    end = runs[-1]
+    for run in runs[separate + 1 :]:
+        field.remove(run)
+    width = text_width(section_properties)
+    paragraphs = [field] + [OxmlElement("w:p") for _ in entries[1:]]
+    for paragraph, (indent, title) in zip(paragraphs, entries, strict=True):
+        properties = paragraph.get_or_add_pPr()
+        tabs = properties._add_tabs()
+        tabs.insert_tab_in_order(Twips(width), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+        if indent:
+            properties.get_or_add_ind().left = Twips(indent)
+        paragraph.add_r().text = title
+        paragraph.add_r().add_tab()
+    for earlier, later in zip(paragraphs, paragraphs[1:], strict=False):
+        earlier.addnext(later)
+    paragraphs[-1].append(end)
+
+
+CONTENTS_LEVELS = {"Heading1": 0, "Heading2": 220}  # paragraph style: indent in twips
+
+
+def field_char(run) -> str | None:
+    char = run.find(qn("w:fldChar"))
+    return None if char is None else char.get(qn("w:fldCharType"))
+
+
+def text_width(section_properties) -> int:
+    """The width between the margins, in twips."""
+    size, margins = section_properties.find(qn("w:pgSz")), section_properties.find(qn("w:pgMar"))
+    return (
+        int(size.get(qn("w:w"))) - int(margins.get(qn("w:left"))) - int(margins.get(qn("w:right")))
+    )
 
 
 def set_properties(document, context: dict[str, Any]) -> None:

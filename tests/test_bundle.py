@@ -40,6 +40,16 @@ def test_cover_then_contents_then_documents(bundle):
     assert headings == [doc["title"] for doc in content("documents")["documents"]]
 
 
+def test_contents_field_lists_the_headings_before_any_update(bundle):
+    """Word shows the contents without updating fields; only page numbers are left to fill."""
+    paragraphs = Document(bundle).paragraphs
+    headings = [p.text for p in paragraphs if p.style.name in ("Heading 1", "Heading 2")]
+    start = next(i for i, p in enumerate(paragraphs) if 'TOC \\o "1-2"' in p._p.xml)
+    listed = [p.text.rstrip("\t") for p in paragraphs[start : start + len(headings)]]
+    assert listed == headings
+    assert 'w:fldCharType="end"' in paragraphs[start + len(headings) - 1]._p.xml
+
+
 def test_each_document_starts_on_a_new_page(bundle):
     document = Document(bundle)
     paragraphs = document.paragraphs
