@@ -12,9 +12,10 @@ from typing import Any
 from docx import Document
 from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Twips
+from lxml import etree
 
 from pipeline.errors import RenderError
 
@@ -27,7 +28,7 @@ REFERENCE_ATTRIBUTES = tuple(qn(name) for name in ("r:embed", "r:id", "r:link"))
 def merge_bundle(cover: Path, documents: list[Path], target: Path, context: dict[str, Any]) -> Path:
     """Cover first (its header, footer and styles win), then each document from a new page.
 
-    The templates share one style sheet, so a part's body moves into the bundle as it is; what
+    The templates share one style sheet, so a part's body goes into the bundle as it is; what
     it refers to outside its body comes along: images and links, styles the cover lacks, and
     list numbering (a part's first numbered list starts again at 1). Each part ends with a
     section break of its own, so landscape pages stay landscape and every part starts a page.
@@ -37,6 +38,7 @@ def merge_bundle(cover: Path, documents: list[Path], target: Path, context: dict
     close_section(bundle, final, keep_headers=True)
     strip_title_page(final)
     next_bookmark = renumber_bookmarks(bundle.element.body, 0)
+    contents = []
     for index, path in enumerate(documents):
         part = Document(path)
         body = part.element.body
@@ -50,15 +52,46 @@ def merge_bundle(cover: Path, documents: list[Path], target: Path, context: dict
         carry_numbering(bundle, part)
         carry_references(bundle.part, part.part, body)
         next_bookmark = renumber_bookmarks(body, next_bookmark)
-        for element in list(body):
-            if element.tag != qn("w:sectPr"):
-                final.addprevious(element)
-    renumber_drawings(bundle.element.body)
-    list_contents(bundle.element.body, final)
+        contents.append(body_content(part.element, bundle.element))
+    body = splice(bundle, contents)
+    renumber_drawings(body)
+    list_contents(body, body.sectPr)
     set_properties(bundle, context)
     ask_word_to_update_fields(bundle)
     bundle.save(target)
     return target
+
+
+def body_content(document, bundle_document) -> bytes:
+    """A part's body as XML, without the body tag and its final section properties.
+
+    Moving elements between lxml trees costs about ten microseconds a node (a 2,000-entry
+    directory has over 100,000); writing each part out and reading the bundle in once is
+    ten times faster.
+    """
+    body = document.body
+    body.remove(body.sectPr)
+    for prefix, uri in document.nsmap.items():
+        if bundle_document.nsmap.get(prefix, uri) != uri:
+            raise RenderError(f"a template uses the XML prefix '{prefix}' for another namespace")
+    xml = etree.tostring(body)
+    if xml.endswith(b"/>"):
+        return b""
+    return xml[xml.index(b">") + 1 : xml.rindex(b"</w:body>")]
+
+
+def splice(bundle, contents: list[bytes]):
+    """Put the parts' XML before the bundle's final section properties; return the new body."""
+    root = bundle.part.element
+    marker = etree.Comment("parts")
+    root.body.sectPr.addprevious(marker)
+    before, after = etree.tostring(root).split(b"<!--parts-->")
+    try:
+        # python-docx saves a part from its element; the spliced tree replaces the cover's.
+        bundle.part._element = parse_xml(before + b"".join(contents) + after)
+    except etree.XMLSyntaxError as error:
+        raise RenderError(f"the documents could not be merged into one: {error}") from error
+    return bundle.part.element.body
 
 
 def close_section(document, section_properties, keep_headers: bool) -> None:
@@ -148,16 +181,17 @@ def restart_first_numbered_list(bundle, body, numbering) -> None:
         for style in bundle.styles
         if (number_id := style_list(style)) and counts(numbering, number_id)
     }
-    for paragraph in body.iter(qn("w:p")):
-        style = paragraph.style
-        if style in numbered_styles and paragraph.pPr.numPr is None:
-            number = numbering.num_having_numId(numbered_styles[style])
-            restart = numbering.add_num(number.abstractNumId.val)
-            restart.add_lvlOverride(ilvl=0).add_startOverride(1)
-            numbers = paragraph.pPr.get_or_add_numPr()
-            numbers.get_or_add_ilvl().val = 0
-            numbers.get_or_add_numId().val = restart.numId
-            return
+    if not numbered_styles:
+        return
+    styled = " or ".join(f"@w:val='{style}'" for style in numbered_styles if "'" not in style)
+    first = body.xpath(f"(.//w:p[w:pPr[w:pStyle[{styled}] and not(w:numPr)]])[1]")
+    for paragraph in first:
+        number = numbering.num_having_numId(numbered_styles[paragraph.style])
+        restart = numbering.add_num(number.abstractNumId.val)
+        restart.add_lvlOverride(ilvl=0).add_startOverride(1)
+        numbers = paragraph.pPr.get_or_add_numPr()
+        numbers.get_or_add_ilvl().val = 0
+        numbers.get_or_add_numId().val = restart.numId
 
 
 def style_list(style) -> int | None:
@@ -237,10 +271,10 @@ def list_contents(body, section_properties) -> None:
     if instruction is None:
         return
     field = instruction.getparent().getparent()
+    styled = " or ".join(f"@w:val='{style}'" for style in CONTENTS_LEVELS)
     entries = [
         (CONTENTS_LEVELS[paragraph.style], "".join(t.text or "" for t in paragraph.iter(qn("w:t"))))
-        for paragraph in body.iter(qn("w:p"))
-        if paragraph.style in CONTENTS_LEVELS
+        for paragraph in body.xpath(f".//w:p[w:pPr/w:pStyle[{styled}]]")
     ]
     if not entries:
         return
