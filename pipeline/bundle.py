@@ -75,6 +75,7 @@ def body_content(document, bundle_document) -> bytes:
         if bundle_document.nsmap.get(prefix, uri) != uri:
             raise RenderError(f"a template uses the XML prefix '{prefix}' for another namespace")
     xml = etree.tostring(body)
+    body.clear()  # the part's tree is no longer needed; free it before the bundle is parsed
     if xml.endswith(b"/>"):
         return b""
     return xml[xml.index(b">") + 1 : xml.rindex(b"</w:body>")]
