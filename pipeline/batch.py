@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
 
-from pypdf import PdfReader
-
 from pipeline.build import fingerprint, is_current, publish, render_packet
 from pipeline.context import build_context
 from pipeline.convert import Converter, PdfJob, split_by_bookmarks
@@ -145,8 +143,7 @@ def convert_agency(outcome: Outcome, free: Queue[Converter]) -> Outcome:
     try:
         converter.convert([PdfJob(outcome.staging / "bundle.docx", outcome.staging / "bundle.pdf")])
         bundle = outcome.staging / "bundle.pdf"
-        outcome.pages = len(PdfReader(bundle).pages)
-        split_by_bookmarks(bundle, outcome.documents, outcome.staging)
+        outcome.pages = split_by_bookmarks(bundle, outcome.documents, outcome.staging)
         outcome.status = "built"
     except PacketError as error:
         outcome.status, outcome.error = "failed", error.message

@@ -244,8 +244,11 @@ def _check_pdf(path: Path) -> None:
             raise ConversionError(f"{path} is not a PDF file")
 
 
-def split_by_bookmarks(bundle: Path, documents: list[dict], folder: Path) -> list[Path]:
-    """Cut one PDF per document out of the bundle at its top-level bookmarks (no re-conversion)."""
+def split_by_bookmarks(bundle: Path, documents: list[dict], folder: Path) -> int:
+    """Cut one PDF per document out of the bundle at its top-level bookmarks (no re-conversion).
+
+    Returns the bundle's page count.
+    """
     from pypdf import PdfReader, PdfWriter  # here, so that starting LibreOffice imports little
 
     reader = PdfReader(bundle)
@@ -259,7 +262,6 @@ def split_by_bookmarks(bundle: Path, documents: list[dict], folder: Path) -> lis
     if missing:
         raise ConversionError(f"{bundle} has no bookmark for {', '.join(missing)}")
     ends = sorted(starts.values()) + [len(reader.pages)]
-    written = []
     for document in documents:
         first = starts[document["title"]]
         last = next(end for end in ends if end > first)
@@ -270,8 +272,7 @@ def split_by_bookmarks(bundle: Path, documents: list[dict], folder: Path) -> lis
         target = folder / f"{document['id']}.pdf"
         with target.open("wb") as stream:
             writer.write(stream)
-        written.append(target)
-    return written
+    return len(reader.pages)
 
 
 def _author(reader: PdfReader) -> dict[str, str]:

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pipeline import batch
 from pipeline.batch import batch_build
 from pipeline.cli import main
+from pipeline.convert import PdfJob
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.pdf
@@ -65,6 +67,27 @@ def test_partial_failure_exit_code_summary_and_untouched_outputs(agencies, tmp_p
     assert "packet.date: expected a real date written YYYY-MM-DD, got '2026-02-30'" in result.output
     assert "1 built, 1 skipped, 1 failed" in result.output
     assert {p.name: p.read_bytes() for p in (out / "beta-clinic").iterdir()} == before
+
+
+def test_a_failed_conversion_fails_only_its_agency(agencies, tmp_path, monkeypatch):
+    """LibreOffice cannot read beta's bundle: beta fails, the run is replaced, the rest build."""
+
+    def job_for(source: Path, target: Path, pdfa: bool = False) -> PdfJob:
+        if "beta-clinic" in str(source):
+            source = source.with_name("missing.docx")
+        return PdfJob(source, target, pdfa)
+
+    monkeypatch.setattr(batch, "PdfJob", job_for)
+    out = tmp_path / "out"
+    outcomes = {o.slug: o for o in batch_build(agencies, out, jobs=1)}
+    assert {slug: o.status for slug, o in outcomes.items()} == {
+        "alpha-clinic": "built",
+        "beta-clinic": "failed",
+        "gamma-clinic": "built",
+    }
+    assert "missing.docx" in outcomes["beta-clinic"].error
+    assert not (out / "beta-clinic").exists()
+    assert (out / "gamma-clinic" / "bundle.pdf").is_file()
 
 
 def test_unchanged_agencies_are_skipped_unless_forced(agencies, tmp_path):
