@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
 
-from pipeline.build import fingerprint, is_current, publish, render_packet
+from pipeline.build import fingerprint, finish_pdf, is_current, publish, render_packet
 from pipeline.context import build_context
-from pipeline.convert import Converter, PdfJob, split_by_bookmarks
+from pipeline.convert import Converter
 from pipeline.errors import PacketError, UsageError
 from pipeline.load import PROFILE, load_agency
 
@@ -141,9 +141,7 @@ def convert_agency(outcome: Outcome, free: Queue[Converter]) -> Outcome:
     started = time.perf_counter()
     converter = free.get()
     try:
-        converter.convert([PdfJob(outcome.staging / "bundle.docx", outcome.staging / "bundle.pdf")])
-        bundle = outcome.staging / "bundle.pdf"
-        outcome.pages = split_by_bookmarks(bundle, outcome.documents, outcome.staging)
+        outcome.pages = finish_pdf(converter, outcome.staging, outcome.documents, pdfa=False)
         outcome.status = "built"
     except PacketError as error:
         outcome.status, outcome.error = "failed", error.message

@@ -61,10 +61,10 @@ def build_packet(
     return BuildResult(inputs.slug, out, output_files(out), inputs.warnings, context, inputs.files)
 
 
-def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa: bool) -> None:
-    """Convert the bundle, then cut one PDF per document out of it."""
+def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa: bool) -> int:
+    """Convert the bundle, then cut one PDF per document out of it; return its page count."""
     converter.convert([PdfJob(staging / "bundle.docx", staging / "bundle.pdf", pdfa=pdfa)])
-    split_by_bookmarks(staging / "bundle.pdf", documents, staging)
+    return split_by_bookmarks(staging / "bundle.pdf", documents, staging)
 
 
 def render_packet(context: dict[str, Any], work: Path, name: str, stamp: str) -> Path:

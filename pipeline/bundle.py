@@ -184,7 +184,7 @@ def restart_first_numbered_list(bundle, body, numbering) -> None:
     }
     if not numbered_styles:
         return
-    styled = " or ".join(f"@w:val='{style}'" for style in numbered_styles if "'" not in style)
+    styled = any_style(numbered_styles)
     first = body.xpath(f"(.//w:p[w:pPr[w:pStyle[{styled}] and not(w:numPr)]])[1]")
     for paragraph in first:
         number = numbering.num_having_numId(numbered_styles[paragraph.style])
@@ -193,6 +193,11 @@ def restart_first_numbered_list(bundle, body, numbering) -> None:
         numbers = paragraph.pPr.get_or_add_numPr()
         numbers.get_or_add_ilvl().val = 0
         numbers.get_or_add_numId().val = restart.numId
+
+
+def any_style(style_ids) -> str:
+    """An XPath test on w:pStyle that matches any of `style_ids`."""
+    return " or ".join(f"@w:val='{style}'" for style in style_ids if "'" not in style)
 
 
 def style_list(style) -> int | None:
@@ -272,7 +277,7 @@ def list_contents(body, section_properties) -> None:
     if instruction is None:
         return
     field = instruction.getparent().getparent()
-    styled = " or ".join(f"@w:val='{style}'" for style in CONTENTS_LEVELS)
+    styled = any_style(CONTENTS_LEVELS)
     entries = [
         (CONTENTS_LEVELS[paragraph.style], "".join(t.text or "" for t in paragraph.iter(qn("w:t"))))
         for paragraph in body.xpath(f".//w:p[w:pPr/w:pStyle[{styled}]]")

@@ -15,7 +15,7 @@ import click
 from pipeline.convert import Converter
 from pipeline.errors import Problem, UsageError
 
-AGENCY_FOLDER = click.Path(path_type=Path, file_okay=False)
+FOLDER = click.Path(path_type=Path, file_okay=False)
 
 
 def show_warnings(warnings: list[Problem]) -> None:
@@ -34,7 +34,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("agency", type=AGENCY_FOLDER)
+@click.argument("agency", type=FOLDER)
 def validate(agency: Path) -> None:
     """Check an agency's inputs and list every problem, without writing anything.
 
@@ -49,10 +49,10 @@ def validate(agency: Path) -> None:
 
 
 @main.command()
-@click.argument("agency", type=AGENCY_FOLDER)
+@click.argument("agency", type=FOLDER)
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=FOLDER,
     help="Folder to write the packet to [default: outputs/<slug>].",
 )
 @click.option("--no-pdf", is_flag=True, help="Write the Word files only; skip LibreOffice.")
@@ -87,7 +87,7 @@ def bundle(agency: Path, out: Path | None, no_pdf: bool, blank_assessment: bool)
 
 
 @main.command()
-@click.argument("inputs", type=click.Path(path_type=Path, file_okay=False), default=Path("inputs"))
+@click.argument("inputs", type=FOLDER, default=Path("inputs"))
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
@@ -95,7 +95,7 @@ def bundle(agency: Path, out: Path | None, no_pdf: bool, blank_assessment: bool)
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=FOLDER,
     default=Path("outputs"),
     show_default=True,
     help="Folder that receives one packet folder per agency.",
@@ -142,7 +142,7 @@ AGENCY_TYPES = click.Choice(
 @click.option("--type", "agency_type", type=AGENCY_TYPES, required=True, help="The agency type.")
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=FOLDER,
     help="Folder to write the blank packet to [default: outputs/blank-<type>].",
 )
 @click.option("--no-pdf", is_flag=True, help="Write the Word files only; skip LibreOffice.")
@@ -165,7 +165,7 @@ def blank(agency_type: str, out: Path | None, no_pdf: bool) -> None:
 @click.option("--type", "agency_type", type=AGENCY_TYPES, required=True, help="The agency type.")
 @click.option(
     "--inputs",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=FOLDER,
     default=Path("inputs"),
     show_default=True,
     help="Folder that holds the agencies' input folders.",
@@ -183,7 +183,7 @@ def new(slug: str, agency_type: str, inputs: Path) -> None:
 
 ARCHIVE_ROOT = click.option(
     "--root",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=FOLDER,
     default=Path("archive"),
     show_default=True,
     help="Folder that holds every agency's archived versions.",
@@ -191,7 +191,7 @@ ARCHIVE_ROOT = click.option(
 
 
 @main.command()
-@click.argument("agency", type=AGENCY_FOLDER)
+@click.argument("agency", type=FOLDER)
 @click.option("--year", type=int, required=True, help="The year this version is for.")
 @ARCHIVE_ROOT
 @click.option("--note", help="A note kept in the manifest, such as who approved the packet.")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline import batch
+from pipeline import build
 from pipeline.batch import batch_build
 from pipeline.cli import main
 from pipeline.convert import PdfJob
@@ -77,7 +77,7 @@ def test_a_failed_conversion_fails_only_its_agency(agencies, tmp_path, monkeypat
             source = source.with_name("missing.docx")
         return PdfJob(source, target, pdfa)
 
-    monkeypatch.setattr(batch, "PdfJob", job_for)
+    monkeypatch.setattr(build, "PdfJob", job_for)
     out = tmp_path / "out"
     outcomes = {o.slug: o for o in batch_build(agencies, out, jobs=1)}
     assert {slug: o.status for slug, o in outcomes.items()} == {
