@@ -234,6 +234,18 @@ def grouped_sessions(
     return sorted(sessions.values(), key=lambda s: (s["date"], s["topic_titles"]))
 
 
+def last_trained(records: list[dict[str, Any]]) -> dict[tuple[str, str], date]:
+    """The latest date each person was trained on each topic, by (staff id, topic id)."""
+    latest: dict[tuple[str, str], date] = {}
+    for record in records:
+        when = date.fromisoformat(record["date"])
+        for topic in record["topics"]:
+            key = (record["staff_id"], topic)
+            if key not in latest or when > latest[key]:
+                latest[key] = when
+    return latest
+
+
 SESSION_FIELDS = ("date", "method", "trainer", "trainer_qualifications")
 
 
@@ -245,21 +257,15 @@ def training_log(
     records = [
         r for r in training.get("records", []) if date.fromisoformat(r["date"]) <= packet_date
     ]
+    latest = last_trained(records)
     people = []
     for person in training.get("staff", []):
         required = required_topics(person["role"], questionnaire)
         statuses = []
         for topic in all_topics:
-            dates = [
-                date.fromisoformat(r["date"])
-                for r in records
-                if r["staff_id"] == person["id"] and topic["id"] in r["topics"]
-            ]
+            last = latest.get((person["id"], topic["id"]))
             statuses.append(
-                {
-                    "topic": topic,
-                    **topic_status(max(dates, default=None), topic["id"] in required, packet_date),
-                }
+                {"topic": topic, **topic_status(last, topic["id"] in required, packet_date)}
             )
         compliant = all(s["status"] in ("current", "due_soon", "not_required") for s in statuses)
         people.append({**person, "statuses": statuses, "compliant": compliant})

@@ -112,3 +112,12 @@ def test_task_force_policy_answers_the_eight_questions(packets, sample):
         assert answers["operational_protocol"][item["key"]].strip() in text
     for other in ("harbor-family-health", "northgate-youth-shelter"):
         assert "Task force operational protocol" not in policy_text(packets, other)
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_table_rows_are_never_split_across_pages(packets, slug):
+    for path in sorted(packets[slug].glob("*.docx")):
+        rows = Document(path).element.body.xpath(".//w:tr")
+        assert rows, path.name
+        loose = [row for row in rows if not row.xpath("./w:trPr/w:cantSplit")]
+        assert not loose, f"{path.name}: {len(loose)} of {len(rows)} rows may split"

@@ -11,6 +11,7 @@ from pipeline.context import build_context
 from pipeline.dates import add_months
 from pipeline.errors import InputError
 from pipeline.load import load_agency
+from pipeline.training import last_trained
 from tests.helpers import docx_text
 
 # As of 2026-11-23, the fixture's people stand like this on every required topic.
@@ -110,3 +111,17 @@ def test_malformed_csv_rows_are_reported_with_row_and_column(scenario):
     for message in expected:
         assert any(message in line for line in messages), message
     assert len(messages) == len(expected)
+
+
+def test_the_latest_training_on_a_topic_counts_whatever_the_record_order():
+    records = [
+        {"staff_id": "S1", "topics": ["a", "b"], "date": "2025-01-01"},
+        {"staff_id": "S1", "topics": ["a"], "date": "2026-03-01"},
+        {"staff_id": "S1", "topics": ["a"], "date": "2025-06-01"},
+        {"staff_id": "S2", "topics": ["b"], "date": "2024-05-05"},
+    ]
+    assert last_trained(records) == {
+        ("S1", "a"): date(2026, 3, 1),
+        ("S1", "b"): date(2025, 1, 1),
+        ("S2", "b"): date(2024, 5, 5),
+    }

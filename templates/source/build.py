@@ -182,6 +182,11 @@ def repeat_header(row) -> None:
     row._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
 
 
+def keep_row_together(row) -> None:
+    """A row moves to the next page whole: no entry starts on one page and ends on the next."""
+    row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
+
+
 def usable_width(document) -> float:
     section = document.sections[-1]
     return (section.page_width - section.left_margin - section.right_margin) / 914400
@@ -214,6 +219,7 @@ def add_table(document, rows: list[list[str]], widths: list[float] | None, heade
     inches = [total * w / sum(weights) for w in weights]
     for index, cells in enumerate(rows):
         row = table.add_row()
+        keep_row_together(row)
         if len(cells) == 1 and columns > 1:
             row.cells[0].merge(row.cells[-1])
         for position, text in enumerate(cells):
