@@ -265,10 +265,13 @@ def renumber_drawings(body) -> None:
 
 
 def list_contents(body, section_properties) -> None:
-    """Write the headings into the contents field, without page numbers.
+    """Replace the contents field by one line per heading: its title, dots and its page number.
 
-    Word shows them until it updates the field; LibreOffice then starts from a contents table of
-    the right length, so filling in the page numbers does not move the pages after it.
+    Each heading gets a bookmark and its line a PAGEREF field pointing at it (Word's own contents
+    lines are made the same way). LibreOffice computes such fields while it lays the pages out,
+    so the PDF gets real page numbers without a contents update, which on a 300-page bundle
+    costs as much as laying it out again. Word fills them in when it updates fields on opening.
+    Each line links to its heading, in Word and in the PDF.
     """
     instruction = next(
         (text for text in body.iter(qn("w:instrText")) if text.text.strip().startswith("TOC")),
@@ -276,40 +279,74 @@ def list_contents(body, section_properties) -> None:
     )
     if instruction is None:
         return
-    field = instruction.getparent().getparent()
     styled = any_style(CONTENTS_LEVELS)
-    entries = [
-        (CONTENTS_LEVELS[paragraph.style], "".join(t.text or "" for t in paragraph.iter(qn("w:t"))))
-        for paragraph in body.xpath(f".//w:p[w:pPr/w:pStyle[{styled}]]")
-    ]
-    if not entries:
+    headings = body.xpath(f".//w:p[w:pPr/w:pStyle[{styled}]]")
+    if not headings:
         return
-    runs = field.findall(qn("w:r"))
-    separate = next(i for i, run in enumerate(runs) if field_char(run) == "separate")
-    end = runs[-1]
-    for run in runs[separate + 1 :]:
-        field.remove(run)
+    field = instruction.getparent().getparent()
     width = text_width(section_properties)
-    paragraphs = [field] + [OxmlElement("w:p") for _ in entries[1:]]
-    for paragraph, (indent, title) in zip(paragraphs, entries, strict=True):
-        properties = paragraph.get_or_add_pPr()
-        tabs = properties._add_tabs()
-        tabs.insert_tab_in_order(Twips(width), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
-        if indent:
-            properties.get_or_add_ind().left = Twips(indent)
-        paragraph.add_r().text = title
-        paragraph.add_r().add_tab()
-    for earlier, later in zip(paragraphs, paragraphs[1:], strict=False):
-        earlier.addnext(later)
-    paragraphs[-1].append(end)
+    next_id = 1 + max((int(i) for i in body.xpath(".//w:bookmarkStart/@w:id")), default=-1)
+    lines = []
+    for number, heading in enumerate(headings):
+        name = f"_Toc{number + 1:06d}"
+        mark_heading(heading, name, str(next_id + number))
+        title = "".join(t.text or "" for t in heading.iter(qn("w:t")))
+        lines.append(contents_line(title, name, CONTENTS_LEVELS[heading.style], width))
+    anchor = field
+    for line in lines:
+        anchor.addnext(line)
+        anchor = line
+    field.getparent().remove(field)
+
+
+def mark_heading(heading, name: str, bookmark_id: str) -> None:
+    start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+    start.set(qn("w:id"), bookmark_id)
+    start.set(qn("w:name"), name)
+    end.set(qn("w:id"), bookmark_id)
+    heading.pPr.addnext(start)
+    heading.append(end)
+
+
+def contents_line(title: str, bookmark: str, indent: int, width: int):
+    """`title ........ page`, the title linked to the heading, the page a PAGEREF field."""
+    line = OxmlElement("w:p")
+    properties = line.get_or_add_pPr()
+    properties._add_tabs().insert_tab_in_order(
+        Twips(width), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+    )
+    if indent:
+        properties.get_or_add_ind().left = Twips(indent)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("w:anchor"), bookmark)
+    link.set(qn("w:history"), "1")
+    link.append(text_run(title))
+    line.append(link)
+    line.add_r().add_tab()
+    for kind in ("begin", "instruction", "separate", "end"):
+        run = line.add_r()
+        if kind == "instruction":
+            instruction = OxmlElement("w:instrText")
+            instruction.set(qn("xml:space"), "preserve")
+            instruction.text = f" PAGEREF {bookmark} \\h "
+            run.append(instruction)
+        else:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run.append(char)
+    return line
+
+
+def text_run(text: str):
+    run = OxmlElement("w:r")
+    element = OxmlElement("w:t")
+    element.set(qn("xml:space"), "preserve")
+    element.text = text
+    run.append(element)
+    return run
 
 
 CONTENTS_LEVELS = {"Heading1": 0, "Heading2": 220}  # paragraph style: indent in twips
-
-
-def field_char(run) -> str | None:
-    char = run.find(qn("w:fldChar"))
-    return None if char is None else char.get(qn("w:fldCharType"))
 
 
 def text_width(section_properties) -> int:

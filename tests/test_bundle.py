@@ -34,20 +34,27 @@ def test_cover_then_contents_then_documents(bundle):
     document = Document(bundle)
     texts = [p.text for p in document.paragraphs]
     assert texts.index("Human Trafficking Response Packet") < texts.index("Contents")
-    xml = document.element.body.xml
-    assert 'TOC \\o "1-2"' in xml
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == [doc["title"] for doc in content("documents")["documents"]]
+    assert texts[texts.index("Contents") + 1] == f"{headings[0]}\t"
 
 
-def test_contents_field_lists_the_headings_before_any_update(bundle):
-    """Word shows the contents without updating fields; only page numbers are left to fill."""
-    paragraphs = Document(bundle).paragraphs
-    headings = [p.text for p in paragraphs if p.style.name in ("Heading 1", "Heading 2")]
-    start = next(i for i, p in enumerate(paragraphs) if 'TOC \\o "1-2"' in p._p.xml)
-    listed = [p.text.rstrip("\t") for p in paragraphs[start : start + len(headings)]]
-    assert listed == headings
-    assert 'w:fldCharType="end"' in paragraphs[start + len(headings) - 1]._p.xml
+def test_contents_lists_every_heading_with_a_page_reference_to_it(bundle):
+    """One line per heading, linked to it, its page a PAGEREF field to the heading's bookmark."""
+    body = Document(bundle).element.body
+    headings = body.xpath(".//w:p[w:pPr/w:pStyle[@w:val='Heading1' or @w:val='Heading2']]")
+    lines = body.xpath(".//w:p[w:r/w:instrText[starts-with(normalize-space(), 'PAGEREF')]]")
+    assert len(lines) == len(headings) > 10
+    assert not body.xpath(".//w:instrText[starts-with(normalize-space(), 'TOC')]")
+    for heading, line in zip(headings, lines, strict=True):
+        title = "".join(heading.xpath(".//w:t/text()"))
+        (bookmark,) = heading.xpath("./w:bookmarkStart/@w:name")
+        assert "".join(line.xpath("./w:hyperlink//w:t/text()")) == title
+        assert line.xpath("./w:hyperlink/@w:anchor") == [bookmark]
+        (reference,) = line.xpath(".//w:instrText/text()")
+        assert reference.split() == ["PAGEREF", bookmark, "\\h"]
+    ids = body.xpath(".//w:bookmarkStart/@w:id")
+    assert len(ids) == len(set(ids))
 
 
 def test_each_document_starts_on_a_new_page(bundle):
