@@ -61,7 +61,11 @@ def test_one_pdf_per_document_is_cut_from_the_bundle(pdfs):
 
 
 def test_contents_page_shows_real_page_numbers(pdfs):
-    reader = PdfReader(pdfs["harbor-family-health"])
+    assert_contents_shows_real_page_numbers(pdfs["harbor-family-health"])
+
+
+def assert_contents_shows_real_page_numbers(path):
+    reader = PdfReader(path)
     contents = reader.pages[1].extract_text()
     assert "Contents" in contents
     listed = dict(re.findall(r"(Purpose|Procedure)\s*\.*\s*(\d+)", contents))
@@ -113,8 +117,12 @@ def test_a_file_libreoffice_cannot_open_is_named_and_the_run_goes_on(tmp_path, p
 
 
 def test_a_python_without_the_bridge_falls_back_to_plain_conversion(monkeypatch, tmp_path, pdfs):
-    """The project's own Python has no `uno`: the run says so at once and --convert-to is used."""
+    """The project's own Python has no `uno`: the run says so at once and --convert-to is used.
+
+    The contents page still gets its page numbers: they are fields LibreOffice fills in itself.
+    """
     monkeypatch.setattr(convert, "uno_pythons", lambda: (sys.executable,))
-    source = pdfs["harbor-family-health"].with_name("training.docx")
-    convert_to_pdf([PdfJob(source, tmp_path / "training.pdf")])
-    assert "Staff Training Log" in pdf_text(tmp_path / "training.pdf")
+    source = pdfs["harbor-family-health"].with_name("bundle.docx")
+    convert_to_pdf([PdfJob(source, tmp_path / "bundle.pdf")])
+    assert "Staff Training Log" in pdf_text(tmp_path / "bundle.pdf")
+    assert_contents_shows_real_page_numbers(tmp_path / "bundle.pdf")
