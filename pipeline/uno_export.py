@@ -52,6 +52,7 @@ def connect(office, pipe):
 
 
 def export(desktop, job):
+    """Write the job's PDF; return the open document, for the caller to close."""
     source = uno.systemPathToFileUrl(os.path.abspath(job["source"]))
     target = uno.systemPathToFileUrl(os.path.abspath(job["target"]))
     document = desktop.loadComponentFromURL(source, "_blank", 0, properties(Hidden=True))
@@ -69,8 +70,10 @@ def export(desktop, job):
         uno.invoke(
             document, "storeToURL", (target, uno.Any("[]com.sun.star.beans.PropertyValue", store))
         )
-    finally:
+    except BaseException:
         document.close(True)
+        raise
+    return document
 
 
 def update_contents(document):
@@ -127,12 +130,15 @@ def main():
             if not line.strip():
                 continue
             job = json.loads(line)
-            error = None
+            error, document = None, None
             try:
-                export(desktop, job)
+                document = export(desktop, job)
             except (UnreadableDocument, IOException, IllegalArgumentException) as problem:
                 error = str(problem) or type(problem).__name__
+            # The PDF is complete: answer first, then close (a fifth of a second on 300 pages).
             print(json.dumps({"target": job["target"], "error": error}), flush=True)
+            if document is not None:
+                document.close(True)
         # The bridge drops while LibreOffice exits, which raises here.
         with contextlib.suppress(Exception):
             desktop.terminate()
