@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import shutil
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cache
@@ -54,7 +56,7 @@ def build_packet(
         tempfile.TemporaryDirectory(prefix=f".{inputs.slug}-", dir=out.parent) as work,
         Converter() if pdf and converter is None else nullcontext(converter) as converter,
     ):
-        staging = render_packet(context, Path(work), inputs.slug, stamp)
+        staging = render_packet(context, Path(work), inputs.slug, stamp, helper=True)
         if converter:
             finish_pdf(converter, staging, context["documents"], pdfa)
         publish(staging, out)
@@ -67,20 +69,49 @@ def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa:
     return split_by_bookmarks(staging / "bundle.pdf", documents, staging)
 
 
-def render_packet(context: dict[str, Any], work: Path, name: str, stamp: str) -> Path:
-    """Every document, the cover and the merged bundle, as Word files in `work/name`."""
+def render_packet(
+    context: dict[str, Any], work: Path, name: str, stamp: str, helper: bool = False
+) -> Path:
+    """Every document, the cover and the merged bundle, as Word files in `work/name`.
+
+    With `helper`, a long training log is rendered in a second process meanwhile (a batch,
+    which already renders one agency per core, leaves it off).
+    """
     staging = work / name
     staging.mkdir()
-    documents = [
-        render_document(document["template"], context, staging / f"{document['id']}.docx")
+    jobs = [
+        (document["template"], staging / f"{document['id']}.docx")
         for document in context["documents"]
     ]
-    cover = render_document("cover.docx", context, work / "cover.docx")
+    aside = [job for job in jobs if helper and worth_a_process(job[0], context)]
+    with (
+        ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(FORK))
+        if aside
+        else nullcontext() as pool
+    ):
+        pending = {job: pool.submit(render_document, job[0], context, job[1]) for job in aside}
+        rendered = {
+            job: render_document(job[0], context, job[1]) for job in jobs if job not in pending
+        }
+        cover = render_document("cover.docx", context, work / "cover.docx")
+        rendered.update({job: future.result() for job, future in pending.items()})
+    documents = [rendered[job] for job in jobs]
     bundle = merge_bundle(cover, documents, staging / "bundle.docx", context)
     for document in [*documents, bundle]:
         freeze_docx(document, context["packet"]["date"])
     (staging / FINGERPRINT).write_text(stamp)
     return staging
+
+
+ASIDE_PEOPLE = 200  # from about this many people a training log is worth a process of its own
+FORK = "fork"  # a forked process starts at once, with everything already imported
+
+
+def worth_a_process(template: str, context: dict[str, Any]) -> bool:
+    long_log = context["training"]["staff_count"] >= ASIDE_PEOPLE
+    return (
+        template == "training.docx" and long_log and FORK in multiprocessing.get_all_start_methods()
+    )
 
 
 def output_files(out: Path) -> list[Path]:

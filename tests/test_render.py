@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from pipeline import build
 from pipeline.build import build_packet
 from pipeline.content import content
+from pipeline.errors import RenderError
+from pipeline.render import render_document
 from tests.conftest import SAMPLES
 from tests.helpers import LEFTOVERS, docx_text
 
@@ -121,3 +124,33 @@ def test_table_rows_are_never_split_across_pages(packets, slug):
         assert rows, path.name
         loose = [row for row in rows if not row.xpath("./w:trPr/w:cantSplit")]
         assert not loose, f"{path.name}: {len(loose)} of {len(rows)} rows may split"
+
+
+def test_a_long_training_log_rendered_in_a_second_process_gives_the_same_packet(
+    sample, monkeypatch, tmp_path
+):
+    folder = sample("harbor-family-health")
+    alone = build_packet(folder, tmp_path / "alone", pdf=False).out
+    monkeypatch.setattr(build, "ASIDE_PEOPLE", 1)  # the sample's log counts as long
+    context = build.build_context(build.load_agency(folder))
+    assert build.worth_a_process("training.docx", context)
+    helped = build_packet(folder, tmp_path / "helped", pdf=False).out
+    for path in sorted(alone.glob("*.docx")):
+        assert (helped / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def render_all_but_the_training_log(template, context, target):
+    """Stands in for render_document; module-level, so the second process can be handed it."""
+    if template == "training.docx":
+        raise RenderError("templates/training.docx could not be filled: test")
+    return render_document(template, context, target)
+
+
+def test_a_failure_in_the_second_process_fails_the_build_and_writes_nothing(
+    sample, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(build, "ASIDE_PEOPLE", 1)
+    monkeypatch.setattr(build, "render_document", render_all_but_the_training_log)
+    with pytest.raises(RenderError, match="training.docx"):
+        build_packet(sample("harbor-family-health"), tmp_path / "out", pdf=False)
+    assert not (tmp_path / "out").exists()
