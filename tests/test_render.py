@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 
 from pipeline import build
 from pipeline.build import build_packet
@@ -115,6 +116,18 @@ def test_task_force_policy_answers_the_eight_questions(packets, sample):
         assert answers["operational_protocol"][item["key"]].strip() in text
     for other in ("harbor-family-health", "northgate-youth-shelter"):
         assert "Task force operational protocol" not in policy_text(packets, other)
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_tables_draw_their_own_grid_without_a_table_style(packets, slug):
+    """A table style makes LibreOffice's import much slower for long tables; borders are direct."""
+    for path in sorted(packets[slug].glob("*.docx")):
+        tables = Document(path).element.body.xpath(".//w:tbl")
+        assert tables, path.name
+        for table in tables:
+            assert not table.xpath("./w:tblPr/w:tblStyle"), path.name
+            lines = table.xpath("./w:tblPr/w:tblBorders/*")
+            assert [line.get(qn("w:val")) for line in lines] == ["single"] * 6, path.name
 
 
 @pytest.mark.parametrize("slug", SAMPLES)

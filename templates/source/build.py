@@ -46,7 +46,8 @@ CALLOUT_FILL = "EEF3F8"
 ALERT_HEX = "C0392B"
 INLINE = re.compile(r"(\*\*.+?\*\*|\[\[.+?\]\]|\[x\{.+?\}\])")
 BAR = re.compile(r"^\[bar\{(.+?)\}\{(.+?)\}\]$")
-CELL_MARGINS_TWIPS = 216  # Table Grid's left and right cell margins together
+CELL_MARGINS_TWIPS = 216  # the default (Normal Table) left and right cell margins together
+GRID_LINES = ("top", "left", "bottom", "right", "insideH", "insideV")
 
 
 def set_font(style, size: float, bold: bool = False, color: RGBColor = INK) -> None:
@@ -178,6 +179,21 @@ def shade(cell, fill: str) -> None:
     )
 
 
+def draw_grid(table) -> None:
+    """Thin lines around and between cells, as the table's own formatting, not a table style.
+
+    LibreOffice applies a table style cell by cell as it imports a document: that was half of its
+    import time for a bundle with a 2,000-entry directory. The page looks the same either way.
+    """
+    lines = "".join(
+        f'<w:{line} w:val="single" w:sz="4" w:space="0" w:color="auto"/>' for line in GRID_LINES
+    )
+    borders = parse_xml(f"<w:tblBorders {nsdecls('w')}>{lines}</w:tblBorders>")
+    table._tbl.tblPr.insert_element_before(
+        borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption"
+    )
+
+
 def repeat_header(row) -> None:
     row._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
 
@@ -212,7 +228,7 @@ def table_cells(line: str) -> list[str]:
 def add_table(document, rows: list[list[str]], widths: list[float] | None, header: bool) -> None:
     columns = max(len(row) for row in rows)
     table = document.add_table(rows=0, cols=columns)
-    table.style = document.styles["Table Grid"]
+    draw_grid(table)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     weights = widths or [1.0] * columns
     total = usable_width(document)
@@ -367,7 +383,6 @@ KEEP_STYLES = {
     "Default Paragraph Font",
     "Normal Table",
     "No List",
-    "Table Grid",
     "Callout",
     "Small",
     "Table Text",
