@@ -55,7 +55,7 @@ def merge_bundle(cover: Path, documents: list[Path], target: Path, context: dict
         contents.append(body_content(part.element, bundle.element))
     body = splice(bundle, contents)
     renumber_drawings(body)
-    list_contents(body, body.sectPr)
+    list_contents(body, body.sectPr, next_bookmark)
     set_properties(bundle, context)
     ask_word_to_update_fields(bundle)
     bundle.save(target)
@@ -264,14 +264,15 @@ def renumber_drawings(body) -> None:
         drawing.set("id", str(number))
 
 
-def list_contents(body, section_properties) -> None:
+def list_contents(body, section_properties, first_bookmark: int) -> None:
     """Replace the contents field by one line per heading: its title, dots and its page number.
 
     Each heading gets a bookmark and its line a PAGEREF field pointing at it (Word's own contents
     lines are made the same way). LibreOffice computes such fields while it lays the pages out,
     so the PDF gets real page numbers without a contents update, which on a 300-page bundle
     costs as much as laying it out again. Word fills them in when it updates fields on opening.
-    Each line links to its heading, in Word and in the PDF.
+    Each line links to its heading, in Word and in the PDF. Bookmark ids start at
+    `first_bookmark`, the first the merge has not given out.
     """
     instruction = next(
         (text for text in body.iter(qn("w:instrText")) if text.text.strip().startswith("TOC")),
@@ -285,11 +286,10 @@ def list_contents(body, section_properties) -> None:
         return
     field = instruction.getparent().getparent()
     width = text_width(section_properties)
-    next_id = 1 + max((int(i) for i in body.xpath(".//w:bookmarkStart/@w:id")), default=-1)
     lines = []
     for number, heading in enumerate(headings):
         name = f"_Toc{number + 1:06d}"
-        mark_heading(heading, name, str(next_id + number))
+        mark_heading(heading, name, str(first_bookmark + number))
         title = "".join(t.text or "" for t in heading.iter(qn("w:t")))
         lines.append(contents_line(title, name, CONTENTS_LEVELS[heading.style], width))
     anchor = field
@@ -300,12 +300,10 @@ def list_contents(body, section_properties) -> None:
 
 
 def mark_heading(heading, name: str, bookmark_id: str) -> None:
-    start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
-    start.set(qn("w:id"), bookmark_id)
-    start.set(qn("w:name"), name)
-    end.set(qn("w:id"), bookmark_id)
-    heading.pPr.addnext(start)
-    heading.append(end)
+    heading.pPr.addnext(
+        OxmlElement("w:bookmarkStart", {qn("w:id"): bookmark_id, qn("w:name"): name})
+    )
+    heading.append(OxmlElement("w:bookmarkEnd", {qn("w:id"): bookmark_id}))
 
 
 def contents_line(title: str, bookmark: str, indent: int, width: int):
@@ -317,33 +315,21 @@ def contents_line(title: str, bookmark: str, indent: int, width: int):
     )
     if indent:
         properties.get_or_add_ind().left = Twips(indent)
-    link = OxmlElement("w:hyperlink")
-    link.set(qn("w:anchor"), bookmark)
-    link.set(qn("w:history"), "1")
-    link.append(text_run(title))
+    link = OxmlElement("w:hyperlink", {qn("w:anchor"): bookmark, qn("w:history"): "1"})
+    title_run = OxmlElement("w:r")
+    title_run.text = title
+    link.append(title_run)
     line.append(link)
     line.add_r().add_tab()
-    for kind in ("begin", "instruction", "separate", "end"):
-        run = line.add_r()
-        if kind == "instruction":
-            instruction = OxmlElement("w:instrText")
-            instruction.set(qn("xml:space"), "preserve")
-            instruction.text = f" PAGEREF {bookmark} \\h "
-            run.append(instruction)
-        else:
-            char = OxmlElement("w:fldChar")
-            char.set(qn("w:fldCharType"), kind)
-            run.append(char)
+    instruction = OxmlElement("w:instrText", {qn("xml:space"): "preserve"})
+    instruction.text = f" PAGEREF {bookmark} \\h "
+    for piece in (field_mark("begin"), instruction, field_mark("separate"), field_mark("end")):
+        line.add_r().append(piece)
     return line
 
 
-def text_run(text: str):
-    run = OxmlElement("w:r")
-    element = OxmlElement("w:t")
-    element.set(qn("xml:space"), "preserve")
-    element.text = text
-    run.append(element)
-    return run
+def field_mark(kind: str):
+    return OxmlElement("w:fldChar", {qn("w:fldCharType"): kind})
 
 
 CONTENTS_LEVELS = {"Heading1": 0, "Heading2": 220}  # paragraph style: indent in twips

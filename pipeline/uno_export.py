@@ -83,10 +83,8 @@ def update_contents(document):
     it; then a second pass is needed. The parts after the contents start on a new page, so the
     page the contents end on tells whether anything moved.
     """
-    indexes = [
-        document.getDocumentIndexes().getByIndex(n)
-        for n in range(document.getDocumentIndexes().getCount())
-    ]
+    found = document.getDocumentIndexes()
+    indexes = [found.getByIndex(n) for n in range(found.getCount())]
     if not indexes:
         return
     cursor = document.getCurrentController().getViewCursor()
