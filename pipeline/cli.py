@@ -133,6 +133,52 @@ def batch(inputs: Path, jobs: int | None, out: Path, force: bool, no_pdf: bool) 
         raise SystemExit(1)
 
 
+@main.command()
+@click.argument("agency", type=FOLDER)
+@click.option(
+    "--out",
+    type=FOLDER,
+    help="Folder to write the forms to [default: outputs/<slug>/forms].",
+)
+@click.option("--no-pdf", is_flag=True, help="Write the Word form only; skip LibreOffice.")
+def forms(agency: Path, out: Path | None, no_pdf: bool) -> None:
+    """Write the service assessment as a form for one respondent to fill in.
+
+    assessment-form.docx has boxes to tick and fields to type in Word; assessment-form.pdf is
+    the same form as a fillable PDF. Send either to each respondent, then read the filled
+    forms back with `packet ingest`.
+    """
+    from pipeline.forms import build_forms
+
+    target = out or Path("outputs") / agency.name / "forms"
+    for path in build_forms(agency, target, pdf=not no_pdf):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("agency", type=FOLDER)
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False)
+)
+@click.option("--replace", is_flag=True, help="Overwrite respondent files that hold other answers.")
+def ingest(agency: Path, files: tuple[Path, ...], replace: bool) -> None:
+    """Read filled forms and survey exports into the agency's assessment/ folder.
+
+    FILES are filled respondent forms (.docx or .pdf, from `packet forms`) and survey exports
+    (.csv or .xlsx, one row per respondent). Each respondent becomes
+    assessment/<name or role>.yaml. If any file has a problem, nothing is written.
+    """
+    from pipeline.ingest import ingest as ingest_answers
+    from pipeline.ingest import summary_line
+
+    report = ingest_answers(agency, list(files), replace=replace)
+    show_warnings(report.warnings)
+    for note in report.notes:
+        click.echo(note)
+    for answer_set in report.answer_sets:
+        click.echo(summary_line(answer_set))
+
+
 AGENCY_TYPES = click.Choice(
     ["health_clinic", "hospital", "shelter", "school", "nonprofit", "task_force"]
 )

@@ -39,6 +39,7 @@ class PdfJob:
     source: Path
     target: Path
     pdfa: bool = False
+    form: bool = False  # export Word content controls as fillable PDF fields
 
 
 def soffice() -> str:
@@ -128,7 +129,12 @@ class Converter:
 
     def _export(self, job: PdfJob) -> None:
         timeout = SECONDS_PER_FILE + (0 if self.started else SECONDS_PER_RUN)
-        request = {"source": str(job.source), "target": str(job.target), "pdfa": job.pdfa}
+        request = {
+            "source": str(job.source),
+            "target": str(job.target),
+            "pdfa": job.pdfa,
+            "form": job.form,
+        }
         try:
             self.process.stdin.write(json.dumps(request).encode() + b"\n")
             self.process.stdin.flush()
@@ -197,6 +203,8 @@ def _plain_convert(office: str, profile: str, jobs: list[PdfJob], timeout: float
         batch = [job for job in jobs if job.target.parent == outdir]
         pdfa = any(job.pdfa for job in batch)
         options = {"ExportBookmarks": {"type": "boolean", "value": "true"}}
+        if any(job.form for job in batch):
+            options["ExportFormFields"] = {"type": "boolean", "value": "true"}
         if pdfa:
             options["SelectPdfVersion"] = {"type": "long", "value": "2"}
         command = [

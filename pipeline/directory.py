@@ -41,9 +41,10 @@ COLUMNS = Columns(
 STALE_AFTER_MONTHS = 12
 
 
-def read_csv(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
-    rows, problems = read_rows(path, display, COLUMNS)
-    return table_document(path, display, "entries", rows), problems
+def read_spreadsheet(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """directory.csv or directory.xlsx: one entry per row."""
+    rows, problems, sheet = read_rows(path, display, COLUMNS)
+    return table_document(path, display, "entries", rows, sheet), problems
 
 
 @cache

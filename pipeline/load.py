@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline import directory, schema, training
+from pipeline import directory, images, schema, training
 from pipeline.assessment import Respondent, check_answers, check_settings, read_respondent
 from pipeline.content import content
 from pipeline.errors import InputError, Problem, UsageError
@@ -61,13 +61,17 @@ def load_agency(path: Path) -> AgencyInputs:
     warnings: list[Problem] = []
     # Each reader gives the document if valid (else None) and the document as read: entries,
     # records and settings are checked row by row even when other rows broke the schema.
-    profile, _ = _checked(problems, _read, folder, PROFILE, "profile")
+    profile, profile_raw = _checked(problems, _read, folder, PROFILE, "profile")
     questionnaire, questionnaire_raw = _checked(
         problems, _read, folder, QUESTIONNAIRE, "questionnaire"
     )
-    listing, listing_raw = _checked(problems, _read_table, folder, "directory", directory.read_csv)
-    _, records = _checked(problems, _read_table, folder, "training", training.read_csv)
+    listing, listing_raw = _checked(
+        problems, _read_table, folder, "directory", directory.read_spreadsheet
+    )
+    _, records = _checked(problems, _read_table, folder, "training", training.read_spreadsheet)
     respondents = _read_respondents(folder, problems, warnings)
+    for document in (profile_raw, questionnaire_raw, listing_raw, records):
+        warnings += document.warnings if document else []
     # Checks that need other files run whenever those files are valid, so that one run
     # reports every problem it can.
     packet_date = date.fromisoformat(profile.data["packet"]["date"]) if profile else None
@@ -83,8 +87,12 @@ def load_agency(path: Path) -> AgencyInputs:
         found, late = training.check_records(records, questionnaire.data, packet_date)
         problems += found
         warnings += late
+    if profile:
+        found, large = _logo_checks(folder, profile)
+        problems += found
+        warnings += large
     if profile and questionnaire:
-        problems += _cross_checks(folder, profile, questionnaire)
+        problems += _cross_checks(profile, questionnaire)
         warnings += _missing_optional_facts(profile, questionnaire)
         if listing or not listing_raw:  # valid, or no directory file at all
             warnings += _directory_gaps(profile, listing)
@@ -112,25 +120,32 @@ def _checked(
     return (document if len(problems) == before else None), document
 
 
+SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
+
+
 def _read_table(
-    folder: Path, name: str, read_csv: Callable, problems: list[Problem]
+    folder: Path, name: str, read_spreadsheet: Callable, problems: list[Problem]
 ) -> YamlDocument | None:
-    """`<name>.yaml` or `<name>.csv` (a spreadsheet export), checked against the same schema."""
-    yaml_path, csv_path = folder / f"{name}.yaml", folder / f"{name}.csv"
-    if yaml_path.exists() and csv_path.exists():
-        problems.append(
-            Problem(str(csv_path), 1, 1, "", f"both {name}.yaml and {name}.csv exist; keep one")
-        )
+    """`<name>.yaml`, `.csv` or `.xlsx` (a spreadsheet), checked against the same schema."""
+    found = [
+        folder / f"{name}{suffix}"
+        for suffix in (".yaml", *SPREADSHEET_SUFFIXES)
+        if (folder / f"{name}{suffix}").exists()
+    ]
+    if len(found) > 1:
+        names = " and ".join(path.name for path in found)
+        problems.append(Problem(str(found[-1]), 1, 1, "", f"both {names} exist; keep one"))
         return None
-    if yaml_path.exists():
-        return _read(folder, yaml_path.name, name, problems)
-    if not csv_path.exists():
+    if not found:
         return None
-    if not _inside(csv_path, folder):
-        problems.append(Problem(str(csv_path), 1, 1, "", "file links outside the agency folder"))
+    path = found[0]
+    if path.suffix == ".yaml":
+        return _read(folder, path.name, name, problems)
+    if not _inside(path, folder):
+        problems.append(Problem(str(path), 1, 1, "", "file links outside the agency folder"))
         return None
-    document, found = read_csv(csv_path, str(csv_path))
-    problems += found
+    document, found_problems = read_spreadsheet(path, str(path))
+    problems += found_problems
     problems += schema.check(document, name)
     return document
 
@@ -159,6 +174,7 @@ def _read_respondents(
         document = _read(folder, str(path.relative_to(folder)), "assessment", problems)
         if document is None:
             continue
+        warnings += document.warnings
         problems += check_answers(document)
         if len(problems) == before:
             respondent, unanswered = read_respondent(document)
@@ -193,9 +209,25 @@ def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
 
 
-def _cross_checks(
-    folder: Path, profile: YamlDocument, questionnaire: YamlDocument
-) -> list[Problem]:
+def _logo_checks(folder: Path, profile: YamlDocument) -> tuple[list[Problem], list[Problem]]:
+    """Problems and warnings of the logo: a readable image inside the agency folder."""
+    logo = profile.data["agency"].get("logo")
+    if not logo:
+        return [], []
+    field_path = ("agency", "logo")
+    logo_path = folder / logo
+    if not _inside(logo_path, folder):
+        return [profile.problem(field_path, f"expected a file inside {folder}, got {logo!r}")], []
+    if not logo_path.is_file():
+        return [profile.problem(field_path, f"no such file {logo_path}")], []
+    errors, warnings = images.check_image(logo_path, images.LOGO)
+    return (
+        [profile.problem(field_path, message) for message in errors],
+        [profile.problem(field_path, message) for message in warnings],
+    )
+
+
+def _cross_checks(profile: YamlDocument, questionnaire: YamlDocument) -> list[Problem]:
     """Rules that span fields or files, which JSON Schema cannot say."""
     found: list[Problem] = []
     agency = profile.data["agency"]
@@ -223,17 +255,6 @@ def _cross_checks(
                 f"got {governance['next_review_date']!r}",
             )
         )
-    logo = agency.get("logo")
-    if logo:
-        logo_path = folder / logo
-        if not _inside(logo_path, folder):
-            found.append(
-                profile.problem(
-                    ("agency", "logo"), f"expected a file inside {folder}, got {logo!r}"
-                )
-            )
-        elif not logo_path.is_file():
-            found.append(profile.problem(("agency", "logo"), f"no such file {logo_path}"))
     is_task_force = agency["type"] == "task_force"
     has_task_force = "task_force" in questionnaire.data
     if is_task_force and not has_task_force:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import Problem
+from pipeline.sheets import Sheet, read_sheet
 from pipeline.yamlfile import CONTROL_CHARACTERS, CONTROL_MESSAGE, FieldPath, YamlDocument
 
 LIST_SEPARATOR = ";"
@@ -42,80 +42,66 @@ class Columns:
 class TableDocument(YamlDocument):
     """A CSV file whose problems are named by row and column rather than by field path."""
 
-    def __init__(self, path: Path, display: str, data: Any, locations, cells) -> None:
+    def __init__(
+        self, path: Path, display: str, data: Any, locations, cells, sheet: Sheet | None = None
+    ) -> None:
         super().__init__(path, display, data, locations)
         self.cells: dict[FieldPath, tuple[int, str]] = cells
+        self.sheet = sheet
+        if sheet:
+            self.warnings = list(sheet.warnings)
 
     def problem(self, field_path: FieldPath, message: str) -> Problem:
         line, column = self.where(field_path)
         for length in range(len(field_path), 0, -1):
             if field_path[:length] in self.cells:
                 row, name = self.cells[field_path[:length]]
-                field = f"row {row}, column '{name}'" if name else f"row {row}"
-                return Problem(self.display, line, column, field, message)
+                sheet = self.sheet or Sheet(self.display, [], [])
+                return Problem(self.display, line, column, sheet.where(row, name), message)
         return Problem(self.display, line, column, "", message)
 
 
 def read_rows(
     path: Path, display: str, columns: Columns
-) -> tuple[list[tuple[int, dict[str, Any], dict[str, int]]], list[Problem]]:
-    """Rows as (line, values, column number per name); problems for the header and ragged rows."""
-    problems: list[Problem] = []
+) -> tuple[list[tuple[int, dict[str, Any], dict[str, int]]], list[Problem], Sheet | None]:
+    """Rows as (line, values, column number per name), from a .csv or .xlsx file; problems for
+    the header and ragged rows; and the sheet read (for its name and warnings)."""
+    sheet, problems = read_sheet(path, display)
+    if sheet is None:
+        return [], problems, None
+    for number, name in enumerate(sheet.header, start=1):
+        if name not in columns.names:
+            close = difflib.get_close_matches(name, columns.names, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            field = f"{sheet.where(1)}, header" if sheet.sheet_name else "header"
+            problems.append(Problem(display, 1, number, field, f"unknown column '{name}'{hint}"))
+    positions = {name: number for number, name in enumerate(sheet.header, start=1)}
     rows = []
-    with path.open(encoding="utf-8-sig", newline="") as stream:
-        reader = csv.reader(stream)
-        try:
-            header = [name.strip() for name in next(reader)]
-        except StopIteration:
-            return [], [Problem(display, 1, 1, "", "the file is empty; expected a header row")]
-        except csv.Error as error:
-            return [], [Problem(display, 1, 1, "", f"not a readable CSV file: {error}")]
-        for number, name in enumerate(header, start=1):
-            if name not in columns.names:
-                close = difflib.get_close_matches(name, columns.names, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                problems.append(
-                    Problem(display, 1, number, "header", f"unknown column '{name}'{hint}")
-                )
-        positions = {name: number for number, name in enumerate(header, start=1)}
-        try:
-            for cells in reader:
-                line = reader.line_num
-                if not any(cell.strip() for cell in cells):
-                    continue
-                if len(cells) != len(header):
-                    problems.append(
-                        Problem(
-                            display,
-                            line,
-                            1,
-                            f"row {line}",
-                            f"expected {len(header)} columns as in the header, got {len(cells)}",
-                        )
-                    )
-                    continue
-                for number, cell in enumerate(cells, start=1):
-                    if CONTROL_CHARACTERS.search(cell):
-                        problems.append(
-                            Problem(display, line, number, f"row {line}", CONTROL_MESSAGE)
-                        )
-                values = {
-                    name: columns.cell(name, text)
-                    for name, text in zip(header, cells, strict=True)
-                    if name in columns.names and text.strip()
-                }
-                rows.append((line, values, positions))
-        except csv.Error as error:
-            problems.append(
-                Problem(
-                    display, reader.line_num, 1, f"row {reader.line_num}", f"not readable: {error}"
-                )
-            )
-    return rows, problems
+    for line, cells in sheet.rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(sheet.header):
+            message = f"expected {len(sheet.header)} columns as in the header, got {len(cells)}"
+            problems.append(Problem(display, line, 1, sheet.where(line), message))
+            continue
+        for number, cell in enumerate(cells, start=1):
+            if CONTROL_CHARACTERS.search(cell):
+                problems.append(Problem(display, line, number, sheet.where(line), CONTROL_MESSAGE))
+        values = {
+            name: columns.cell(name, text)
+            for name, text in zip(sheet.header, cells, strict=True)
+            if name in columns.names and text.strip()
+        }
+        rows.append((line, values, positions))
+    return rows, problems, sheet
 
 
 def table_document(
-    path: Path, display: str, key: str, rows: list[tuple[int, dict[str, Any], dict[str, int]]]
+    path: Path,
+    display: str,
+    key: str,
+    rows: list[tuple[int, dict[str, Any], dict[str, int]]],
+    sheet: Sheet | None = None,
 ) -> TableDocument:
     """Rows as the list `key` of a document, each cell located at its line and column."""
     locations: dict[FieldPath, tuple[int, int]] = {(): (1, 1), (key,): (1, 1)}
@@ -127,4 +113,4 @@ def table_document(
             locations[(key, index, name)] = (line, positions[name])
             cells[(key, index, name)] = (line, name)
     data = {key: [values for _, values, _ in rows]}
-    return TableDocument(path, display, data, locations, cells)
+    return TableDocument(path, display, data, locations, cells, sheet)

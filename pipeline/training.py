@@ -44,9 +44,10 @@ STATUSES = {
 }
 
 
-def read_csv(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
-    """One row per training record; a row with no date and no topics only lists a person."""
-    rows, problems = read_rows(path, display, COLUMNS)
+def read_spreadsheet(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """training.csv or .xlsx: one row per record; a row with no date and no topics only lists
+    a person."""
+    rows, problems, sheet = read_rows(path, display, COLUMNS)
     staff: dict[str, dict[str, Any]] = {}
     locations: dict[tuple, tuple[int, int]] = {(): (1, 1)}
     cells: dict[tuple, tuple[int, str]] = {}
@@ -71,7 +72,7 @@ def read_csv(path: Path, display: str) -> tuple[YamlDocument | None, list[Proble
             locations[("records", index, name)] = (line, positions[name])
             cells[("records", index, name)] = (line, name)
     data = {"staff": list(staff.values()), "records": records}
-    return TableDocument(path, display, data, locations, cells), problems
+    return TableDocument(path, display, data, locations, cells, sheet), problems
 
 
 def topics(questionnaire: dict[str, Any]) -> list[dict[str, str]]:

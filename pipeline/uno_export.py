@@ -3,9 +3,11 @@
 Run by the system Python that has LibreOffice's `uno` module, not by the project's venv:
     python3 uno_export.py '{"soffice": ..., "profile": ...}'
 It starts LibreOffice at once, so that start-up overlaps with whatever the caller does next,
-then reads jobs from standard input, one JSON object per line: {"source", "target", "pdfa"}.
+then reads jobs from standard input, one JSON object per line: {"source", "target", "pdfa",
+"form"} ("form" exports Word content controls as PDF form fields).
 For each it prints one JSON line, {"target": ..., "error": null or a message}, as soon as the
-file is written. When its input ends it shuts LibreOffice down and exits. A document LibreOffice
+file is written (documents are opened read-only, so no lock file is left beside them while they
+close). When its input ends it shuts LibreOffice down and exits. A document LibreOffice
 cannot open is reported and skipped; LibreOffice itself failing ends the run (non-zero exit).
 """
 
@@ -55,7 +57,12 @@ def export(desktop, job):
     """Write the job's PDF; return the open document, for the caller to close."""
     source = uno.systemPathToFileUrl(os.path.abspath(job["source"]))
     target = uno.systemPathToFileUrl(os.path.abspath(job["target"]))
-    document = desktop.loadComponentFromURL(source, "_blank", 0, properties(Hidden=True))
+    # Read-only, LibreOffice writes no lock file (.~lock.<name>#, holding the user, host and
+    # profile path) beside the source: the caller may publish the source's folder while the
+    # document is still open, since the answer comes before the close. Contents still refresh.
+    document = desktop.loadComponentFromURL(
+        source, "_blank", 0, properties(Hidden=True, ReadOnly=True)
+    )
     if document is None:
         raise UnreadableDocument(f"LibreOffice could not open {job['source']}")
     try:
@@ -64,6 +71,7 @@ def export(desktop, job):
             ExportBookmarks=True,
             UseTaggedPDF=True,
             SelectPdfVersion=2 if job.get("pdfa") else 0,
+            ExportFormFields=bool(job.get("form")),
         )
         filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", options)
         store = properties(FilterName="writer_pdf_Export", FilterData=filter_data)

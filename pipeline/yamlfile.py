@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from pipeline.errors import Problem
+from pipeline.sheets import read_text
 
 # Aliases let a few lines expand into millions of nodes ("billion laughs"); no agency needs that.
 MAX_NODES = 100_000
@@ -39,6 +40,7 @@ class YamlDocument:
     display: str
     data: Any
     locations: dict[FieldPath, Location] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
     def where(self, field_path: FieldPath) -> Location:
         """Line and column of a field, or of its nearest located parent."""
@@ -123,7 +125,9 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
     """Parse one YAML file safely; return the document or the problems that stop it."""
     if path.stat().st_size > MAX_FILE_BYTES:
         return None, [Problem(display, 1, 1, "", f"file is larger than {MAX_FILE_BYTES} bytes")]
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text, problems, warnings = read_text(path, display)
+    if text is None:
+        return None, problems
     try:
         node = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as error:
@@ -134,7 +138,7 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
     except yaml.YAMLError as error:
         return None, [Problem(display, 1, 1, "", f"not valid YAML: {error}")]
     if node is None:
-        return YamlDocument(path, display, {}), []
+        return YamlDocument(path, display, {}, warnings=warnings), []
     builder = _Builder()
     try:
         data = builder.build(node, ())
@@ -147,6 +151,6 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
         return None, [
             Problem(display, line, column, "", f"unsupported YAML value: {error.problem}")
         ]
-    document = YamlDocument(path, display, data, builder.locations)
+    document = YamlDocument(path, display, data, builder.locations, warnings)
     problems = [Problem(display, *mark, dotted(at), msg) for at, mark, msg in builder.problems]
     return document, problems

@@ -13,6 +13,11 @@ Source syntax, one block per line:
   {%p ... %} / {%tr ... %} / {%tc ... %}  docxtpl tags, kept as they are
 Inline: **bold**, [[fill-in text]] (highlighted, for facts the agency must still supply),
         [x{expr}] a Word checkbox ticked when the Jinja expression is true.
+Form controls, each named by a tag (Jinja allowed) that `packet ingest` reads back:
+        [box{tag}] an empty checkbox, [text{tag}{placeholder}] a one-line text field,
+        [textarea{tag}{placeholder}] a text field of several lines, [ref{tag}{expr}] a locked
+        field holding the Jinja expression's value (the form's reference).
+!table options: `noheader`, and `rows=0.9` for rows at least 0.9 inch high (room to write).
 A table cell of its own: [bar{fraction}{alert}] a bar filling `fraction` (0 to 1) of the cell,
         red when `alert` is true (paragraph shading, so Word and LibreOffice draw it as text).
 """
@@ -44,7 +49,12 @@ ACCENT_HEX = "1B4F72"
 HEADER_FILL = "DCE6F0"
 CALLOUT_FILL = "EEF3F8"
 ALERT_HEX = "C0392B"
-INLINE = re.compile(r"(\*\*.+?\*\*|\[\[.+?\]\]|\[x\{.+?\}\])")
+INLINE = re.compile(
+    r"(\*\*.+?\*\*|\[\[.+?\]\]|\[x\{.+?\}\]|\[box\{.+?\}\]"
+    r"|\[(?:text|textarea|ref)\{.+?\}\{.+?\}\])"
+)
+CONTROL = re.compile(r"^\[(text|textarea|ref)\{(.+?)\}\{(.+)\}\]$")
+PLACEHOLDER_HEX = "6B7280"
 BAR = re.compile(r"^\[bar\{(.+?)\}\{(.+?)\}\]$")
 CELL_MARGINS_TWIPS = 216  # the default (Normal Table) left and right cell margins together
 GRID_LINES = ("top", "left", "bottom", "right", "insideH", "insideV")
@@ -146,6 +156,40 @@ def add_checkbox(paragraph, expression: str) -> None:
     paragraph._p.append(parse_xml(xml))
 
 
+def add_form_checkbox(paragraph, tag: str) -> None:
+    """An empty checkbox named by `tag` (its alias too: LibreOffice names PDF fields by alias)."""
+    xml = (
+        f'<w:sdt {nsdecls("w")} xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml">'
+        f'<w:sdtPr><w:alias w:val="{tag}"/><w:tag w:val="{tag}"/><w14:checkbox>'
+        '<w14:checked w14:val="0"/>'
+        '<w14:checkedState w14:val="2612" w14:font="MS Gothic"/>'
+        '<w14:uncheckedState w14:val="2610" w14:font="MS Gothic"/>'
+        "</w14:checkbox></w:sdtPr><w:sdtContent><w:r><w:rPr>"
+        '<w:rFonts w:ascii="MS Gothic" w:eastAsia="MS Gothic" w:hAnsi="MS Gothic" '
+        'w:hint="eastAsia"/>'
+        '<w:sz w:val="24"/></w:rPr><w:t>\u2610</w:t></w:r></w:sdtContent></w:sdt>'
+    )
+    paragraph._p.append(parse_xml(xml))
+
+
+def add_text_control(paragraph, kind: str, tag: str, text: str) -> None:
+    """A plain-text field named by `tag`: empty with a grey placeholder, or locked with a value."""
+    if kind == "ref":
+        state, content = '<w:lock w:val="sdtContentLocked"/>', f"{{{{ {text} }}}}"
+        look = ""
+    else:
+        state, content = "<w:showingPlcHdr/>", text
+        look = f'<w:color w:val="{PLACEHOLDER_HEX}"/>'
+    lines = ' w:multiLine="1"' if kind == "textarea" else ""
+    xml = (
+        f'<w:sdt {nsdecls("w")}><w:sdtPr><w:alias w:val="{tag}"/><w:tag w:val="{tag}"/>'
+        f"{state}<w:text{lines}/></w:sdtPr><w:sdtContent>"
+        f'<w:r><w:rPr>{look}</w:rPr><w:t xml:space="preserve">{content}</w:t></w:r>'
+        "</w:sdtContent></w:sdt>"
+    )
+    paragraph._p.append(parse_xml(xml))
+
+
 def add_bar(paragraph, fraction: str, alert: str, width: float) -> None:
     """A horizontal bar: a shaded paragraph, indented from the right by the share not filled."""
     twips = int(width * 1440) - CELL_MARGINS_TWIPS
@@ -169,6 +213,10 @@ def add_inline(paragraph, text: str) -> None:
             paragraph.add_run(f"[{piece[2:-2]}]", style="Fill In")
         elif piece.startswith("[x{"):
             add_checkbox(paragraph, piece[3:-2])
+        elif piece.startswith("[box{"):
+            add_form_checkbox(paragraph, piece[5:-2])
+        elif control := CONTROL.match(piece):
+            add_text_control(paragraph, *control.groups())
         else:
             paragraph.add_run(piece)
 
@@ -225,7 +273,13 @@ def table_cells(line: str) -> list[str]:
     return [*cells, current.strip()]
 
 
-def add_table(document, rows: list[list[str]], widths: list[float] | None, header: bool) -> None:
+def add_table(
+    document,
+    rows: list[list[str]],
+    widths: list[float] | None,
+    header: bool,
+    row_inches: float | None = None,
+) -> None:
     columns = max(len(row) for row in rows)
     table = document.add_table(rows=0, cols=columns)
     draw_grid(table)
@@ -253,6 +307,8 @@ def add_table(document, rows: list[list[str]], widths: list[float] | None, heade
             repeat_header(row)
         if not any(cells):
             row.height = Inches(0.36)  # an empty row is a line to write on
+        elif row_inches and not (index == 0 and header):
+            row.height = Inches(row_inches)
     # LibreOffice lays columns out from the grid, Word from the cells: set both.
     table.autofit = False
     for column, width in zip(table._tbl.tblGrid.gridCol_lst, inches, strict=False):
@@ -302,10 +358,11 @@ def build(source: Path, target: Path) -> None:
     table: list[list[str]] = []
     widths: list[float] | None = None
     table_header = True
+    row_inches: float | None = None
     for line in lines + [""]:
         if table and not line.startswith("|"):
-            add_table(document, table, widths, table_header)
-            table, widths, table_header = [], None, True
+            add_table(document, table, widths, table_header, row_inches)
+            table, widths, table_header, row_inches = [], None, True, None
         if not line.strip() or line.startswith("//"):
             continue
         if line.startswith("|"):
@@ -313,6 +370,8 @@ def build(source: Path, target: Path) -> None:
         elif line.startswith("!table"):
             options = line.split()[1:]
             table_header = "noheader" not in options
+            heights = [o.removeprefix("rows=") for o in options if o.startswith("rows=")]
+            row_inches = float(heights[0]) if heights else None
             widths = [float(w) for w in options[0].removeprefix("widths=").split(",")]
         elif line.startswith("!header "):
             header = line[8:]
