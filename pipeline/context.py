@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from pipeline.assessment import summarize
 from pipeline.content import content
 from pipeline.directory import arrange
+from pipeline.images import LOGO, clean_image
 from pipeline.load import AgencyInputs
 from pipeline.training import training_log
 
@@ -50,15 +52,20 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         "assessment": summarize(
             respondents, {} if blank_assessment else answers.get("assessment", {})
         ),
-        "images": {
-            "logo": {"path": logo_path(inputs), "dimension": "height", "mm": 22},
-        },
+        "images": {"logo": logo_image(inputs)},
     }
 
 
 def logo_path(inputs: AgencyInputs) -> str | None:
     logo = inputs.profile["agency"].get("logo")
     return str(inputs.folder / logo) if logo else None
+
+
+def logo_image(inputs: AgencyInputs) -> dict[str, Any]:
+    """The logo as the cover prints it: a cleaned PNG (None without a logo) and its size."""
+    path = logo_path(inputs)
+    png = clean_image(Path(path), LOGO) if path else None
+    return {"png": png, "dimension": LOGO.dimension, "mm": LOGO.mm}
 
 
 def agency_facts(agency: dict[str, Any]) -> dict[str, Any]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from copy import deepcopy
-from datetime import date
+from datetime import date, datetime, time
 from functools import cache, lru_cache
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
@@ -75,15 +77,53 @@ def render_document(template_name: str, context: dict[str, Any], target: Path) -
     values = dict(context)
     for name, image in context["images"].items():
         size = {image["dimension"]: Mm(image["mm"])}
-        values[name] = InlineImage(template, image["path"], **size) if image["path"] else ""
+        png = image["png"]  # cleaned by pipeline.images; the agency's file never goes in as it is
+        values[name] = InlineImage(template, BytesIO(png), **size) if png else ""
     try:
         template.render(values, jinja_env=jinja_environment(), autoescape=True)
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:
         raise RenderError(f"templates/{template_name} could not be filled: {error}") from error
+    set_document_properties(template.docx, context, template_name)
     template.save(target)
     if context.get("blank"):
         highlight_fill_ins(target)
     return target
+
+
+# What Word writes about whoever saved a file: free-text properties (cleared), and the parts
+# holding the company, the template's path, custom (e.g. sensitivity-label) properties and a
+# picture of the first page (left out).
+TEMPLATE_PROPERTIES = (
+    "category",
+    "comments",
+    "content_status",
+    "identifier",
+    "keywords",
+    "language",
+    "subject",
+    "version",
+)
+TEMPLATE_PARTS = (RT.EXTENDED_PROPERTIES, RT.CUSTOM_PROPERTIES, RT.THUMBNAIL)
+
+
+def set_document_properties(document, context: dict[str, Any], template_name: str) -> None:
+    """Title, author and dates from the packet; nothing of whoever last saved the template."""
+    properties = document.core_properties
+    for name in TEMPLATE_PROPERTIES:
+        setattr(properties, name, "")
+    titles = {entry["template"]: entry["title"] for entry in context.get("documents", [])}
+    properties.title = titles.get(template_name, "")
+    properties.author = properties.last_modified_by = context.get("agency", {}).get(
+        "legal_name", ""
+    )
+    properties.revision = 1
+    if "packet" in context:
+        stamp = datetime.combine(date.fromisoformat(context["packet"]["date"]), time(12))
+        properties.created = properties.modified = stamp
+    relationships = document.part.package.rels
+    for rid, relationship in list(relationships.items()):
+        if relationship.reltype in TEMPLATE_PARTS:
+            del relationships[rid]
 
 
 def highlight_fill_ins(path: Path) -> None:
