@@ -20,7 +20,7 @@ from typing import Any
 
 import bagit
 
-from pipeline.build import build_packet
+from pipeline.build import FINGERPRINT, build_packet
 from pipeline.content import CONTENT_DIR
 from pipeline.errors import ArchiveError, UsageError
 from pipeline.load import agency_folder
@@ -116,6 +116,12 @@ def write_version(
     """Packet (PDF/A), inputs copy and summary as the bag's payload; manifest.json as a tag file."""
     payload = bag_dir / "packet"
     result = build_packet(inputs, payload, pdf=True, pdfa=True)
+    stray = sorted(set(payload.iterdir()) - {*result.files, payload / FINGERPRINT})
+    if stray:  # an archived version never changes, so nothing it should not hold goes in
+        raise ArchiveError(
+            f"the build left files it did not write: {', '.join(p.name for p in stray)}; "
+            "nothing was archived"
+        )
     copied = bag_dir / "inputs"
     for path in result.inputs:
         destination = copied / path.relative_to(inputs)
@@ -277,8 +283,14 @@ def verify_bag(bag_dir: Path) -> Verification:
         for path in bag_dir.rglob("*")
         if path.is_file() and not path.name.startswith("tagmanifest-")
     }
-    problems = [f"missing: {name}" for name in sorted(set(listed) - present)]
-    problems += [f"unexpected file: {name}" for name in sorted(present - set(listed))]
+    locks = {name for name in present if is_lock_file(Path(name).name)}
+    # Listed or not: archives made before conversions stopped leaving lock files may list one.
+    problems = [
+        f"LibreOffice lock file (holds a user name, host name and profile path): {name}"
+        for name in sorted(locks)
+    ]
+    problems += [f"missing: {name}" for name in sorted(set(listed) - present)]
+    problems += [f"unexpected file: {name}" for name in sorted(present - set(listed) - locks)]
     problems += [
         f"altered: {name}"
         for name in sorted(set(listed) & present)
@@ -290,6 +302,11 @@ def verify_bag(bag_dir: Path) -> Verification:
         except bagit.BagError as error:
             problems.append(f"not a valid bag: {error}")
     return Verification(bag_dir, problems)
+
+
+def is_lock_file(name: str) -> bool:
+    """LibreOffice's `.~lock.<document>#`, left beside a document it had open."""
+    return name.startswith(".~lock") or name.endswith("#")
 
 
 def read_manifest(path: Path) -> dict[str, str]:

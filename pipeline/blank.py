@@ -8,12 +8,15 @@ from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
+from pipeline import directory, training
 from pipeline.build import BuildResult, finish_pdf, output_files, publish, render_packet
 from pipeline.content import CONTENT_DIR, content
 from pipeline.context import build_context
 from pipeline.convert import Converter
+from pipeline.directory import categories as directory_categories
 from pipeline.errors import UsageError
 from pipeline.load import PROFILE, QUESTIONNAIRE, SLUG, AgencyInputs
+from pipeline.sheets import write_starter_workbook
 
 STARTER_DIR = CONTENT_DIR / "starter"
 
@@ -50,7 +53,8 @@ def build_blank(
         if converter:
             finish_pdf(converter, staging, context["documents"], pdfa=False)
         publish(staging, out)
-    return BuildResult(inputs.slug, out, output_files(out), [], context)
+    files = output_files(out, context["documents"], pdf=converter is not None)
+    return BuildResult(inputs.slug, out, files, [], context)
 
 
 def new_agency(inputs_root: Path, slug: str, agency_type: str) -> Path:
@@ -71,4 +75,26 @@ def new_agency(inputs_root: Path, slug: str, agency_type: str) -> Path:
     if agency_type == "task_force":
         questionnaire += (STARTER_DIR / "task_force.yaml").read_text(encoding="utf-8")
     (folder / QUESTIONNAIRE).write_text(questionnaire, encoding="utf-8")
+    write_starter_workbooks(folder)
     return folder
+
+
+def write_starter_workbooks(folder: Path) -> None:
+    """directory.xlsx and training.xlsx: the CSV formats' columns, a sample row, drop-downs."""
+    starters = content("starter/spreadsheets")
+    offered = {
+        "directory_categories": list(directory_categories()),
+        "training_topics": [topic["id"] for topic in content("policy")["annual_training_topics"]],
+    }
+    for name, columns in (("directory", directory.COLUMNS), ("training", training.COLUMNS)):
+        starter = starters[name]
+        lists = {
+            column: {
+                **spec,
+                "values": offered[spec["from"]] if "from" in spec else spec["values"],
+            }
+            for column, spec in starter["lists"].items()
+        }
+        write_starter_workbook(
+            folder / f"{name}.xlsx", starter["sheet"], columns.names, starter["example"], lists
+        )

@@ -60,7 +60,8 @@ def build_packet(
         if converter:
             finish_pdf(converter, staging, context["documents"], pdfa)
         publish(staging, out)
-    return BuildResult(inputs.slug, out, output_files(out), inputs.warnings, context, inputs.files)
+    files = output_files(out, context["documents"], pdf=converter is not None)
+    return BuildResult(inputs.slug, out, files, inputs.warnings, context, inputs.files)
 
 
 def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa: bool) -> int:
@@ -114,8 +115,12 @@ def worth_a_process(template: str, context: dict[str, Any]) -> bool:
     )
 
 
-def output_files(out: Path) -> list[Path]:
-    return sorted(path for path in out.iterdir() if not path.name.startswith("."))
+def output_files(out: Path, documents: list[dict], pdf: bool) -> list[Path]:
+    """The files a build writes into `out` besides its fingerprint, and nothing else."""
+    names = [f"{document['id']}.docx" for document in documents] + ["bundle.docx"]
+    if pdf:
+        names += [f"{document['id']}.pdf" for document in documents] + ["bundle.pdf"]
+    return sorted(out / name for name in names)
 
 
 def publish(staging: Path, out: Path) -> None:

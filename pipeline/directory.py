@@ -91,6 +91,22 @@ def check_entries(document: YamlDocument, packet_date: date) -> tuple[list[Probl
     return problems, warnings
 
 
+@cache
+def national_ranks() -> dict[str, int]:
+    """National resource id -> its place in national_resources.yaml."""
+    return {r["id"]: rank for rank, r in enumerate(content("national_resources")["resources"])}
+
+
+def listing_order(entry: dict[str, Any]) -> tuple[int, str]:
+    """National resources first, in their file's order, then the agency's own entries by name.
+
+    The file puts the victim-centred National Human Trafficking Hotline ahead of the HSI Tip
+    Line (federal law enforcement); an agency entry that replaces a national one keeps its place.
+    """
+    ranks = national_ranks()
+    return ranks.get(entry.get("id"), len(ranks)), entry["name"].lower()
+
+
 def national_entries(directory: dict[str, Any], country: str) -> list[dict[str, Any]]:
     """The US national resources, unless switched off or excluded; none outside the US."""
     national = content("national_resources")
@@ -127,7 +143,7 @@ def empty_categories(entries: list[dict[str, Any]]) -> list[str]:
 def arrange(
     directory: dict[str, Any], country: str, languages: list[str], packet_date: date
 ) -> dict[str, Any]:
-    """Groups -> categories -> entries (sorted by name), with 24/7 and stale entries marked."""
+    """Groups -> categories -> entries (national first, then by name), 24/7 and stale marked."""
     stale_before = add_months(packet_date, -STALE_AFTER_MONTHS)
     entries = all_entries(directory, country)
     by_category: dict[str, list[dict[str, Any]]] = {}
@@ -144,9 +160,7 @@ def arrange(
         rows = [
             {
                 **category,
-                "entries": sorted(
-                    by_category.get(category["id"], []), key=lambda e: e["name"].lower()
-                ),
+                "entries": sorted(by_category.get(category["id"], []), key=listing_order),
             }
             for category in group["categories"]
         ]

@@ -17,12 +17,12 @@ from pypdf import PdfReader
 
 from pipeline import archive as archive_module
 from pipeline.archive import archive_packet, find_version, verify
-from pipeline.build import build_packet
+from pipeline.build import build_packet, output_files
 from pipeline.cli import main
 from pipeline.content import content
 from pipeline.diff import as_text, compare
 from tests.conftest import FIXTURES
-from tests.helpers import docx_text, pdf_text
+from tests.helpers import docx_text, lock_files, pdf_text, unwritten_files
 
 pytestmark = pytest.mark.pdf
 
@@ -113,6 +113,45 @@ def test_verify_reports_intact_then_each_kind_of_tampering(archived, tmp_path):
     assert runner.invoke(main, ["verify", str(root)]).exit_code == 0
 
 
+def test_an_archived_version_holds_only_what_the_build_wrote(archived):
+    _, root = archived
+    documents = content("documents")["documents"]
+    for version in ("2025", "2026"):
+        packet = root / "archive-clinic" / version / "data" / "packet"
+        assert lock_files(packet.parent.parent) == []
+        assert unwritten_files(packet, output_files(packet, documents, pdf=True)) == []
+
+
+def writable_copy(version: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "copy"
+    shutil.copytree(version, copy)
+    archive_module.make_writable(copy)
+    return copy
+
+
+def test_verify_reports_a_libreoffice_lock_file_by_name(archived, tmp_path):
+    _, root = archived
+    copy = writable_copy(root / "archive-clinic" / "2025", tmp_path)
+    (copy / "data" / "packet" / ".~lock.bundle.docx#").write_text(",someone,host,01.01.2026;")
+    result = CliRunner().invoke(main, ["verify", str(copy)])
+    assert result.exit_code == 1
+    assert "LibreOffice lock file" in result.output
+    assert "data/packet/.~lock.bundle.docx#" in result.output
+
+
+def test_verify_reports_a_lock_file_even_when_the_manifests_list_it(archived, tmp_path):
+    """A version archived before conversions stopped leaving lock files lists it as payload."""
+    _, root = archived
+    copy = writable_copy(root / "archive-clinic" / "2025", tmp_path)
+    (copy / "data" / "packet" / ".~lock.bundle.docx#").write_text(",someone,host,01.01.2026;")
+    bagit.Bag(str(copy)).save(manifests=True)
+    [result] = verify(copy)
+    assert result.problems == [
+        "LibreOffice lock file (holds a user name, host name and profile path): "
+        "data/packet/.~lock.bundle.docx#"
+    ]
+
+
 def test_archiving_a_year_again_is_refused_and_a_revision_sits_beside_it(archived):
     folder, root = archived
     result = CliRunner().invoke(
@@ -196,6 +235,22 @@ def test_an_interrupted_archive_leaves_no_partial_version(scenario, tmp_path, mo
     with pytest.raises(KeyboardInterrupt):
         archive_packet(folder, 2026, root)
     assert sorted(p.name for p in (root / "interrupted").iterdir()) == [".lock"]
+
+
+def test_a_build_that_leaves_a_stray_file_is_not_archived(scenario, tmp_path, monkeypatch):
+    folder = scenario("minimal-clinic", slug="stray")
+    root = tmp_path / "archive"
+
+    def build_leaving_a_lock_file(inputs, out, **options):
+        result = build_packet(inputs, out, **options)
+        (out / ".~lock.bundle.docx#").write_text(",someone,host,01.01.2026;")
+        return result
+
+    monkeypatch.setattr(archive_module, "build_packet", build_leaving_a_lock_file)
+    with pytest.raises(archive_module.ArchiveError) as caught:
+        archive_packet(folder, 2026, root)
+    assert ".~lock.bundle.docx#" in caught.value.message
+    assert sorted(p.name for p in (root / "stray").iterdir()) == [".lock"]
 
 
 def test_a_second_archive_of_the_same_agency_waits_its_turn(tmp_path):

@@ -13,6 +13,7 @@ from pipeline.batch import batch_build
 from pipeline.cli import main
 from pipeline.convert import PdfJob
 from tests.conftest import FIXTURES
+from tests.helpers import lock_files, unwritten_files
 
 pytestmark = pytest.mark.pdf
 
@@ -45,6 +46,18 @@ def test_batch_builds_every_agency_with_pdfs(agencies, tmp_path):
         for name in ("bundle.docx", "bundle.pdf", "policy.pdf", "training.pdf"):
             assert (out / outcome.slug / name).is_file()
     assert not list(out.glob(".batch-*"))
+
+
+def test_batch_leaves_only_the_files_each_build_wrote(agencies, tmp_path):
+    """One LibreOffice run converts bundle after bundle and closes each after answering."""
+    out = tmp_path / "out"
+    outcomes = batch_build(agencies, out, jobs=1)
+    assert {outcome.status for outcome in outcomes} == {"built"}
+    assert lock_files(out) == []
+    for outcome in outcomes:
+        written = build.output_files(out / outcome.slug, outcome.documents, pdf=True)
+        assert unwritten_files(out / outcome.slug, written) == []
+    assert sorted(path.name for path in out.iterdir()) == [o.slug for o in outcomes]
 
 
 def test_partial_failure_exit_code_summary_and_untouched_outputs(agencies, tmp_path):

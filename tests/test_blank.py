@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,7 +15,7 @@ from pipeline.cli import main
 from pipeline.content import content
 from pipeline.errors import InputError, UsageError
 from pipeline.load import load_agency
-from tests.helpers import LEFTOVERS, docx_text
+from tests.helpers import LEFTOVERS, docx_text, lock_files, unwritten_files
 
 
 @pytest.mark.parametrize("agency_type", agency_types())
@@ -45,6 +46,17 @@ def test_blank_packet_for_every_type(agency_type, tmp_path):
     assert ("Task force operational protocol" in text) == (agency_type == "task_force")
     words = content("policy")["agency_types"][agency_type]
     assert words["encounter"] in text
+
+
+@pytest.mark.pdf
+def test_blank_packet_leaves_only_the_files_it_says_it_wrote(tmp_path):
+    out = tmp_path / "blank-school"
+    result = CliRunner().invoke(main, ["blank", "--type", "school", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [Path(line.removeprefix("wrote ")) for line in result.stdout.splitlines()]
+    assert (out / "bundle.pdf") in written
+    assert lock_files(out) == []
+    assert unwritten_files(out, written) == []
 
 
 def test_new_agency_validates_once_the_required_facts_are_filled_in(tmp_path):

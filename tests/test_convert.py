@@ -8,15 +8,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from pypdf import PdfReader
 
 from pipeline import convert
 from pipeline.build import build_packet
+from pipeline.cli import main
 from pipeline.content import content
 from pipeline.convert import PdfJob, convert_to_pdf
 from pipeline.errors import ConversionError
 from tests.conftest import SAMPLES
-from tests.helpers import LEFTOVERS, outline_titles, pdf_text
+from tests.helpers import LEFTOVERS, lock_files, outline_titles, pdf_text, unwritten_files
 
 pytestmark = pytest.mark.pdf
 
@@ -126,3 +128,33 @@ def test_a_python_without_the_bridge_falls_back_to_plain_conversion(monkeypatch,
     convert_to_pdf([PdfJob(source, tmp_path / "bundle.pdf")])
     assert "Staff Training Log" in pdf_text(tmp_path / "bundle.pdf")
     assert_contents_shows_real_page_numbers(tmp_path / "bundle.pdf")
+
+
+def test_libreoffice_leaves_no_lock_file_beside_a_document_it_still_has_open(tmp_path, pdfs):
+    """The run answers before it closes the document, and the build then publishes the folder:
+    a lock file written beside the document would be published with it."""
+    shutil.copy(pdfs["harbor-family-health"].with_name("bundle.docx"), tmp_path)
+    with convert.Converter() as converter:
+        converter.convert([PdfJob(tmp_path / "bundle.docx", tmp_path / "bundle.pdf")])
+        assert lock_files(tmp_path) == []
+
+
+def test_bundle_leaves_only_the_files_it_says_it_wrote(scenario, tmp_path):
+    out = tmp_path / "out"
+    folder = scenario("minimal-clinic")
+    result = CliRunner().invoke(main, ["bundle", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [Path(line.removeprefix("wrote ")) for line in result.stdout.splitlines()]
+    assert (out / "bundle.pdf") in written
+    assert lock_files(out) == []
+    assert unwritten_files(out, written) == []
+
+
+def test_pdf_dates_say_nothing_of_the_build_machines_time_zone(monkeypatch, scenario, tmp_path):
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    out = build_packet(scenario("minimal-clinic"), tmp_path / "out").out
+    reader = PdfReader(out / "bundle.pdf")
+    xmp = reader.xmp_metadata.stream.get_data().decode()
+    xmp_dates = re.findall(r"<xmp:\w+Date>([^<]*)<", xmp)
+    assert re.fullmatch(r"D:\d{14}Z'?", reader.metadata["/CreationDate"])
+    assert xmp_dates and all(date.endswith("Z") for date in xmp_dates), xmp_dates

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from docx import Document
 from pipeline.build import build_packet
 from pipeline.content import content
 from pipeline.context import build_context
-from pipeline.directory import categories
+from pipeline.directory import arrange, categories
 from pipeline.errors import InputError
 from pipeline.load import load_agency
 from tests.helpers import cell_text, docx_text
@@ -22,6 +23,12 @@ def directory_docx(folder: Path, tmp_path: Path) -> Path:
 
 def first_column(path: Path) -> list[str]:
     return [cell_text(row.cells[0]) for table in Document(path).tables for row in table.rows]
+
+
+def names_in_order(path: Path) -> list[str]:
+    """The entries' names, in bold in each row's second cell, from top to bottom."""
+    cells = [row.cells[1] for table in Document(path).tables for row in table.rows]
+    return [run.text for cell in cells for run in cell.paragraphs[0].runs[:1] if run.bold]
 
 
 def test_every_section_v_category_is_in_the_document(scenario, tmp_path):
@@ -70,6 +77,36 @@ def test_entries_sorted_24_7_marked_stale_flagged(scenario, tmp_path):
     assert "2025-06-30 [not verified]" in text
     assert "Stay: Up to 90 days" in text
     assert "Most common languages encountered: Spanish, Somali." in text
+
+
+def category_names(arranged: dict, category_id: str) -> list[str]:
+    return next(
+        [entry["name"] for entry in category["entries"]]
+        for group in arranged["groups"]
+        for category in group["categories"]
+        if category["id"] == category_id
+    )
+
+
+def test_the_trafficking_hotline_is_listed_before_the_hsi_tip_line(scenario, tmp_path):
+    """Victim-centred order: help for the person first, federal law enforcement's line after."""
+    names = names_in_order(directory_docx(scenario("minimal-clinic"), tmp_path))
+    assert names.index("National Human Trafficking Hotline") < names.index("HSI Tip Line")
+
+
+def test_national_resources_come_first_then_the_agencys_entries_by_name():
+    entries = [
+        {"name": name, "category": "anti_trafficking_hotline", "last_verified": "2026-11-01"}
+        for name in ("Zeta Help Line", "Alpha Help Line")
+    ]
+    entries.append({**entries[0], "id": "nhth", "name": "Trafficking Hotline (local routing)"})
+    arranged = arrange({"entries": entries}, "US", ["English"], date(2026, 11, 23))
+    assert category_names(arranged, "anti_trafficking_hotline") == [
+        "Trafficking Hotline (local routing)",  # replaces the national hotline, keeps its place
+        "HSI Tip Line",
+        "Alpha Help Line",
+        "Zeta Help Line",
+    ]
 
 
 def test_malformed_entries_are_reported_not_crashed_on(scenario):

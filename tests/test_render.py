@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
 from docx.oxml.ns import qn
 
 from pipeline import build
 from pipeline.build import build_packet
 from pipeline.content import content
 from pipeline.errors import RenderError
-from pipeline.render import render_document
+from pipeline.render import TEMPLATE_DIR, render_document, set_document_properties
 from tests.conftest import SAMPLES
 from tests.helpers import LEFTOVERS, docx_text
 
@@ -167,3 +172,52 @@ def test_a_failure_in_the_second_process_fails_the_build_and_writes_nothing(
     with pytest.raises(RenderError, match="training.docx"):
         build_packet(sample("harbor-family-health"), tmp_path / "out", pdf=False)
     assert not (tmp_path / "out").exists()
+
+
+TEMPLATE_PARTS = {"docProps/app.xml", "docProps/custom.xml", "docProps/thumbnail.jpeg"}
+SENSITIVITY_LABEL = (
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"'
+    ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    '<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="MSIP_Label_Owner">'
+    "<vt:lpwstr>jane.consultant@example.org</vt:lpwstr></property></Properties>"
+)
+
+
+def test_a_document_keeps_nothing_of_whoever_last_saved_its_template(tmp_path):
+    """Word writes its user's name, company, labels and a first-page preview into what it saves."""
+    template = Document(TEMPLATE_DIR / "policy.docx")
+    properties = template.core_properties
+    properties.author = properties.last_modified_by = "Jane Consultant"
+    properties.comments = "C:\\Users\\jane\\Documents\\agency templates"
+    package = template.part.package
+    label = SENSITIVITY_LABEL.encode()
+    labels = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, label)
+    package.relate_to(labels, RT.CUSTOM_PROPERTIES)
+    context = {
+        "agency": {"legal_name": "Test Agency"},
+        "packet": {"date": "2026-07-01"},
+        "documents": [{"template": "policy.docx", "title": "Policy"}],
+    }
+    set_document_properties(template, context, "policy.docx")
+    template.save(tmp_path / "policy.docx")
+
+    with zipfile.ZipFile(tmp_path / "policy.docx") as saved:
+        assert TEMPLATE_PARTS & set(saved.namelist()) == set()
+    saved = Document(tmp_path / "policy.docx").core_properties
+    assert (saved.title, saved.author, saved.last_modified_by, saved.comments) == (
+        "Policy",
+        "Test Agency",
+        "Test Agency",
+        "",
+    )
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_every_document_is_authored_by_the_agency_on_the_packet_date(packets, sample, slug):
+    from pipeline.load import load_agency
+
+    inputs = load_agency(sample(slug))
+    for path in sorted(packets[slug].glob("*.docx")):
+        properties = Document(path).core_properties
+        assert properties.author == inputs.profile["agency"]["legal_name"], path.name
+        assert properties.modified.date() == inputs.packet_date, path.name
