@@ -33,18 +33,32 @@ $(READY): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-# LibreOffice turns the bundle into a PDF. Installed with apt-get when run as root on Debian;
-# otherwise this says what to install.
+# LibreOffice turns the bundle into a PDF, and the respondent form into a fillable PDF: that needs
+# LibreOffice 7.5 or later (Debian 12 carries 25.2 in bookworm-backports). Installed with apt-get
+# when run as root on Debian; otherwise this says what to install.
+OFFICE_MIN_MAJOR := 7
+OFFICE_MIN_MINOR := 5
+BACKPORTS_LIST := /etc/apt/sources.list.d/packet-builder-backports.sources
 $(OFFICE):
-	@if command -v soffice >/dev/null && /usr/bin/python3 -c "import uno" 2>/dev/null \
-	    && fc-list 2>/dev/null | grep -qi carlito; then \
+	@version=$$(soffice --version 2>/dev/null | sed -n 's/^LibreOffice \([0-9]*\)\.\([0-9]*\).*/\1 \2/p'); \
+	set -- $$version; \
+	if [ -n "$$1" ] && { [ "$$1" -gt $(OFFICE_MIN_MAJOR) ] || { [ "$$1" -eq $(OFFICE_MIN_MAJOR) ] && [ "$$2" -ge $(OFFICE_MIN_MINOR) ]; }; } \
+	    && /usr/bin/python3 -c "import uno" 2>/dev/null && fc-list 2>/dev/null | grep -qi carlito; then \
 	  echo "LibreOffice found: $$(soffice --version 2>/dev/null | head -n 1)"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  target=""; \
+	  if grep -q 'VERSION_CODENAME=bookworm' /etc/os-release 2>/dev/null; then \
+	    echo "Adding Debian's bookworm-backports suite for LibreOffice 25.2 ($(BACKPORTS_LIST))"; \
+	    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' > $(BACKPORTS_LIST); \
+	    target="-t bookworm-backports"; \
+	  fi; \
 	  echo "Installing LibreOffice and fonts with apt-get..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(OFFICE_PACKAGES) >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$target $(OFFICE_PACKAGES) >/dev/null; \
 	else \
-	  echo "LibreOffice and its fonts are needed for the PDF. Install them with:"; \
-	  echo "  sudo apt-get install $(OFFICE_PACKAGES)"; \
+	  echo "LibreOffice 7.5 or later and its fonts are needed for the PDFs. On Debian 12, install them with:"; \
+	  echo "  echo 'deb http://deb.debian.org/debian bookworm-backports main' | sudo tee /etc/apt/sources.list.d/backports.list"; \
+	  echo "  sudo apt-get update && sudo apt-get install -t bookworm-backports $(OFFICE_PACKAGES)"; \
+	  echo "On Debian 13 or Ubuntu 24.04 and later: sudo apt-get install $(OFFICE_PACKAGES)"; \
 	  echo "Without them, build the Word files only: $(BIN)/packet bundle inputs/$(AGENCY) --no-pdf"; \
 	  exit 1; \
 	fi

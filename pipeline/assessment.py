@@ -13,6 +13,7 @@ from pipeline.errors import Problem
 from pipeline.yamlfile import YamlDocument
 
 ANSWERS = ("yes", "no", "n/a")
+ANSWER_LABELS = {"yes": "Yes", "no": "No", "n/a": "N/A"}
 DEFAULT_THRESHOLD = 2
 FACILITY_COLUMNS = 5  # the toolkit's facility table has five rows: the agency and four others
 
@@ -208,12 +209,22 @@ def domain_summary(
 def item_rows(items: list[dict[str, Any]], respondents: list[Respondent]) -> list[dict[str, Any]]:
     rows = []
     previous_group = None
+    consensus_by_id: dict[str, str | None] = {}
     for item in items:
         given = [r.answers[item["id"]] for r in respondents if item["id"] in r.answers]
         counts = Counter(given)
         ranked = counts.most_common()
         unique_top = ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1])
+        consensus = ranked[0][0] if unique_top else None
+        consensus_by_id[item["id"]] = consensus
         group = item.get("group")
+        # An "IF YES" item does not apply when its condition item's most common answer is
+        # another one: it is neither unanswered nor a gap.
+        condition = item.get("condition")
+        condition_answer = consensus_by_id.get(condition["item"]) if condition else None
+        not_applicable = bool(
+            condition and condition_answer and condition_answer != condition["answer"] and not given
+        )
         rows.append(
             {
                 **item,
@@ -222,9 +233,14 @@ def item_rows(items: list[dict[str, Any]], respondents: list[Respondent]) -> lis
                 "group_start": bool(group) and group != previous_group,
                 "counts": {answer: counts.get(answer, 0) for answer in ANSWERS},
                 "answered": len(given),
-                "consensus": ranked[0][0] if unique_top else None,
+                "consensus": consensus,
                 "disagree": len(counts) > 1,
-                "unanswered": bool(respondents) and answerable(item) and not given,
+                "not_applicable": not_applicable,
+                "condition_answer": ANSWER_LABELS.get(condition_answer, ""),
+                "unanswered": bool(respondents)
+                and answerable(item)
+                and not given
+                and not not_applicable,
             }
         )
         previous_group = group

@@ -107,6 +107,7 @@ class Converter:
             stderr=subprocess.PIPE,
             start_new_session=True,
             pass_fds=(self.lock.fileno(),),
+            env=office_environment(),
         )
 
     def convert(self, jobs: list[PdfJob]) -> None:
@@ -225,10 +226,19 @@ def _plain_convert(office: str, profile: str, jobs: list[PdfJob], timeout: float
                 produced.replace(job.target)
 
 
+def office_environment() -> dict[str, str]:
+    """LibreOffice stamps the PDF with its clock's time zone; UTC tells nothing of where it ran."""
+    return {**os.environ, "TZ": "UTC"}
+
+
 def _run(command: list[str], timeout: float) -> None:
     """Run LibreOffice with a time limit; on time-out kill it and everything it started."""
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=office_environment(),
     )
     try:
         _, stderr = process.communicate(timeout=timeout)

@@ -161,9 +161,9 @@ def _read_workbook(path: Path, display: str) -> tuple[Sheet | None, list[Problem
         return None, [Problem(display, 1, 1, "", message)]
     try:
         worksheet = workbook.worksheets[0]
+        raw = list(worksheet.iter_rows(values_only=True))
         values = [
-            (number, [cell_text(value) for value in row])
-            for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
+            (number, [cell_text(value) for value in row]) for number, row in enumerate(raw, 1)
         ]
     except (zipfile.BadZipFile, EOFError, KeyError, ValueError) as error:
         message = f"the workbook is damaged or incomplete: {error}"
@@ -178,9 +178,25 @@ def _read_workbook(path: Path, display: str) -> tuple[Sheet | None, list[Problem
     header = [text.strip() for text in values[0][1]]
     while header and not header[-1]:
         header.pop()
+    numbers = [
+        Problem(
+            display, 1, column, f"sheet '{name}', header", NUMBER_HEADER.format(cell_text(cell))
+        )
+        for column, cell in enumerate(raw[0][: len(header)], start=1)
+        if isinstance(cell, float)
+    ]
+    if numbers:
+        return None, numbers
     width = len(header)
     rows = [(number, (cells + [""] * width)[:width]) for number, cells in values[1:]]
     return Sheet(display, header, rows, sheet_name=name), []
+
+
+# Excel stores a header typed as 1.10 as the number 1.1: the item it named cannot be known.
+NUMBER_HEADER = (
+    "the header {} is a number, so Excel may have changed it (1.10 becomes 1.1); start the "
+    "header with the item id followed by its question, such as '1.10 Is there a system...'"
+)
 
 
 def cell_text(value: object) -> str:
@@ -196,3 +212,52 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def write_starter_workbook(
+    path: Path, sheet_name: str, columns: tuple[str, ...], example: dict, lists: dict
+) -> None:
+    """A workbook with the format's header row, a sample row and drop-down lists per column.
+
+    `lists` maps a column to the values offered; `open` columns accept other values too.
+    Long lists live on a hidden sheet (an in-cell list holds at most 255 characters).
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_name
+    sheet.append(list(columns))
+    sheet.append([example.get(name, "") for name in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DCE6F0")
+    for cell in sheet[2]:
+        cell.font = Font(italic=True, color="6B7280")
+    sheet.freeze_panes = "A2"
+    choices = workbook.create_sheet("Lists")
+    choices.sheet_state = "hidden"
+    for number, (name, offered) in enumerate(lists.items(), start=1):
+        letter = get_column_letter(number)
+        choices.cell(1, number, name)
+        for row, value in enumerate(offered["values"], start=2):
+            choices.cell(row, number, value)
+        last = len(offered["values"]) + 1
+        validation = DataValidation(
+            type="list",
+            formula1=f"Lists!${letter}$2:${letter}${last}",
+            allow_blank=True,
+            errorStyle="information" if offered.get("open") else "stop",
+            showErrorMessage=True,
+            error=offered.get("hint", f"Choose a value from the list for {name}."),
+        )
+        column = get_column_letter(columns.index(name) + 1)
+        validation.add(f"{column}2:{column}2000")
+        sheet.add_data_validation(validation)
+    for number, name in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = max(14, len(name) + 4)
+    workbook.properties.creator = "protocol packet builder"
+    workbook.save(path)

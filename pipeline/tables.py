@@ -24,6 +24,8 @@ class Columns:
     lists: frozenset[str] = frozenset()
     flags: frozenset[str] = frozenset()
     numbers: frozenset[str] = frozenset()
+    # A row whose first column holds this word is a starter workbook's sample row: never read.
+    example_word: str = "example"
 
     def cell(self, name: str, text: str) -> Any:
         text = text.strip()
@@ -78,7 +80,7 @@ def read_rows(
     positions = {name: number for number, name in enumerate(sheet.header, start=1)}
     rows = []
     for line, cells in sheet.rows:
-        if not any(cell.strip() for cell in cells):
+        if not any(cell.strip() for cell in cells) or is_example(sheet, cells, columns):
             continue
         if len(cells) != len(sheet.header):
             message = f"expected {len(sheet.header)} columns as in the header, got {len(cells)}"
@@ -94,6 +96,15 @@ def read_rows(
         }
         rows.append((line, values, positions))
     return rows, problems, sheet
+
+
+def is_example(sheet: Sheet, cells: list[str], columns: Columns) -> bool:
+    """The starter workbook's sample row (`example` in the first column of the format)."""
+    first = columns.names[0]
+    if first not in sheet.header:
+        return False
+    position = sheet.header.index(first)
+    return position < len(cells) and cells[position].strip().lower() == columns.example_word
 
 
 def table_document(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 from docx import Document
@@ -38,3 +40,73 @@ def outline_titles(path: Path) -> list[str]:
 
 
 LEFTOVERS = ("{{", "}}", "{%", "%}", "(Insert", "[The agency may")
+
+
+def unwritten_files(folder: Path, written: list[Path]) -> list[str]:
+    """Files in `folder` a build did not say it wrote (its fingerprint aside): no LibreOffice
+    lock file (`.~lock.bundle.docx#`) or anything else may sit beside the packet."""
+    expected = {path.name for path in written} | {".fingerprint"}
+    return sorted(path.name for path in folder.iterdir() if path.name not in expected)
+
+
+def lock_files(folder: Path) -> list[str]:
+    return sorted(
+        path.name
+        for path in folder.rglob("*")
+        if path.name.startswith(".~lock") or path.name.endswith("#")
+    )
+
+
+def item_rows(path: Path) -> dict[str, list[str]]:
+    """Item id -> the texts of its table row, for every item row in the document."""
+    rows = {}
+    for table in Document(path).tables:
+        for row in table.rows:
+            cells = [cell_text(cell) for cell in row.cells]
+            if re.fullmatch(r"\d+\.\d+(\.[a-z])?", cells[0]):
+                rows[cells[0]] = cells
+    return rows
+
+
+W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+
+
+def fill_word_form(form: Path, target: Path, values: dict[str, bool | str]) -> Path:
+    """What a respondent does in Word: tick boxes and type in fields, found by their tags."""
+    shutil.copy(form, target)
+    document = Document(target)
+    controls = {
+        control.find(qn("w:sdtPr")).find(qn("w:tag")).get(qn("w:val")): control
+        for control in document.element.body.iter(qn("w:sdt"))
+        if control.find(qn("w:sdtPr")).find(qn("w:tag")) is not None
+    }
+    for tag, value in values.items():
+        control = controls[tag]
+        properties = control.find(qn("w:sdtPr"))
+        texts = list(control.find(qn("w:sdtContent")).iter(qn("w:t")))
+        if value is True or value is False:
+            properties.find(f"{{{W14}}}checkbox/{{{W14}}}checked").set(
+                f"{{{W14}}}val", "1" if value else "0"
+            )
+            texts[0].text = "\u2612" if value else "\u2610"
+        else:
+            placeholder = properties.find(qn("w:showingPlcHdr"))
+            if placeholder is not None:
+                properties.remove(placeholder)
+            texts[0].text = value
+            for extra in texts[1:]:
+                extra.text = ""
+    document.save(target)
+    return target
+
+
+def fill_pdf_form(form: Path, target: Path, values: dict[str, bool | str]) -> Path:
+    """What a respondent does in a PDF reader: tick boxes (on-state /Yes) and type in fields."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(form))
+    entries = {tag: ("/Yes" if value is True else value) for tag, value in values.items()}
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, entries, auto_regenerate=False)
+    writer.write(target)
+    return target

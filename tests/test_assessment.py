@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from pipeline.build import build_packet
 from pipeline.content import content
 from pipeline.errors import InputError
 from pipeline.load import load_agency
-from tests.helpers import LEFTOVERS, cell_text, docx_text
+from tests.helpers import LEFTOVERS, docx_text, item_rows
 
 # Yes/No/N/A entries per domain in the toolkit's Section II (5.5 and its three sub-items count
 # as four entries, 10.6.a as one); domain 12 is scored per facility instead.
@@ -36,17 +35,6 @@ def blank(tmp_path_factory) -> Path:
 def completed(scenario, tmp_path) -> Path:
     folder = scenario("two-respondents")
     return build_packet(folder, tmp_path / "out", pdf=False).out / "assessment.docx"
-
-
-def item_rows(path: Path) -> dict[str, list[str]]:
-    """Item id -> the texts of its table row, for every item row in the document."""
-    rows = {}
-    for table in Document(path).tables:
-        for row in table.rows:
-            cells = [cell_text(cell) for cell in row.cells]
-            if re.fullmatch(r"\d+\.\d+(\.[a-z])?", cells[0]):
-                rows[cells[0]] = cells
-    return rows
 
 
 def test_content_matches_the_toolkit_counts():
@@ -118,6 +106,38 @@ def test_completed_tool_ticks_answers_and_counts_respondents(completed):
         if box.find(f"{W14}checked").get(f"{W14}val") == "1"
     ]
     assert ticked
+
+
+def test_if_yes_items_do_not_apply_when_their_condition_was_answered_no(completed):
+    rows = item_rows(completed)  # both respondents answered 1.5 No
+    for item_id in ("1.6", "1.7", "1.8", "1.9", "1.10"):
+        assert rows[item_id][5] == "Not applicable (1.5 answered No)"
+        assert rows[item_id][2:5] == ["☐", "☐", "☐"]
+
+
+def test_if_yes_items_left_blank_after_a_yes_are_unanswered(scenario, tmp_path):
+    folder = scenario("two-respondents")
+    for path in (folder / "assessment").iterdir():
+        path.write_text(path.read_text().replace('"1.5": no', '"1.5": yes'))
+    out = build_packet(folder, tmp_path / "out", pdf=False).out
+    rows = item_rows(out / "assessment.docx")
+    assert rows["1.5"][2] == "☒ 2"
+    assert rows["1.6"][5] == "Unanswered"
+    warnings = [w.message for w in load_agency(folder).warnings if "unanswered" in w.message]
+    assert all("1.6" in message for message in warnings)
+
+
+def test_not_applicable_items_count_neither_as_gaps_nor_as_applicable(scenario):
+    from pipeline.assessment import summarize
+
+    inputs = load_agency(scenario("two-respondents"))
+    summary = summarize(inputs.respondents, {})
+    domain = summary["domains"][0]
+    not_applicable = [row["id"] for row in domain["item_rows"] if row["not_applicable"]]
+    assert not_applicable == ["1.6", "1.7", "1.8", "1.9", "1.10"]
+    unanswered = [row["id"] for row in domain["item_rows"] if row["unanswered"]]
+    assert unanswered == ["1.3", "1.4", "1.11"]
+    assert domain["applicable_count"] == 2  # 1.1 (Yes) and 1.5 (No); 1.2 is a tie
 
 
 def test_completed_summary_figures(completed):

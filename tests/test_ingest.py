@@ -1,0 +1,422 @@
+"""Answers from forms and survey exports: round trips to the completed assessment, and bad files."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+from openpyxl import Workbook
+from pypdf import PdfWriter
+
+from pipeline.assessment import answerable, items_by_id
+from pipeline.build import build_packet
+from pipeline.cli import main
+from pipeline.errors import InputError
+from pipeline.forms import FORM_PDF, build_forms
+from pipeline.ingest import ingest
+from tests.helpers import fill_pdf_form, fill_word_form, item_rows
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GLYPH = {True: "☒", False: "☐"}
+
+# Two respondents, as they would fill in the form. Items 1.6-1.10 apply only after 1.5 Yes.
+NURSE = {
+    "respondent": {"role": "Nurse", "name": "Ana Example-Fictus", "date": "2026-10-12"},
+    "answers": {"1.1": "yes", "1.2": "no", "1.5": "yes", "1.6": "yes", "5.5.a": "n/a"},
+    "ratings": {"1": 4, "3": "N/A"},
+    "comments": {"1": "Nobody at the front desk knows the hotline number."},
+}
+FRONT_DESK = {
+    "respondent": {"role": "Front desk"},
+    "answers": {"1.1": "yes", "1.2": "yes", "1.5": "no", "5.5.a": "yes", "10.6": "no"},
+    "ratings": {"1": 2, "9": 1},
+    "comments": {"9": "No panic button."},
+}
+FORM_CHOICES = {"yes": "yes", "no": "no", "n/a": "na"}
+
+
+def form_values(respondent: dict) -> dict[str, bool | str]:
+    """The boxes and fields a respondent fills in to give these answers."""
+    values: dict[str, bool | str] = {
+        f"respondent/{key}": value for key, value in respondent["respondent"].items()
+    }
+    for item, answer in respondent["answers"].items():
+        values[f"answer/{item}/{FORM_CHOICES[answer]}"] = True
+    for domain, rating in respondent["ratings"].items():
+        values[f"rating/{domain}/{'na' if rating == 'N/A' else rating}"] = True
+    for domain, text in respondent["comments"].items():
+        values[f"comment/{domain}"] = text
+    return values
+
+
+def check_completed_assessment(folder: Path, out: Path, respondents: list[dict]) -> None:
+    """Every item of the completed tool ticks the most common answer and counts each answer."""
+    rows = item_rows(build_packet(folder, out, pdf=False).out / "assessment.docx")
+    for item_id, item in items_by_id().items():
+        if not answerable(item):
+            continue
+        counts = Counter(r["answers"][item_id] for r in respondents if item_id in r["answers"])
+        ranked = counts.most_common()
+        top = ranked[0][0] if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]) else None
+        for answer, column in (("yes", 2), ("no", 3), ("n/a", 4)):
+            count = f" {counts[answer]}" if counts[answer] else ""
+            assert rows[item_id][column] == f"{GLYPH[top == answer]}{count}", (item_id, answer)
+
+
+@pytest.fixture
+def agency(scenario) -> Path:
+    return scenario("minimal-clinic")
+
+
+@pytest.fixture
+def word_form(agency, tmp_path) -> Path:
+    return build_forms(agency, tmp_path / "forms", pdf=False)[0]
+
+
+def test_word_forms_round_trip_to_the_completed_assessment(agency, word_form, tmp_path):
+    filled = [
+        fill_word_form(word_form, tmp_path / name, form_values(answers))
+        for name, answers in (("nurse.docx", NURSE), ("desk.docx", FRONT_DESK))
+    ]
+    report = ingest(agency, filled)
+    written = sorted(path.name for path in (agency / "assessment").iterdir())
+    assert written == ["ana-example-fictus.yaml", "front-desk.yaml"]
+    assert [answer_set.data for answer_set in report.answer_sets] == [NURSE, FRONT_DESK]
+    check_completed_assessment(agency, tmp_path / "out", [NURSE, FRONT_DESK])
+
+
+@pytest.mark.pdf
+def test_pdf_forms_round_trip_to_the_completed_assessment(agency, tmp_path):
+    form = tmp_path / "forms" / FORM_PDF
+    build_forms(agency, form.parent)
+    filled = [
+        fill_pdf_form(form, tmp_path / name, form_values(answers))
+        for name, answers in (("nurse.pdf", NURSE), ("desk.pdf", FRONT_DESK))
+    ]
+    report = ingest(agency, filled)
+    assert [answer_set.data for answer_set in report.answer_sets] == [NURSE, FRONT_DESK]
+    check_completed_assessment(agency, tmp_path / "out", [NURSE, FRONT_DESK])
+
+
+# A survey as Microsoft Forms or Google Forms exports it: tool columns, then one per question,
+# answers written as people pick them.
+SURVEY_HEADER = [
+    "Timestamp",
+    "Email Address",
+    "Role",
+    "Name",
+    "Date",
+    "1.1 Have staff received training on HT/E?",
+    "1.2 Common immediate and long-term health needs?",
+    "1.5 Does the facility have a protocol?",
+    "1.6 IF YES: Was the protocol developed with survivors?",
+    "5.5.a Interpreters",
+    "10.6 Is mental health service integrated?",
+    "Rating 1",
+    "3 rating",
+    "Rating 9",
+    "Comment 1",
+    "9 comment",
+]
+SURVEY_ROWS = [
+    [
+        "2026/10/12 14:03:11",
+        "ana@example.org",
+        "Nurse",
+        "Ana Example-Fictus",
+        "2026-10-12",
+        "Yes",
+        "N",
+        "y",
+        "YES",
+        "Don’t know",
+        "",
+        "4 - Somewhat strong",
+        "N/A",
+        "",
+        "Nobody at the front desk knows the hotline number.",
+        "",
+    ],
+    [
+        "2026/10/13 09:00:00",
+        "desk@example.org",
+        "Front desk",
+        "",
+        "",
+        "yes",
+        "Yes",
+        "No",
+        "",
+        "Y",
+        "no",
+        "Somewhat weak",
+        "",
+        "1",
+        "",
+        "No panic button.",
+    ],
+]
+
+
+def test_survey_csv_round_trips_to_the_completed_assessment(agency, tmp_path):
+    export = tmp_path / "survey.csv"
+    with export.open("w", newline="", encoding="utf-8-sig") as stream:
+        csv.writer(stream).writerows([SURVEY_HEADER, *SURVEY_ROWS])
+    report = ingest(agency, [export])
+    assert [answer_set.data for answer_set in report.answer_sets] == [NURSE, FRONT_DESK]
+    assert report.notes == [
+        f"{export}: ignored 2 columns the assessment does not use (their contents are not "
+        "copied): Timestamp, Email Address"
+    ]
+    check_completed_assessment(agency, tmp_path / "out", [NURSE, FRONT_DESK])
+
+
+def test_survey_workbook_round_trips_to_the_completed_assessment(agency, tmp_path):
+    from datetime import datetime
+
+    workbook = Workbook()
+    workbook.active.title = "Form1"
+    workbook.active.append(SURVEY_HEADER)
+    first, second = (list(row) for row in SURVEY_ROWS)
+    first[4] = datetime(2026, 10, 12)  # Excel keeps dates as dates
+    second[13] = 1  # and numbers as numbers
+    workbook.active.append(first)
+    workbook.active.append(second)
+    workbook.save(tmp_path / "survey.xlsx")
+    report = ingest(agency, [tmp_path / "survey.xlsx"])
+    assert [answer_set.data for answer_set in report.answer_sets] == [NURSE, FRONT_DESK]
+    assert report.answer_sets[1].source == f"{tmp_path}/survey.xlsx, sheet 'Form1', row 3"
+    check_completed_assessment(agency, tmp_path / "out", [NURSE, FRONT_DESK])
+
+
+def test_qualtrics_extra_header_rows_are_skipped(agency, tmp_path):
+    export = tmp_path / "qualtrics.csv"
+    questions = ["Role", "1.1", "Rating 1"]
+    texts = ["What is your role?", "Have staff received training on HT/E?", "Rate domain 1"]
+    imports = ['{"ImportId":"QID1_TEXT"}', '{"ImportId":"QID2"}', '{"ImportId":"QID3"}']
+    with export.open("w", newline="") as stream:
+        csv.writer(stream).writerows([questions, texts, imports, ["Nurse", "Yes", "3"]])
+    (found,) = ingest(agency, [export]).answer_sets
+    assert found.data["answers"] == {"1.1": "yes"} and found.row == "row 4"
+
+
+def test_summary_says_what_was_read_and_where_it_went(agency, word_form, tmp_path):
+    filled = fill_word_form(word_form, tmp_path / "nurse.docx", form_values(NURSE))
+    result = CliRunner().invoke(main, ["ingest", str(agency), str(filled)])
+    assert result.exit_code == 0, result.output
+    expected = (
+        f"{filled}: 5 of 82 items answered, 2 of 11 domains rated, 1 comment -> "
+        f"{agency}/assessment/ana-example-fictus.yaml (new)"
+    )
+    assert expected in result.output
+
+
+def test_ingesting_the_same_forms_twice_changes_nothing(agency, word_form, tmp_path):
+    filled = fill_word_form(word_form, tmp_path / "nurse.docx", form_values(NURSE))
+    ingest(agency, [filled])
+    written = agency / "assessment" / "ana-example-fictus.yaml"
+    before = (written.read_bytes(), written.stat().st_mtime_ns)
+    (again,) = ingest(agency, [filled]).answer_sets
+    assert again.outcome == "unchanged"
+    assert (written.read_bytes(), written.stat().st_mtime_ns) == before
+
+
+def test_other_answers_replace_a_respondent_file_only_when_asked(agency, word_form, tmp_path):
+    ingest(agency, [fill_word_form(word_form, tmp_path / "a.docx", form_values(NURSE))])
+    changed = {**NURSE, "ratings": {"1": 5}}
+    second = fill_word_form(word_form, tmp_path / "b.docx", form_values(changed))
+    with pytest.raises(InputError) as caught:
+        ingest(agency, [second])
+    assert "ana-example-fictus.yaml already exists with other answers; give --replace" in str(
+        caught.value
+    )
+    (replaced,) = ingest(agency, [second], replace=True).answer_sets
+    assert replaced.outcome == "replaced"
+    assert "'1': 5" in (agency / "assessment" / "ana-example-fictus.yaml").read_text()
+
+
+def test_written_files_name_the_source_file_but_not_its_folders(agency, word_form, tmp_path):
+    folder = tmp_path / "Downloads of Ana"
+    folder.mkdir()
+    ingest(agency, [fill_word_form(word_form, folder / "nurse.docx", form_values(NURSE))])
+    text = (agency / "assessment" / "ana-example-fictus.yaml").read_text()
+    assert "nurse.docx" in text and "Downloads" not in text
+
+
+# Bad forms and exports: each is refused with a message naming the file and the item, and nothing
+# is written.
+
+
+def refused(agency: Path, files: list[Path]) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        ingest(agency, files)
+    assert not (agency / "assessment").exists()
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_two_boxes_ticked_for_one_item(agency, word_form, tmp_path):
+    values = {**form_values(NURSE), "answer/1.1/no": True}
+    filled = fill_word_form(word_form, tmp_path / "two.docx", values)
+    assert refused(agency, [filled]) == [
+        f"{filled}:1:1: item 1.1: Yes and No are both ticked; tick one box"
+    ]
+
+
+def test_two_ratings_ticked_for_one_domain(agency, word_form, tmp_path):
+    values = {**form_values(NURSE), "rating/1/2": True}
+    filled = fill_word_form(word_form, tmp_path / "two.docx", values)
+    assert refused(agency, [filled]) == [
+        f"{filled}:1:1: rating of domain 1: 2 and 4 are both ticked; tick one box"
+    ]
+
+
+def test_answer_to_an_item_whose_condition_was_answered_otherwise(agency, word_form, tmp_path):
+    values = {**form_values(FRONT_DESK), "answer/1.7/yes": True}
+    filled = fill_word_form(word_form, tmp_path / "desk.docx", values)
+    assert refused(agency, [filled]) == [
+        f"{filled}:1:1: item 1.7: answered, but it only applies when 1.5 is 'yes' and 1.5 was "
+        "answered 'no'"
+    ]
+
+
+def test_a_form_made_for_another_agency(agency, word_form, tmp_path):
+    values = {**form_values(NURSE), "form/agency": "northgate-youth-shelter"}
+    filled = fill_word_form(word_form, tmp_path / "other.docx", values)
+    (message,) = refused(agency, [filled])
+    assert message.startswith(
+        f"{filled}:1:1: form/agency: this form was made for the agency 'northgate-youth-shelter', "
+        "not 'test-agency'"
+    )
+
+
+def test_a_form_with_no_role(agency, word_form, tmp_path):
+    values = {k: v for k, v in form_values(NURSE).items() if k != "respondent/role"}
+    filled = fill_word_form(word_form, tmp_path / "anonymous.docx", values)
+    (message,) = refused(agency, [filled])
+    assert message.startswith(f"{filled}:1:1: your role: empty; the respondent's role is needed")
+
+
+def test_an_unknown_item_column(agency):
+    export = FIXTURES / "survey-unknown-item" / "survey.csv"
+    (message,) = refused(agency, [export])
+    assert message.startswith(
+        f"{export}:1:4: column '1.12 Is there a policy on staff wellbeing?': unknown item '1.12'"
+    )
+
+
+def test_a_survey_answer_to_a_conditional_item(agency):
+    export = FIXTURES / "survey-conditional" / "survey.csv"
+    assert refused(agency, [export]) == [
+        f"{export}:2:3: row 2, item 1.6: answered, but it only applies when 1.5 is 'yes' and 1.5 "
+        "was answered 'no'"
+    ]
+
+
+def test_two_answers_in_one_survey_cell(agency):
+    export = FIXTURES / "survey-two-answers" / "survey.csv"
+    assert refused(agency, [export]) == [
+        f"{export}:2:2: row 2, item 1.1: two answers (Yes;No) for one item; give one"
+    ]
+
+
+def test_a_rating_that_is_not_on_the_scale(agency, tmp_path):
+    export = tmp_path / "survey.csv"
+    export.write_text("Role,Rating 2\nNurse,Very good\n")
+    (message,) = refused(agency, [export])
+    assert message.startswith(f"{export}:2:2: row 2, rating of domain 2: expected a rating")
+
+
+def test_a_header_excel_turned_into_a_number(agency, tmp_path):
+    workbook = Workbook()
+    workbook.active.append(["Role", 1.1, "Rating 1"])  # typed as 1.10, stored as 1.1
+    workbook.active.append(["Nurse", "Yes", 3])
+    workbook.save(tmp_path / "survey.xlsx")
+    (message,) = refused(agency, [tmp_path / "survey.xlsx"])
+    assert message.startswith(f"{tmp_path}/survey.xlsx:1:2: sheet 'Sheet', header: the header 1.1")
+
+
+def test_a_password_protected_workbook(agency):
+    export = FIXTURES / "unreadable-exports" / "password-protected.xlsx"
+    (message,) = refused(agency, [export])
+    assert message.startswith(f"{export}:1:1: it is password-protected")
+
+
+def test_a_password_protected_pdf(agency, tmp_path):
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.encrypt("secret", algorithm="RC4-128")
+    locked = tmp_path / "locked.pdf"
+    writer.write(locked)
+    assert refused(agency, [locked]) == [
+        f"{locked}:1:1: the PDF is password-protected; save it again without a password"
+    ]
+
+
+def test_a_truncated_word_form(agency, word_form, tmp_path):
+    cut = tmp_path / "cut.docx"
+    cut.write_bytes(word_form.read_bytes()[:4000])
+    (message,) = refused(agency, [cut])
+    assert message.startswith(f"{cut}:1:1: the file is damaged or incomplete")
+
+
+def test_a_word_file_without_form_fields(agency, tmp_path):
+    retyped = tmp_path / "retyped.docx"
+    Document().save(retyped)
+    (message,) = refused(agency, [retyped])
+    assert "has no form fields to read" in message and "Google Docs" in message
+
+
+def test_a_pdf_without_form_fields(agency, tmp_path):
+    printed = tmp_path / "printed.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.write(printed)
+    (message,) = refused(agency, [printed])
+    assert "this PDF has no form fields to read" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.pdf", b"", "the file is empty; expected a PDF form (.pdf)"),
+        (
+            "form.pdf",
+            b"PK\x03\x04rest",
+            "expected a PDF form (.pdf), but the file is a zip package",
+        ),
+        ("form.docx", b"%PDF-1.7\n", "expected a Word document (.docx), but the file is a PDF"),
+        ("survey.xlsx", b"Role,1.1\n", "expected an Excel workbook (.xlsx), but the file is text"),
+        ("answers.txt", b"Role\n", "expected a filled form or a survey export"),
+    ],
+)
+def test_files_of_another_kind(agency, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    (found,) = refused(agency, [path])
+    assert found.startswith(f"{path}:1:1: {message}")
+
+
+def test_an_unreasonably_large_file(agency, tmp_path):
+    huge = tmp_path / "survey.csv"
+    with huge.open("wb") as stream:
+        stream.truncate(51_000_000)  # sparse: no disk used
+    assert refused(agency, [huge]) == [f"{huge}:1:1: the file is larger than 50 MB; refused"]
+
+
+def test_one_bad_file_stops_the_whole_run(agency, word_form, tmp_path):
+    good = fill_word_form(word_form, tmp_path / "good.docx", form_values(NURSE))
+    bad = FIXTURES / "survey-two-answers" / "survey.csv"
+    messages = refused(agency, [good, bad])
+    assert len(messages) == 1
+
+
+def test_cli_exit_code_and_nothing_written(agency):
+    export = FIXTURES / "survey-unknown-item" / "survey.csv"
+    result = CliRunner().invoke(main, ["ingest", str(agency), str(export)])
+    assert result.exit_code == 2
+    assert "1 input problem found; nothing was written." in result.output
+    assert not (agency / "assessment").exists()
