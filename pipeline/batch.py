@@ -7,13 +7,27 @@ import os
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
 
-from pipeline.build import fingerprint, finish_pdf, is_current, publish, render_packet
+from pipeline.build import (
+    fingerprint,
+    finish_pdf,
+    is_current,
+    publish,
+    render_packet,
+    staging_area,
+)
 from pipeline.context import build_context
 from pipeline.convert import Converter
 from pipeline.errors import PacketError, UsageError
@@ -61,8 +75,9 @@ def batch_build(
         else:
             pending.append((folder, stamp))
     runs = min(jobs, len(pending)) if pdf else 0
-    with tempfile.TemporaryDirectory(prefix=".batch-", dir=out_root) as work:
-        for outcome in build_all(pending, Path(work), jobs, runs, progress):
+    # "_batch" is no agency's slug (slugs start with a letter or digit).
+    with staging_area(out_root / "_batch", "_batch") as work:
+        for outcome in build_all(pending, work, jobs, runs, progress):
             if outcome.status == "built":
                 publish(outcome.staging, out_root / outcome.slug)
             outcomes.append(outcome)
@@ -84,12 +99,15 @@ def build_all(
         return []
     finished: list[Outcome] = []
     free: Queue[Converter] = Queue()
-    for _ in range(runs):
-        free.put(Converter())
+    started = [Converter() for _ in range(runs)]
+    for converter in started:
+        free.put(converter)
+    completed = False
     try:
         with (
             ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as renderers,
             ThreadPoolExecutor(max_workers=max(runs, 1)) as converters,
+            cancelled_on_interrupt(renderers, converters),
         ):
             futures = {
                 renderers.submit(render_agency, folder, work, stamp) for folder, stamp in pending
@@ -105,10 +123,23 @@ def build_all(
                             outcome.status = "built"  # no PDF asked for
                         finished.append(outcome)
                         progress(outcome)
+        completed = True
     finally:
-        while not free.empty():
-            free.get().close()
+        # Interrupted or failed: stop every LibreOffice run at once, busy ones included.
+        for converter in started:
+            converter.close() if completed else converter.abort()
     return finished
+
+
+@contextmanager
+def cancelled_on_interrupt(*pools: Executor) -> Iterator[None]:
+    """On Ctrl-C or SIGTERM, drop the work not yet started instead of waiting for all of it."""
+    try:
+        yield
+    except BaseException:
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
 
 
 def render_agency(folder: Path, work: Path, stamp: str) -> Outcome:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import copy
-import tempfile
 from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
 from pipeline import directory, training
-from pipeline.build import BuildResult, finish_pdf, output_files, publish, render_packet
+from pipeline.build import (
+    BuildResult,
+    finish_pdf,
+    output_files,
+    publish,
+    render_packet,
+    staging_area,
+)
 from pipeline.content import CONTENT_DIR, content
 from pipeline.context import build_context
 from pipeline.convert import Converter
@@ -44,12 +50,11 @@ def build_blank(
     """A packet to fill in by hand: fill-in fields, blank assessment, empty directory and log."""
     inputs = blank_inputs(agency_type, today or date.today())
     context = {**build_context(inputs), "blank": True}
-    out.parent.mkdir(parents=True, exist_ok=True)
     with (
-        tempfile.TemporaryDirectory(prefix=f".{inputs.slug}-", dir=out.parent) as work,
+        staging_area(out, inputs.slug) as work,
         Converter() if pdf else nullcontext() as converter,
     ):
-        staging = render_packet(context, Path(work), inputs.slug, stamp="blank")
+        staging = render_packet(context, work, inputs.slug, stamp="blank")
         if converter:
             finish_pdf(converter, staging, context["documents"], pdfa=False)
         publish(staging, out)

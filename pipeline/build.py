@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import multiprocessing
+import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import version as package_version
@@ -51,17 +54,48 @@ def build_packet(
     inputs = load_agency(folder)
     context = build_context(inputs, blank_assessment)
     stamp = fingerprint(folder, pdf=pdf, blank_assessment=blank_assessment, pdfa=pdfa)
-    out.parent.mkdir(parents=True, exist_ok=True)
     with (
-        tempfile.TemporaryDirectory(prefix=f".{inputs.slug}-", dir=out.parent) as work,
+        staging_area(out, inputs.slug) as work,
         Converter() if pdf and converter is None else nullcontext(converter) as converter,
     ):
-        staging = render_packet(context, Path(work), inputs.slug, stamp, helper=True)
+        staging = render_packet(context, work, inputs.slug, stamp, helper=True)
         if converter:
             finish_pdf(converter, staging, context["documents"], pdfa)
         publish(staging, out)
     files = output_files(out, context["documents"], pdf=converter is not None)
     return BuildResult(inputs.slug, out, files, inputs.warnings, context, inputs.files)
+
+
+STAGING_MARK = ".staging-"  # slugs hold no dot: `.<slug>.staging-*` is only ever this agency's
+
+
+@contextmanager
+def staging_area(out: Path, name: str) -> Iterator[Path]:
+    """A temporary folder beside `out` for one build of `name`, removed however the build ends.
+
+    Builds of the same output take turns. A build killed outright (kill -9, a power cut) cannot
+    remove its folder; the next build of the same output removes it first.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with output_lock(out):
+        prefix = f".{name}{STAGING_MARK}"
+        leftovers = [*out.parent.glob(f"{prefix}*"), out.with_name(f".{out.name}.old")]
+        for leftover in leftovers:
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+        with tempfile.TemporaryDirectory(prefix=prefix, dir=out.parent) as work:
+            yield Path(work)
+
+
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """An exclusive lock on one output folder, kept outside it (nothing stray lands there)."""
+    folder = Path(tempfile.gettempdir()) / f"packet-builder-locks-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:24]
+    with (folder / f"{key}.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa: bool) -> int:
@@ -123,11 +157,18 @@ def output_files(out: Path, documents: list[dict], pdf: bool) -> list[Path]:
     return sorted(out / name for name in names)
 
 
+# Folders other commands write into a packet folder (`packet forms`): a rebuilt packet keeps them.
+KEPT_FOLDERS = ("forms",)
+
+
 def publish(staging: Path, out: Path) -> None:
     """Swap the finished packet into place; earlier outputs survive any failure before this."""
     retired = out.with_name(f".{out.name}.old")
     if retired.exists():
         shutil.rmtree(retired)
+    for name in KEPT_FOLDERS:
+        if (out / name).is_dir() and not (staging / name).exists():
+            shutil.copytree(out / name, staging / name)
     if out.exists():
         out.rename(retired)
     staging.rename(out)

@@ -6,6 +6,7 @@ LibreOffice first, and its start-up then overlaps with importing, reading and re
 
 from __future__ import annotations
 
+import signal
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import click
 
 from pipeline.convert import Converter
-from pipeline.errors import Problem, UsageError
+from pipeline.errors import Interrupted, Problem, UsageError
 
 FOLDER = click.Path(path_type=Path, file_okay=False)
 
@@ -23,7 +24,28 @@ def show_warnings(warnings: list[Problem]) -> None:
         click.secho(str(warning), fg="yellow", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class PacketCommands(click.Group):
+    """Every command ends with one line and exit code 128 + N when stopped by signal N."""
+
+    def invoke(self, ctx: click.Context):
+        signal.signal(signal.SIGTERM, raise_interrupted)
+        try:
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, Interrupted) as stop:
+            number = getattr(stop, "signal_number", signal.SIGINT)
+            click.echo(
+                f"Error: stopped by {signal.Signals(number).name}; temporary files were removed "
+                "and earlier outputs are as they were",
+                err=True,
+            )
+            ctx.exit(128 + number)
+
+
+def raise_interrupted(number: int, frame: object) -> None:
+    raise Interrupted(number)
+
+
+@click.group(cls=PacketCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="protocol-packet-builder")
 def main() -> None:
     """Build an agency's human-trafficking response packet from its inputs folder.

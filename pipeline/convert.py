@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -167,35 +168,86 @@ class Converter:
         return f"LibreOffice failed (exit code {process.returncode}): {detail[0]}"
 
     def close(self) -> None:
+        """Let LibreOffice shut down in the background; the run keeps its profile locked."""
         if self.process is not None:
-            self.process.stdin.close()  # LibreOffice shuts down in the background
+            self.process.stdin.close()
             self.process = None
+        if self.lock is not None:
+            self.lock.close()
+
+    def abort(self) -> None:
+        """Stop LibreOffice now, with everything it started: the build was interrupted."""
+        if self.process is not None:
+            self._stop()
         if self.lock is not None:
             self.lock.close()
 
     def __enter__(self) -> Converter:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        # Ctrl-C and SIGTERM end a build at once: nothing it started may keep running.
+        interrupted = exc_type is not None and not issubclass(exc_type, Exception)
+        self.abort() if interrupted else self.close()
 
 
 PROFILE_SLOTS = 32
 
 
 def acquire_profile() -> tuple[Path, IO]:
-    """A LibreOffice profile folder no other run is using (two runs sharing one fail)."""
+    """A LibreOffice profile folder no other run is using (two runs sharing one fail).
+
+    A profile whose lock is free has no run of ours; a LibreOffice still running on it was left
+    by a build that was killed outright, and is stopped here, for every free profile.
+    """
     base = Path(tempfile.gettempdir()) / f"packet-builder-lo-{os.getuid()}"
     base.mkdir(mode=0o700, exist_ok=True)
+    running = office_processes()
+    chosen: tuple[Path, IO] | None = None
     for slot in range(PROFILE_SLOTS):
+        profile = base / f"profile-{slot}"
+        if chosen and not (base / f"{slot}.lock").exists():
+            break
         lock = (base / f"{slot}.lock").open("w")
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             lock.close()
             continue
-        return base / f"profile-{slot}", lock
-    raise ConversionError(f"all {PROFILE_SLOTS} LibreOffice profiles in {base} are in use")
+        end_processes(running.get(str(profile), []))
+        if chosen is None:
+            chosen = (profile, lock)
+        else:
+            lock.close()
+    if chosen is None:
+        raise ConversionError(f"all {PROFILE_SLOTS} LibreOffice profiles in {base} are in use")
+    return chosen
+
+
+PROFILE_ARGUMENT = "-env:UserInstallation=file://"
+
+
+def office_processes() -> dict[str, list[int]]:
+    """Profile folder -> ids of this user's processes started with it (read from /proc)."""
+    found: dict[str, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if entry.stat().st_uid != os.getuid():
+                continue
+            arguments = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # ended meanwhile, or not ours to read
+        for argument in arguments:
+            text = argument.decode(errors="replace")
+            if text.startswith(PROFILE_ARGUMENT):
+                found.setdefault(text.removeprefix(PROFILE_ARGUMENT), []).append(int(entry.name))
+    return found
+
+
+def end_processes(ids: list[int]) -> None:
+    for process_id in ids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(process_id, signal.SIGKILL)
 
 
 def _plain_convert(office: str, profile: str, jobs: list[PdfJob], timeout: float) -> None:

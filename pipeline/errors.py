@@ -57,3 +57,13 @@ class ConversionError(PacketError):
 
 class ArchiveError(PacketError):
     """An archive could not be written or read as asked."""
+
+
+class Interrupted(BaseException):
+    """SIGTERM arrived (from `timeout`, CI or a service manager). Not an Exception, so that no
+    handler meant for a failure swallows it: like Ctrl-C, it ends the command, which removes its
+    temporary files and stops the LibreOffice it started on the way out."""
+
+    def __init__(self, signal_number: int):
+        super().__init__(signal_number)
+        self.signal_number = signal_number

@@ -10,7 +10,6 @@ the placeholders LibreOffice stored as values and gives text fields room to writ
 
 from __future__ import annotations
 
-import tempfile
 from contextlib import nullcontext
 from datetime import date, datetime, time
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 from docx import Document
 
-from pipeline.build import publish
+from pipeline.build import publish, staging_area
 from pipeline.bundle import freeze_docx
 from pipeline.context import build_context
 from pipeline.convert import Converter, PdfJob
@@ -51,18 +50,17 @@ def build_forms(folder: Path, out: Path, pdf: bool = True) -> list[Path]:
         **build_context(inputs, blank_assessment=True),
         "form": {"reference": form_reference(inputs.slug)},
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
     with (
-        tempfile.TemporaryDirectory(prefix=f".{inputs.slug}-forms-", dir=out.parent) as work,
+        staging_area(out, inputs.slug) as work,
         Converter() if pdf else nullcontext() as converter,
     ):
-        staging = Path(work) / "forms"
+        staging = work / "forms"
         staging.mkdir()
         form = render_document(FORM_TEMPLATE, context, staging / FORM_DOCX)
         set_form_properties(form, context)
         freeze_docx(form, context["packet"]["date"])
         if converter:
-            exported = Path(work) / "exported.pdf"
+            exported = work / "exported.pdf"
             converter.convert([PdfJob(form, exported, form=True)])
             make_fillable(exported, staging / FORM_PDF, title=form_title(context))
         publish(staging, out)

@@ -14,6 +14,7 @@ cannot open is reported and skipped; LibreOffice itself failing ends the run (no
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -109,7 +110,14 @@ def end_page(cursor, index):
     return cursor.getPage()
 
 
+def stop_on_signal(number, frame):
+    raise SystemExit(128 + number)
+
+
 def main():
+    # Stopped from outside (SIGTERM, SIGHUP): the `finally` below still ends LibreOffice.
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGHUP, stop_on_signal)
     spec = json.loads(sys.argv[1])
     pipe = f"packet-{os.getpid()}"
     office = subprocess.Popen(
@@ -151,7 +159,10 @@ def main():
         office.wait(timeout=30)
     finally:
         if office.poll() is None:
+            # soffice is a launcher: the office itself is its child, in this process group.
             office.kill()
+            if os.getpgrp() == os.getpid():  # started in a group of its own, as convert.py does
+                os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
 if __name__ == "__main__":
