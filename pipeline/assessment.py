@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from statistics import mean
 from typing import Any
 
 from pipeline.content import content
+from pipeline.dates import add_months, parse_date
 from pipeline.errors import Problem
 from pipeline.yamlfile import YamlDocument
 
 ANSWERS = ("yes", "no", "n/a")
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "n/a": "N/A"}
 DEFAULT_THRESHOLD = 2
+ANSWERS_VALID_FOR_MONTHS = 12  # older answers are a warning: the assessment should be repeated
 FACILITY_COLUMNS = 5  # the toolkit's facility table has five rows: the agency and four others
+# The toolkit's references to other sections are quoted names: “General Resources”.
+QUOTED = re.compile(r"(“[^”]+”)")
+GENERAL_RESOURCES = "General Resources"
+GENERAL_RESOURCES_BOOKMARK = "General_Resources"
+RESOURCES_FOR = "Resources for "
+# Letters of the parts of a service the toolkit lists with parts (1a, 1b ... for service 1).
+PART_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+PART_ID = re.compile(r"[1-9][0-9]*[a-z]")
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,23 @@ def items_by_id() -> dict[str, dict[str, Any]]:
 
 def answerable(item: dict[str, Any]) -> bool:
     return not item.get("stem", False)
+
+
+@cache
+def type_exceptions(agency_type: str | None) -> dict[str, str]:
+    """Item id -> when it applies all the same, for the items that do not apply to the agency
+    type as a rule (pipeline/content/applicability.yaml)."""
+    if agency_type is None:
+        return {}
+    rules = content("applicability")["agency_types"][agency_type]["not_applicable"]
+    return {item_id: rule["applies_when"] for rule in rules for item_id in rule["items"]}
+
+
+def applicability(agency_type: str | None) -> dict[str, Any] | None:
+    """How the agency type uses the tool: introduction, reading of its words, items marked."""
+    if agency_type is None:
+        return None
+    return content("applicability")["agency_types"][agency_type]
 
 
 def normalise_answer(value: bool | str) -> str:
@@ -94,8 +123,11 @@ def _is_answer(value: object) -> bool:
     return isinstance(value, bool) or (isinstance(value, str) and value.lower() in ANSWERS)
 
 
-def read_respondent(document: YamlDocument) -> tuple[Respondent, list[Problem]]:
-    """A valid respondent's answers, and warnings for items and domains left unanswered."""
+def read_respondent(
+    document: YamlDocument, agency_type: str | None = None, packet_date: date | None = None
+) -> tuple[Respondent, list[Problem]]:
+    """A valid respondent's answers, and warnings for items and domains left unanswered and for
+    answers dated after the packet date or more than 12 months before it."""
     data = document.data
     answers = {key: normalise_answer(value) for key, value in data["answers"].items()}
     respondent = Respondent(
@@ -107,8 +139,10 @@ def read_respondent(document: YamlDocument) -> tuple[Respondent, list[Problem]]:
         ratings={int(key): normalise_rating(value) for key, value in data["ratings"].items()},
         comments={int(key): value for key, value in data.get("comments", {}).items()},
     )
-    warnings = []
-    unanswered = [item_id for item_id in applicable_items(answers) if item_id not in answers]
+    warnings = answer_date_warnings(document, respondent.date, packet_date)
+    unanswered = [
+        item_id for item_id in applicable_items(answers, agency_type) if item_id not in answers
+    ]
     if unanswered:
         warnings.append(
             document.problem(
@@ -124,16 +158,40 @@ def read_respondent(document: YamlDocument) -> tuple[Respondent, list[Problem]]:
     return respondent, warnings
 
 
+def answer_date_warnings(
+    document: YamlDocument, answered: str | None, packet_date: date | None
+) -> list[Problem]:
+    """Answers dated after the packet date, or too long before it to describe the agency now."""
+    day = parse_date(answered)
+    if day is None or packet_date is None:
+        return []
+    where = ("respondent", "date")
+    if day > packet_date:
+        message = f"warning: answered {day}, after the packet date {packet_date}; check the date"
+        return [document.problem(where, message)]
+    if day < add_months(packet_date, -ANSWERS_VALID_FOR_MONTHS):
+        return [
+            document.problem(
+                where,
+                f"warning: answered {day}, more than {ANSWERS_VALID_FOR_MONTHS} months before the "
+                f"packet date {packet_date}; ask for the assessment to be answered again",
+            )
+        ]
+    return []
+
+
 def rated_domains() -> list[dict[str, Any]]:
     return [domain for domain in content("assessment")["domains"] if domain.get("rating_prompt")]
 
 
-def applicable_items(answers: dict[str, str]) -> list[str]:
-    """Answerable items whose condition (if any) is met or not yet answered."""
+def applicable_items(answers: dict[str, str], agency_type: str | None = None) -> list[str]:
+    """Answerable items whose condition (if any) is met or not yet answered, less the items that
+    do not apply to the agency type (those count only when answered)."""
     ids = []
+    exceptions = type_exceptions(agency_type)
     for item_id, item in items_by_id().items():
         condition = item.get("condition")
-        if not answerable(item):
+        if not answerable(item) or (item_id in exceptions and item_id not in answers):
             continue
         if condition and answers.get(condition["item"], condition["answer"]) != condition["answer"]:
             continue
@@ -141,18 +199,27 @@ def applicable_items(answers: dict[str, str]) -> list[str]:
     return ids
 
 
-def summarize(respondents: list[Respondent], settings: dict[str, Any]) -> dict[str, Any]:
-    """Everything the assessment document shows, blank when there are no respondents."""
+def summarize(
+    respondents: list[Respondent], settings: dict[str, Any], agency_type: str | None = None
+) -> dict[str, Any]:
+    """Everything the assessment document shows, blank when there are no respondents; items that
+    do not apply to the agency type are marked."""
     tool = content("assessment")
     threshold = settings.get("threshold", DEFAULT_THRESHOLD)
     actions = settings.get("actions", [])
+    exceptions = type_exceptions(agency_type)
     domains = [
-        domain_summary(domain, respondents, threshold, actions) for domain in tool["domains"]
+        {
+            **domain_summary(domain, respondents, threshold, actions, exceptions),
+            **domain_references(domain, tool),
+        }
+        for domain in tool["domains"]
     ]
     facilities = facility_rows(settings.get("facilities", []), tool["aaaq"])
     return {
         "completed": bool(respondents),
         "tool": tool,
+        "applicability": applicability(agency_type),
         "respondents": respondents,
         "threshold": threshold,
         "threshold_label": rating_label(threshold),
@@ -169,6 +236,9 @@ def summarize(respondents: list[Respondent], settings: dict[str, Any]) -> dict[s
             tool["aaaq"]["mental_health_services"], facilities, "mental_health_services"
         ),
         "item_count": sum(len([i for i in d["items"] if answerable(i)]) for d in tool["domains"]),
+        "appendix": bookmark("Guidance_and_Resources", 1),
+        "general_resources": bookmark(GENERAL_RESOURCES_BOOKMARK, 2),
+        "guidance_intro": flatten_guidance(tool["guidance_intro"]),
     }
 
 
@@ -178,9 +248,13 @@ def rating_label(value: int) -> str:
 
 
 def domain_summary(
-    domain: dict[str, Any], respondents: list[Respondent], threshold: int, actions: list[dict]
+    domain: dict[str, Any],
+    respondents: list[Respondent],
+    threshold: int,
+    actions: list[dict],
+    exceptions: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    items = item_rows(domain["items"], respondents)
+    items = item_rows(domain["items"], respondents, exceptions)
     rating = rating_summary(domain["number"], respondents) if domain.get("rating_prompt") else None
     gaps = [item for item in items if item["consensus"] == "no"]
     applicable = [item for item in items if item["consensus"] in ("yes", "no")]
@@ -196,7 +270,6 @@ def domain_summary(
         "disagreements": [item for item in items if item["disagree"]],
         "low_rating": low,
         "flagged": bool(respondents) and (low or bool(gaps)),
-        "guidance_blocks": flatten_guidance(domain.get("guidance") or []),
         "actions": [action for action in actions if action["domain"] == domain["number"]],
         "comments": [
             {"role": r.role, "text": r.comments[domain["number"]]}
@@ -206,7 +279,14 @@ def domain_summary(
     }
 
 
-def item_rows(items: list[dict[str, Any]], respondents: list[Respondent]) -> list[dict[str, Any]]:
+def item_rows(
+    items: list[dict[str, Any]],
+    respondents: list[Respondent],
+    exceptions: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per item. `exceptions` (item id -> when it applies all the same) are the items
+    that do not apply to the agency type: marked, never dropped, and counted when answered."""
+    exceptions = exceptions or {}
     rows = []
     previous_group = None
     consensus_by_id: dict[str, str | None] = {}
@@ -225,6 +305,7 @@ def item_rows(items: list[dict[str, Any]], respondents: list[Respondent]) -> lis
         not_applicable = bool(
             condition and condition_answer and condition_answer != condition["answer"] and not given
         )
+        type_not_applicable = item["id"] in exceptions
         rows.append(
             {
                 **item,
@@ -237,10 +318,13 @@ def item_rows(items: list[dict[str, Any]], respondents: list[Respondent]) -> lis
                 "disagree": len(counts) > 1,
                 "not_applicable": not_applicable,
                 "condition_answer": ANSWER_LABELS.get(condition_answer, ""),
+                "type_not_applicable": type_not_applicable,
+                "applies_when": exceptions.get(item["id"], ""),
                 "unanswered": bool(respondents)
                 and answerable(item)
                 and not given
-                and not not_applicable,
+                and not not_applicable
+                and not type_not_applicable,
             }
         )
         previous_group = group
@@ -277,15 +361,162 @@ def facility_rows(facilities: list[dict[str, Any]], aaaq: dict[str, Any]) -> lis
 def service_rows(
     services: list, facilities: list[dict[str, Any]], key: str
 ) -> list[dict[str, Any]]:
-    """Each potential service with, per facility, whether it offers it."""
+    """Each potential service with, per facility, whether it offers it.
+
+    A service the toolkit lists with parts (the initial medical evaluation and its 13 parts) is
+    a heading row followed by a row per part, 1a, 1b ..., each marked on its own; a facility
+    that lists the service's number (1) offers every part.
+    """
     rows = []
     for number, service in enumerate(services, start=1):
-        text = service if isinstance(service, str) else service["text"]
-        details = [] if isinstance(service, str) else service.get("items", [])
-        offered = [number in facility.get(key, []) for facility in facilities]
-        offered += [False] * (FACILITY_COLUMNS - len(offered))
-        rows.append({"number": number, "text": text, "details": details, "offered": offered})
+        if isinstance(service, str):
+            rows.append(service_row(str(number), service, facilities, key, {number}))
+            continue
+        rows.append({"id": str(number), "text": service["text"], "part": False, "markable": False})
+        for letter, text in zip(PART_LETTERS, service.get("items", []), strict=False):
+            part = f"{number}{letter}"
+            row = service_row(part, text, facilities, key, {number, part})
+            rows.append({**row, "part": True})
     return rows
+
+
+def service_row(
+    service_id: str, text: str, facilities: list[dict[str, Any]], key: str, marks: set
+) -> dict[str, Any]:
+    """One markable service row: offered by each facility that lists any of `marks`."""
+    offered = [bool(marks & set(facility.get(key, []))) for facility in facilities]
+    offered += [False] * (FACILITY_COLUMNS - len(offered))
+    return {"id": service_id, "text": text, "part": False, "markable": True, "offered": offered}
+
+
+def service_ids(services: list) -> set[int | str]:
+    """What a facility may list: each service's number, and each part's id (1a, 1b ...)."""
+    ids: set[int | str] = set()
+    for number, service in enumerate(services, start=1):
+        ids.add(number)
+        parts = [] if isinstance(service, str) else service.get("items", [])
+        ids.update(f"{number}{letter}" for letter, _ in zip(PART_LETTERS, parts, strict=False))
+    return ids
+
+
+def bookmark(name: str, number: int) -> dict[str, Any]:
+    """A place the assessment links to: its bookmark's name, and an id unique in the document."""
+    return {"name": name, "id": number}
+
+
+def guidance_bookmark(number: int) -> dict[str, Any]:
+    return bookmark(f"Domain{number}_Guidance", 100 * number)
+
+
+def resources_bookmark(number: int, position: int) -> dict[str, Any]:
+    suffix = "" if position == 1 else str(position)
+    return bookmark(f"Domain{number}_Resources{suffix}", 100 * number + position)
+
+
+def domain_references(domain: dict[str, Any], tool: dict[str, Any]) -> dict[str, Any]:
+    """A domain's guidance and resource lists for the appendix, each quoted reference linked:
+    “General Resources”, the domain's own “Resources for …”, and the names `cross_references`
+    in the content lists (another domain's guidance, or in a Section IV note its resources)."""
+    lists, named = resource_lists(domain)
+    targets = {GENERAL_RESOURCES: GENERAL_RESOURCES_BOOKMARK}
+    targets |= {name: resource_list["anchor"]["name"] for name, resource_list in named.items()}
+    cross = tool.get("cross_references", {})
+    in_guidance = {name: cross_reference(to, in_note=False) for name, to in cross.items()}
+    in_notes = {name: cross_reference(to, in_note=True) for name, to in cross.items()}
+    in_notes[GENERAL_RESOURCES] = GENERAL_RESOURCES_BOOKMARK
+    for resource_list in lists:
+        note = resource_list["note"]
+        resource_list["note"] = linked(note, in_notes) if note else None
+    blocks = flatten_guidance(domain.get("guidance") or [])
+    for block in blocks:
+        block["segments"] = linked(block["text"], in_guidance | targets)
+    return {
+        "guidance_anchor": guidance_bookmark(domain["number"]),
+        "guidance_blocks": blocks,
+        "resource_lists": lists,
+    }
+
+
+def resource_lists(domain: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The domain's resource lists, and which list each “Resources for …” of its guidance names.
+
+    A name leads to the Section IV list of that name or, since the toolkit names some lists
+    differently in sections III and IV, to the first list no name has matched; a name with no
+    list left gets an empty list of its own, which the appendix says the toolkit does not give.
+    """
+    lists = section_iv_lists(domain)
+    names = referenced_resources(domain.get("guidance") or [])
+    by_name = {plain(resource_list["title"]): resource_list for resource_list in lists}
+    unnamed = [r for r in lists if plain(r["title"]) not in names]
+    named = {}
+    for name in names:
+        match = by_name.get(name) or (unnamed.pop(0) if unnamed else None)
+        if match is None:
+            match = {"title": name, "note": None, "entries": [], "in_toolkit": False}
+            lists.append(match)
+        named[name] = match
+    for position, resource_list in enumerate(lists, start=1):
+        resource_list["anchor"] = resources_bookmark(domain["number"], position)
+    return lists, named
+
+
+def cross_reference(target: int | dict[str, Any], in_note: bool) -> str:
+    """The bookmark a `cross_references` entry links to: a domain's guidance or resources."""
+    if isinstance(target, dict):
+        return resources_bookmark(target["domain"], 1)["name"]
+    return resources_bookmark(target, 1)["name"] if in_note else guidance_bookmark(target)["name"]
+
+
+def section_iv_lists(domain: dict[str, Any]) -> list[dict[str, Any]]:
+    """The domain's resource lists as Section IV gives them: one per category, or one."""
+    resources = domain.get("resources") or []
+    categories = list(dict.fromkeys(r["category"] for r in resources if "category" in r))
+    if categories:
+        notes = domain.get("resources_notes", {})
+        return [
+            {
+                "title": category,
+                "note": notes.get(category),
+                "entries": [r for r in resources if r.get("category") == category],
+                "in_toolkit": True,
+            }
+            for category in categories
+        ]
+    if "resources_title" not in domain:
+        return []
+    return [
+        {
+            "title": domain["resources_title"],
+            "note": domain.get("resources_note"),
+            "entries": resources,
+            "in_toolkit": True,
+        }
+    ]
+
+
+def referenced_resources(blocks: list[dict[str, Any]]) -> list[str]:
+    """The “Resources for …” names the guidance points to, in order, each once."""
+    names = []
+    for block in flatten_guidance(blocks):
+        for quoted in QUOTED.findall(block["text"]):
+            name = plain(quoted)
+            if name.startswith(RESOURCES_FOR) and name not in names:
+                names.append(name)
+    return names
+
+
+def plain(name: str) -> str:
+    """A quoted name as the content looks it up: no quotes, no trailing comma or full stop."""
+    return name.replace("“", "").replace("”", "").strip().rstrip(",.").strip()
+
+
+def linked(text: str, targets: dict[str, str]) -> list[dict[str, str | None]]:
+    """`text` in pieces; a quoted name with a target carries the bookmark it links to."""
+    return [
+        {"text": piece, "target": targets.get(plain(piece)) if QUOTED.fullmatch(piece) else None}
+        for piece in QUOTED.split(text)
+        if piece
+    ]
 
 
 def flatten_guidance(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -310,21 +541,39 @@ def _bullets(items: list, level: int) -> list[dict[str, Any]]:
 
 
 def check_settings(document: YamlDocument) -> list[Problem]:
-    """Questionnaire `assessment` settings: service numbers must exist in the toolkit's lists."""
+    """Questionnaire `assessment` settings: services must exist in the toolkit's lists."""
     settings = document.data.get("assessment")
     aaaq = content("assessment")["aaaq"]
     problems = []
     facilities = settings.get("facilities") if isinstance(settings, dict) else None
     for position, facility in enumerate(facilities if isinstance(facilities, list) else []):
         for key in ("health_services", "mental_health_services"):
-            limit = len(aaaq[key])
+            known = service_ids(aaaq[key])
             numbers = facility.get(key, []) if isinstance(facility, dict) else []
             for index, number in enumerate(numbers if isinstance(numbers, list) else []):
-                if isinstance(number, int) and number > limit:
+                if checkable(number, aaaq[key]) and number not in known:
                     problems.append(
                         document.problem(
                             ("assessment", "facilities", position, key, index),
-                            f"expected a service number from 1 to {limit}, got {number}",
+                            unknown_service(number, aaaq[key]),
                         )
                     )
     return problems
+
+
+def checkable(given: object, services: list) -> bool:
+    """A number, or a part id for a list with parts; the schema reports anything else."""
+    has_parts = any(not isinstance(service, str) for service in services)
+    part = isinstance(given, str) and PART_ID.fullmatch(given)
+    return (isinstance(given, int) and not isinstance(given, bool)) or bool(has_parts and part)
+
+
+def unknown_service(given: int | str, services: list) -> str:
+    """What a facility may list, for a service number or part it may not."""
+    parts = "".join(
+        f", or a part of service {number} from {number}a to {number}{PART_LETTERS[len(items) - 1]}"
+        for number, service in enumerate(services, start=1)
+        if (items := [] if isinstance(service, str) else service.get("items", []))
+    )
+    shown = given if isinstance(given, int) else f"'{given}'"
+    return f"expected a service number from 1 to {len(services)}{parts}, got {shown}"

@@ -74,19 +74,33 @@ def new_agency(inputs_root: Path, slug: str, agency_type: str) -> Path:
     if folder.exists():
         raise UsageError(f"{folder} already exists; choose another slug")
     folder.mkdir(parents=True)
-    profile = (STARTER_DIR / PROFILE).read_text(encoding="utf-8")
-    (folder / PROFILE).write_text(profile.replace("@AGENCY_TYPE@", agency_type), encoding="utf-8")
-    questionnaire = (STARTER_DIR / QUESTIONNAIRE).read_text(encoding="utf-8")
+    profile = starter_text(PROFILE, agency_type)
+    (folder / PROFILE).write_text(profile, encoding="utf-8")
+    questionnaire = starter_text(QUESTIONNAIRE, agency_type)
     if agency_type == "task_force":
         questionnaire += (STARTER_DIR / "task_force.yaml").read_text(encoding="utf-8")
     (folder / QUESTIONNAIRE).write_text(questionnaire, encoding="utf-8")
-    write_starter_workbooks(folder)
+    write_starter_workbooks(folder, agency_type)
     return folder
 
 
-def write_starter_workbooks(folder: Path) -> None:
-    """directory.xlsx and training.xlsx: the CSV formats' columns, a sample row, drop-downs."""
+def starter_text(name: str, agency_type: str) -> str:
+    """A starter file with its @NAME@ examples filled in for the agency type
+    (pipeline/content/starter/examples.yaml): no clinic examples in a school's starter."""
+    text = (STARTER_DIR / name).read_text(encoding="utf-8")
+    examples = content("starter/examples")[agency_type]
+    values = {"AGENCY_TYPE": agency_type, **examples}
+    for key, value in values.items():
+        if isinstance(value, str):
+            text = text.replace(f"@{key}@", value)
+    return text
+
+
+def write_starter_workbooks(folder: Path, agency_type: str = "health_clinic") -> None:
+    """directory.xlsx and training.xlsx: the CSV formats' columns, a sample row (in the agency
+    type's words), drop-downs."""
     starters = content("starter/spreadsheets")
+    samples = content("starter/examples")[agency_type].get("sample_rows", {})
     offered = {
         "directory_categories": list(directory_categories()),
         "training_topics": [topic["id"] for topic in content("policy")["annual_training_topics"]],
@@ -100,6 +114,7 @@ def write_starter_workbooks(folder: Path) -> None:
             }
             for column, spec in starter["lists"].items()
         }
+        example = {**starter["example"], **samples.get(name, {})}
         write_starter_workbook(
-            folder / f"{name}.xlsx", starter["sheet"], columns.names, starter["example"], lists
+            folder / f"{name}.xlsx", starter["sheet"], columns.names, example, lists
         )

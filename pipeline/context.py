@@ -8,7 +8,7 @@ from typing import Any
 
 from pipeline.assessment import summarize
 from pipeline.content import content
-from pipeline.directory import arrange
+from pipeline.directory import arrange, national_set
 from pipeline.images import LOGO, clean_image
 from pipeline.load import AgencyInputs
 from pipeline.training import training_log
@@ -19,7 +19,9 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
     profile, answers = inputs.profile, inputs.questionnaire
     respondents = [] if blank_assessment else inputs.respondents
     agency_type = profile["agency"]["type"]
-    is_us = profile["agency"]["address"]["country"] == "US"
+    country = profile["agency"]["address"]["country"]
+    is_us = country == "US"
+    national = national_set(country)
     return {
         "sample": profile.get("sample", False),
         "agency": agency_facts(profile["agency"]),
@@ -38,8 +40,10 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         "is_task_force": agency_type == "task_force",
         "task_force": task_force_facts(answers.get("task_force")),
         "operational_protocol": operational_protocol(answers.get("task_force")),
-        "hotline": national_hotline() if is_us else None,
-        "national_resources": content("national_resources")["resources"] if is_us else [],
+        "hotline": national_hotline(national),
+        "national_resources": national["resources"] if national else [],
+        "national": national,
+        "language": national["language"] if national else None,
         "content": content("policy"),
         "documents": content("documents")["documents"],
         "directory": arrange(
@@ -50,7 +54,7 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         ),
         "training": training_log(inputs.training, answers, inputs.packet_date),
         "assessment": summarize(
-            respondents, {} if blank_assessment else answers.get("assessment", {})
+            respondents, {} if blank_assessment else answers.get("assessment", {}), agency_type
         ),
         "images": {"logo": logo_image(inputs)},
     }
@@ -141,6 +145,8 @@ def operational_protocol(task_force: dict[str, Any] | None) -> list[dict[str, st
     ]
 
 
-def national_hotline() -> dict[str, Any]:
-    resources = content("national_resources")["resources"]
-    return next(resource for resource in resources if resource["id"] == "nhth")
+def national_hotline(national: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The country's national anti-trafficking helpline, which the policy names; None without."""
+    if not national:
+        return None
+    return next((r for r in national["resources"] if r["id"] == national["helpline"]), None)

@@ -58,7 +58,8 @@ def categories() -> dict[str, dict[str, Any]]:
 
 
 def check_entries(document: YamlDocument, packet_date: date) -> tuple[list[Problem], list[Problem]]:
-    """Errors for unknown categories and repeated ids; warnings for entries not verified lately."""
+    """Errors for unknown categories and repeated ids; warnings for entries not verified lately
+    or verified after the packet date."""
     problems, warnings = [], []
     seen: set[str] = set()
     stale_before = add_months(packet_date, -STALE_AFTER_MONTHS)
@@ -88,13 +89,40 @@ def check_entries(document: YamlDocument, packet_date: date) -> tuple[list[Probl
                     f"more than {STALE_AFTER_MONTHS} months before the packet date",
                 )
             )
+        if verified and verified > packet_date:
+            warnings.append(
+                document.problem(
+                    ("entries", index, "last_verified"),
+                    f"warning: '{entry.get('name')}' was verified {verified}, after the packet "
+                    f"date {packet_date}; check the date",
+                )
+            )
     return problems, warnings
 
 
 @cache
+def national_sets() -> dict[str, dict[str, Any]]:
+    """Country code (or an alias such as UK) -> that country's set in national_resources.yaml."""
+    found = {}
+    for code, national in content("national_resources")["countries"].items():
+        for key in (code, *national.get("aliases", [])):
+            found[key] = {**national, "code": code}
+    return found
+
+
+def national_set(country: str) -> dict[str, Any] | None:
+    """The national resources of the agency's country, or None when the file has no set for it."""
+    return national_sets().get(country)
+
+
+@cache
 def national_ranks() -> dict[str, int]:
-    """National resource id -> its place in national_resources.yaml."""
-    return {r["id"]: rank for rank, r in enumerate(content("national_resources")["resources"])}
+    """National resource id -> its place in its country's set in national_resources.yaml."""
+    return {
+        resource["id"]: rank
+        for national in content("national_resources")["countries"].values()
+        for rank, resource in enumerate(national["resources"])
+    }
 
 
 def listing_order(entry: dict[str, Any]) -> tuple[int, str]:
@@ -108,16 +136,17 @@ def listing_order(entry: dict[str, Any]) -> tuple[int, str]:
 
 
 def national_entries(directory: dict[str, Any], country: str) -> list[dict[str, Any]]:
-    """The US national resources, unless switched off or excluded; none outside the US."""
-    national = content("national_resources")
-    if country != national["country"] or not directory.get("national_resources", True):
+    """The national resources of the agency's country (none of another's), unless switched off
+    or excluded; none for a country without a set."""
+    national = national_set(country)
+    if national is None or not directory.get("national_resources", True):
         return []
     excluded = set(directory.get("exclude_national", []))
     return [
         {
             **resource,
             "languages": [resource["languages"]] if "languages" in resource else [],
-            "last_verified": str(national["last_checked"]),
+            "last_verified": str(resource["checked"]),
             "national": True,
         }
         for resource in national["resources"]

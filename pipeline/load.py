@@ -12,6 +12,7 @@ from typing import Any
 from pipeline import directory, images, schema, training
 from pipeline.assessment import Respondent, check_answers, check_settings, read_respondent
 from pipeline.content import content
+from pipeline.dates import parse_date
 from pipeline.errors import InputError, Problem, UsageError
 from pipeline.yamlfile import YamlDocument, read_yaml
 
@@ -41,7 +42,12 @@ class AgencyInputs:
 
 
 def agency_folder(path: Path) -> Path:
-    """The agency folder a user named, refused if it is not a plain slug folder."""
+    """The agency folder a user named, refused if it is not a plain slug folder.
+
+    `.` is the folder the command runs in, named by its full path.
+    """
+    if not path.name:  # `.` has no name of its own
+        path = path.resolve()
     if ".." in path.parts:
         raise UsageError(f"{path}: the agency folder may not contain '..'")
     if not SLUG.match(path.name):
@@ -69,12 +75,13 @@ def load_agency(path: Path) -> AgencyInputs:
         problems, _read_table, folder, "directory", directory.read_spreadsheet
     )
     _, records = _checked(problems, _read_table, folder, "training", training.read_spreadsheet)
-    respondents = _read_respondents(folder, problems, warnings)
+    packet_date = date.fromisoformat(profile.data["packet"]["date"]) if profile else None
+    agency_type = profile.data["agency"]["type"] if profile else None
+    respondents = _read_respondents(folder, problems, warnings, agency_type, packet_date)
     for document in (profile_raw, questionnaire_raw, listing_raw, records):
         warnings += document.warnings if document else []
     # Checks that need other files run whenever those files are valid, so that one run
     # reports every problem it can.
-    packet_date = date.fromisoformat(profile.data["packet"]["date"]) if profile else None
     if questionnaire_raw:
         problems += check_settings(questionnaire_raw)
     if questionnaire:
@@ -91,9 +98,13 @@ def load_agency(path: Path) -> AgencyInputs:
         found, large = _logo_checks(folder, profile)
         problems += found
         warnings += large
+    if profile:
+        warnings += _dates_after_packet(profile)
+        warnings += _national_resources_missing(profile)
     if profile and questionnaire:
         problems += _cross_checks(profile, questionnaire)
         warnings += _missing_optional_facts(profile, questionnaire)
+        warnings += _emergency_number(profile, questionnaire)
         if listing or not listing_raw:  # valid, or no directory file at all
             warnings += _directory_gaps(profile, listing)
     if problems:
@@ -165,7 +176,11 @@ def _directory_gaps(profile: YamlDocument, listing: YamlDocument | None) -> list
 
 
 def _read_respondents(
-    folder: Path, problems: list[Problem], warnings: list[Problem]
+    folder: Path,
+    problems: list[Problem],
+    warnings: list[Problem],
+    agency_type: str | None,
+    packet_date: date | None,
 ) -> list[Respondent]:
     """One answer set per file in assessment/, in file-name order."""
     respondents = []
@@ -177,7 +192,7 @@ def _read_respondents(
         warnings += document.warnings
         problems += check_answers(document)
         if len(problems) == before:
-            respondent, unanswered = read_respondent(document)
+            respondent, unanswered = read_respondent(document, agency_type, packet_date)
             warnings += unanswered
             respondents.append(respondent)
     return respondents
@@ -331,6 +346,64 @@ def _missing_optional_facts(profile: YamlDocument, questionnaire: YamlDocument) 
             )
         )
     return warnings
+
+
+def _dates_after_packet(profile: YamlDocument) -> list[Problem]:
+    """Approvals and verifications dated after the date the packet speaks as of."""
+    packet_date = date.fromisoformat(profile.data["packet"]["date"])
+    dated = [
+        (("governance", "approvers", index, "date"), approver.get("date"), "approved")
+        for index, approver in enumerate(profile.data["governance"]["approvers"])
+    ]
+    verified = _lookup(profile.data, ("mandatory_reporting", "verified"))
+    if verified:
+        where = ("mandatory_reporting", "verified", "date")
+        dated.append((where, verified.get("date"), "rules verified"))
+    warnings = []
+    for field_path, value, what in dated:
+        day = parse_date(value)
+        if day and day > packet_date:
+            warnings.append(
+                profile.problem(
+                    field_path,
+                    f"warning: {what} {day}, after the packet date {packet_date}; "
+                    "check the date (or the packet date)",
+                )
+            )
+    return warnings
+
+
+def _national_resources_missing(profile: YamlDocument) -> list[Problem]:
+    """A country with no national resources on file: the agency must add its own."""
+    country = profile.data["agency"]["address"]["country"]
+    if directory.national_set(country) is not None:
+        return []
+    known = ", ".join(content("national_resources")["countries"])
+    return [
+        profile.problem(
+            ("agency", "address", "country"),
+            f"warning: no national resources are on file for country '{country}' (only for "
+            f"{known}); the packet names no national helpline. Add the country's national "
+            "anti-trafficking helpline and other national hotlines to directory.yaml as entries "
+            "(category anti_trafficking_hotline, suicide_hotline, child_hotline, "
+            "family_violence_hotline, missing_persons_hotline), each with last_verified",
+        )
+    ]
+
+
+def _emergency_number(profile: YamlDocument, questionnaire: YamlDocument) -> list[Problem]:
+    """The policy's emergency number should be the country's."""
+    national = directory.national_set(profile.data["agency"]["address"]["country"])
+    given = str(questionnaire.data["response"]["safety"]["emergency_number"])
+    if national is None or national["emergency"]["number"] in given:
+        return []
+    expected = national["emergency"]["number"]
+    return [
+        questionnaire.problem(
+            ("response", "safety", "emergency_number"),
+            f"warning: the emergency number in {national['name']} is {expected}, got {given!r}",
+        )
+    ]
 
 
 def _lookup(data: Any, field_path: tuple[str, ...]) -> Any:

@@ -84,6 +84,8 @@ def render_document(template_name: str, context: dict[str, Any], target: Path) -
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:
         raise RenderError(f"templates/{template_name} could not be filled: {error}") from error
     set_document_properties(template.docx, context, template_name)
+    describe_pictures(template.docx, context.get("agency", {}).get("legal_name", ""))
+    set_language(template.docx, context.get("language"))
     template.save(target)
     if context.get("blank"):
         highlight_fill_ins(target)
@@ -113,9 +115,9 @@ def set_document_properties(document, context: dict[str, Any], template_name: st
         setattr(properties, name, "")
     titles = {entry["template"]: entry["title"] for entry in context.get("documents", [])}
     properties.title = titles.get(template_name, "")
-    properties.author = properties.last_modified_by = context.get("agency", {}).get(
-        "legal_name", ""
-    )
+    # A blank packet's legal name is a fill-in field: such a packet names no author.
+    author = "" if context.get("blank") else context.get("agency", {}).get("legal_name", "")
+    properties.author = properties.last_modified_by = author
     properties.revision = 1
     if "packet" in context:
         stamp = datetime.combine(date.fromisoformat(context["packet"]["date"]), time(12))
@@ -124,6 +126,43 @@ def set_document_properties(document, context: dict[str, Any], template_name: st
     for rid, relationship in list(relationships.items()):
         if relationship.reltype in TEMPLATE_PARTS:
             del relationships[rid]
+
+
+def describe_pictures(document, description: str) -> None:
+    """Every picture carries alternative text (screen readers, the tagged PDF's /Alt): the
+    agency's name, since the only pictures are its own (the logo)."""
+    parts = [document.element.body]
+    for section in document.sections:
+        parts += [section.header._element, section.footer._element]
+    for part in parts:
+        for picture in part.iter(qn("wp:docPr")):
+            if not picture.get("descr"):
+                picture.set("descr", description)
+
+
+def set_language(document, language: str | None) -> None:
+    """The document's language (en-GB for an agency in the United Kingdom): the default run
+    language, from which LibreOffice writes the PDF's /Lang, and the document property."""
+    if not language:
+        return
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = OxmlElement("w:docDefaults")
+        document.styles.element.insert(0, defaults)
+    run_defaults = defaults.find(qn("w:rPrDefault"))
+    if run_defaults is None:
+        run_defaults = OxmlElement("w:rPrDefault")
+        defaults.insert(0, run_defaults)
+    properties = run_defaults.find(qn("w:rPr"))
+    if properties is None:
+        properties = OxmlElement("w:rPr")
+        run_defaults.append(properties)
+    lang = properties.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        properties.append(lang)
+    lang.set(qn("w:val"), language)
+    document.core_properties.language = language
 
 
 def highlight_fill_ins(path: Path) -> None:

@@ -184,6 +184,8 @@ def topic_status(last: date | None, required: bool, packet_date: date) -> dict[s
 
 
 ACTION_NEEDED = ("overdue", "never", "due_soon")
+# A person whose every topic has one of these statuses is compliant.
+COMPLIANT_STATUSES = ("current", "due_soon", "not_required")
 
 
 def next_steps(person: dict[str, Any]) -> dict[str, Any] | None:
@@ -268,7 +270,7 @@ def training_log(
             statuses.append(
                 {"topic": topic, **topic_status(last, topic["id"] in required, packet_date)}
             )
-        compliant = all(s["status"] in ("current", "due_soon", "not_required") for s in statuses)
+        compliant = all(s["status"] in COMPLIANT_STATUSES for s in statuses)
         people.append({**person, "statuses": statuses, "compliant": compliant})
     people.sort(key=lambda p: (p.get("department", ""), p["name"].lower()))
     needs = [need for person in people if (need := next_steps(person))]

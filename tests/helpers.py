@@ -10,6 +10,8 @@ from docx import Document
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
+from pipeline.build import BOOKKEEPING
+
 
 def cell_text(cell) -> str:
     """A table cell's text including content controls (checkboxes), which python-docx skips."""
@@ -43,9 +45,9 @@ LEFTOVERS = ("{{", "}}", "{%", "%}", "(Insert", "[The agency may")
 
 
 def unwritten_files(folder: Path, written: list[Path]) -> list[str]:
-    """Files in `folder` a build did not say it wrote (its fingerprint aside): no LibreOffice
+    """Files in `folder` a build did not say it wrote (its hidden bookkeeping aside): no LibreOffice
     lock file (`.~lock.bundle.docx#`) or anything else may sit beside the packet."""
-    expected = {path.name for path in written} | {".fingerprint"}
+    expected = {path.name for path in written} | set(BOOKKEEPING)
     return sorted(path.name for path in folder.iterdir() if path.name not in expected)
 
 

@@ -8,11 +8,14 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
+from pipeline.assessment import Respondent, items_by_id, summarize
+from pipeline.assessment import item_rows as assessment_rows
+from pipeline.blank import agency_types, build_blank
 from pipeline.build import build_packet
 from pipeline.content import content
 from pipeline.errors import InputError
 from pipeline.load import load_agency
-from tests.helpers import LEFTOVERS, docx_text, item_rows
+from tests.helpers import LEFTOVERS, cell_text, docx_text, item_rows
 
 # Yes/No/N/A entries per domain in the toolkit's Section II (5.5 and its three sub-items count
 # as four entries, 10.6.a as one); domain 12 is scored per facility instead.
@@ -171,7 +174,9 @@ def test_improvement_plan_covers_low_or_no_domains(completed):
     document = Document(completed)
     paragraphs = [p.text for p in document.paragraphs]
     start = paragraphs.index("Improvement plan")
-    plan_headings = [p.text for p in document.paragraphs[start:] if p.style.name == "Heading 3"]
+    end = paragraphs.index("Guidance and resources by domain")
+    plan = document.paragraphs[start:end]
+    plan_headings = [p.text for p in plan if p.style.name == "Heading 3"]
     assert plan_headings == [
         "Domain 1: Protocol & Community Network",
         "Domain 2: Privacy/Confidentiality",
@@ -212,7 +217,7 @@ def test_bad_answers_are_reported_like_other_input_errors(scenario):
         "assessment/bad.yaml:12:3: ratings.12: expected a domain number from 1 to 11",
         "questionnaire.yaml:24:35: assessment.facilities[0].aaaq: expected an AAAQ score",
         "questionnaire.yaml:24:62: assessment.facilities[0].health_services[0]: expected a "
-        "service number from 1 to 8, got 99",
+        "service number from 1 to 8, or a part of service 1 from 1a to 1m, got 99",
     ]
     for message in expected:
         assert any(message in line for line in messages), message
@@ -233,3 +238,144 @@ def test_blank_option_ignores_answers(scenario, tmp_path):
     )
     text = docx_text(out.out / "assessment.docx")
     assert "Improvement plan" not in text and "☒" not in text
+
+
+# How each agency type uses the tool (pipeline/content/applicability.yaml): the toolkit's items
+# stay as written; those that do not apply to the type are marked, greyed, and still answerable.
+
+
+def rows_for(agency_type: str, respondents: list | None = None) -> dict[str, dict]:
+    summary = summarize(respondents or [], {}, agency_type)
+    return {row["id"]: row for domain in summary["domains"] for row in domain["item_rows"]}
+
+
+def marked(agency_type: str) -> list[str]:
+    return [item_id for item_id, row in rows_for(agency_type).items() if row["type_not_applicable"]]
+
+
+@pytest.fixture(scope="module")
+def school_blank(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("school") / "blank-school"
+    return build_blank("school", out, pdf=False).out / "assessment.docx"
+
+
+def row_of(path: Path, item_id: str):
+    return next(
+        row
+        for table in Document(path).tables
+        for row in table.rows
+        if cell_text(row.cells[0]) == item_id
+    )
+
+
+def test_a_schools_clinical_care_items_are_marked_not_applicable():
+    assert marked("school") == ["3.6", "3.10", "6.6", "6.7"]
+
+
+def test_a_shelter_keeps_the_cost_of_care_item():
+    assert "3.10" not in marked("shelter")
+
+
+@pytest.mark.parametrize("agency_type", ["health_clinic", "hospital", "task_force"])
+def test_health_care_settings_and_task_forces_mark_no_item(agency_type):
+    assert marked(agency_type) == []
+
+
+@pytest.mark.parametrize("agency_type", agency_types())
+def test_no_item_is_dropped_for_any_agency_type(agency_type):
+    assert list(rows_for(agency_type)) == list(items_by_id())
+
+
+def test_an_item_not_applicable_to_a_school_keeps_the_toolkits_wording():
+    assert rows_for("school")["6.6"]["text"] == items_by_id()["6.6"]["text"]
+
+
+@pytest.mark.parametrize("agency_type", agency_types())
+def test_every_type_says_the_toolkit_was_written_for_health_care(agency_type):
+    introduction = content("applicability")["agency_types"][agency_type]["introduction"]
+    assert "written for health-care settings" in introduction[0]
+
+
+@pytest.mark.parametrize("agency_type", agency_types())
+def test_every_marked_item_is_an_answerable_item_of_the_tool(agency_type):
+    rules = content("applicability")["agency_types"][agency_type]["not_applicable"]
+    ids = [item_id for rule in rules for item_id in rule["items"]]
+    assert all(item_id in items_by_id() and "stem" not in items_by_id()[item_id] for item_id in ids)
+
+
+def test_answers_to_items_not_applicable_to_the_type_are_accepted(scenario):
+    inputs = load_agency(scenario("school-district"))
+    assert inputs.respondents[0].answers["6.6"] == "yes"
+
+
+def test_an_answer_to_an_item_not_applicable_to_the_type_counts(scenario):
+    inputs = load_agency(scenario("school-district"))
+    assert rows_for("school", inputs.respondents)["6.6"]["consensus"] == "yes"
+
+
+def test_items_not_applicable_to_the_type_are_not_warned_as_unanswered(scenario):
+    inputs = load_agency(scenario("school-district"))
+    (warning,) = [w for w in inputs.warnings if "items unanswered" in w.message]
+    unanswered = warning.message.split(": ", 2)[2].split(", ")
+    assert not {"3.6", "3.10", "6.7"} & set(unanswered)
+
+
+def test_items_not_applicable_to_the_type_are_not_shown_unanswered(scenario):
+    inputs = load_agency(scenario("school-district"))
+    assert rows_for("school", inputs.respondents)["6.7"]["unanswered"] is False
+
+
+def test_the_type_marking_composes_with_a_conditional_item():
+    answered_no = Respondent("a.yaml", "Director", None, None, {"1.5": "no"}, {}, {})
+    domain = content("assessment")["domains"][0]
+    rows = {r["id"]: r for r in assessment_rows(domain["items"], [answered_no], {"1.7": "x"})}
+    assert (rows["1.7"]["not_applicable"], rows["1.7"]["type_not_applicable"]) == (True, True)
+
+
+def test_blank_school_tool_marks_an_item_not_applicable_to_a_school(school_blank):
+    assert item_rows(school_blank)["6.6"][-1] == "Not applicable to a school"
+
+
+def test_blank_school_tool_says_when_the_item_applies_all_the_same(school_blank):
+    assert "Answer it if the school’s health office" in item_rows(school_blank)["6.6"][1]
+
+
+def test_blank_school_tool_keeps_the_boxes_of_an_item_not_applicable(school_blank):
+    assert item_rows(school_blank)["6.6"][2:5] == ["☐", "☐", "☐"]
+
+
+def test_blank_school_tool_greys_an_item_not_applicable(school_blank):
+    fills = {
+        cell._tc.tcPr.find(qn("w:shd")).get(qn("w:fill"))
+        for cell in row_of(school_blank, "6.6").cells
+    }
+    assert fills == {"E7E7E7"}
+
+
+def test_blank_school_tool_does_not_grey_an_item_that_applies(school_blank):
+    shading = [cell._tc.tcPr.find(qn("w:shd")) for cell in row_of(school_blank, "6.5").cells]
+    assert {s.get(qn("w:fill")) for s in shading if s is not None} <= {"auto"}
+
+
+def test_blank_school_tool_opens_with_how_a_school_uses_it(school_blank):
+    assert "How a school uses this tool" in docx_text(school_blank)
+
+
+def date_warnings(folder) -> dict[str, str]:
+    """Respondent file -> its warning about the date of the answers."""
+    warnings = load_agency(folder).warnings
+    return {w.path.rsplit("/", 1)[-1]: w.message for w in warnings if w.field == "respondent.date"}
+
+
+def test_answers_dated_after_the_packet_date_are_a_warning(scenario):
+    message = date_warnings(scenario("dates-after-packet"))["late.yaml"]
+    assert message.startswith("warning: answered 2026-12-05, after the packet date 2026-11-23")
+
+
+def test_answers_more_than_12_months_old_are_a_warning(scenario):
+    message = date_warnings(scenario("dates-after-packet"))["old.yaml"]
+    assert message.startswith("warning: answered 2025-10-01, more than 12 months before")
+
+
+def test_answers_of_the_last_12_months_are_not_warned_about(scenario):
+    assert date_warnings(scenario("two-respondents")) == {}

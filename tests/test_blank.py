@@ -6,9 +6,11 @@ import re
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from pypdf import PdfReader
 
 from pipeline.blank import agency_types, build_blank, new_agency
 from pipeline.cli import main
@@ -114,3 +116,60 @@ def test_new_refuses_an_existing_folder_or_a_bad_slug(tmp_path):
         main, ["new", "Bad Slug", "--type", "school", "--inputs", str(tmp_path)]
     )
     assert result.exit_code == 2
+
+
+def starter(tmp_path: Path, agency_type: str) -> str:
+    folder = new_agency(tmp_path / "inputs", "new-agency", agency_type)
+    return (folder / "profile.yaml").read_text() + (folder / "questionnaire.yaml").read_text()
+
+
+def test_a_schools_starter_speaks_of_students(tmp_path):
+    assert "languages students are served in" in starter(tmp_path, "school")
+
+
+@pytest.mark.parametrize("agency_type", ["shelter", "school", "nonprofit", "task_force"])
+def test_a_starter_outside_health_care_gives_no_clinic_example(tmp_path, agency_type):
+    assert not re.search(r"patient|clinician|\bclinic\b", starter(tmp_path, agency_type))
+
+
+@pytest.mark.parametrize("agency_type", agency_types())
+def test_every_example_of_a_starter_is_filled_in(tmp_path, agency_type):
+    assert "@" not in starter(tmp_path, agency_type)
+
+
+def test_a_schools_starter_workbook_samples_a_teacher(tmp_path):
+    folder = new_agency(tmp_path / "inputs", "new-school", "school")
+    sheet = openpyxl.load_workbook(folder / "training.xlsx").active
+    assert sheet["C2"].value == "Teacher"
+
+
+def test_blank_packets_go_under_outputs_blank_by_type(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["blank", "--type", "shelter", "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "outputs" / "blank" / "shelter" / "bundle.docx").is_file()
+
+
+def test_blank_type_all_builds_every_type(tmp_path):
+    out = tmp_path / "blank"
+    result = CliRunner().invoke(main, ["blank", "--type", "all", "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in out.iterdir()) == sorted(agency_types())
+
+
+@pytest.fixture(scope="module")
+def blank_pdf(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("blank-pdf") / "nonprofit"
+    return build_blank("nonprofit", out, today=date(2026, 11, 23)).out / "bundle.pdf"
+
+
+@pytest.mark.pdf
+def test_a_blank_packets_pdf_names_no_placeholder_as_author(blank_pdf):
+    metadata = PdfReader(blank_pdf).metadata
+    assert not any("⟦" in str(value) or "[" in str(value) for value in metadata.values())
+
+
+@pytest.mark.pdf
+def test_pdf_keywords_are_phrases(blank_pdf):
+    keywords = PdfReader(blank_pdf).metadata["/Keywords"].split(", ")
+    assert {"human trafficking", "response protocol", "policy and procedure"} <= set(keywords)

@@ -158,3 +158,24 @@ def test_pdf_dates_say_nothing_of_the_build_machines_time_zone(monkeypatch, scen
     xmp_dates = re.findall(r"<xmp:\w+Date>([^<]*)<", xmp)
     assert re.fullmatch(r"D:\d{14}Z'?", reader.metadata["/CreationDate"])
     assert xmp_dates and all(date.endswith("Z") for date in xmp_dates), xmp_dates
+
+
+def test_the_pdf_declares_the_agencys_language(pdfs):
+    root = PdfReader(pdfs["northgate-youth-shelter"]).trailer["/Root"]
+    assert root["/Lang"] == "en-GB"
+
+
+def alternative_texts(node) -> list[str]:
+    """Every /Alt in a tagged PDF's structure tree under `node`."""
+    node = node.get_object()
+    if isinstance(node, list):
+        return [alt for kid in node for alt in alternative_texts(kid)]
+    if not isinstance(node, dict):
+        return []
+    own = [str(node["/Alt"])] if "/Alt" in node else []
+    return own + (alternative_texts(node["/K"]) if "/K" in node else [])
+
+
+def test_the_logo_carries_its_alternative_text_into_the_pdf(pdfs):
+    root = PdfReader(pdfs["harbor-family-health"]).trailer["/Root"]
+    assert alternative_texts(root["/StructTreeRoot"]) == ["Harbor Family Health Center"]

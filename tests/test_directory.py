@@ -11,7 +11,7 @@ from docx import Document
 from pipeline.build import build_packet
 from pipeline.content import content
 from pipeline.context import build_context
-from pipeline.directory import arrange, categories
+from pipeline.directory import arrange, categories, national_set
 from pipeline.errors import InputError
 from pipeline.load import load_agency
 from tests.helpers import cell_text, docx_text
@@ -47,7 +47,8 @@ def test_every_section_v_category_is_in_the_document(scenario, tmp_path):
 def test_us_agencies_get_national_resources_and_others_do_not(scenario, sample):
     arranged = build_context(load_agency(scenario("minimal-clinic")))["directory"]
     names = {e["name"] for g in arranged["groups"] for c in g["categories"] for e in c["entries"]}
-    national = {resource["name"] for resource in content("national_resources")["resources"]}
+    us = content("national_resources")["countries"]["US"]["resources"]
+    national = {resource["name"] for resource in us}
     assert national <= names
     abroad = build_context(load_agency(sample("northgate-youth-shelter")))["directory"]
     names = {e["name"] for g in abroad["groups"] for c in g["categories"] for e in c["entries"]}
@@ -74,7 +75,7 @@ def test_entries_sorted_24_7_marked_stale_flagged(scenario, tmp_path):
     assert text.index("Alpha Safe House") < text.index("Zebra Safe House")
     assert "● 24/7" in text
     assert "Address confidential" in text and "12 Secret Lane" not in text
-    assert "2025-06-30 [not verified]" in text
+    assert "June 30, 2025 [not verified]" in text
     assert "Stay: Up to 90 days" in text
     assert "Most common languages encountered: Spanish, Somali." in text
 
@@ -117,3 +118,88 @@ def test_malformed_entries_are_reported_not_crashed_on(scenario):
     assert "directory.yaml:3:5: entries[0].category: missing; this field is required" in messages[0]
     assert "entries[1]: expected a set of fields, got 'not a mapping'" in messages[1]
     assert "entries[2].category: unknown category 'soup_kitchens'" in messages[2]
+
+
+def national_names(folder) -> list[str]:
+    arranged = build_context(load_agency(folder))["directory"]
+    return [
+        entry["name"]
+        for group in arranged["groups"]
+        for category in group["categories"]
+        for entry in category["entries"]
+        if entry.get("national")
+    ]
+
+
+def directory_phones(folder) -> set[str]:
+    arranged = build_context(load_agency(folder))["directory"]
+    return {
+        phone
+        for group in arranged["groups"]
+        for category in group["categories"]
+        for entry in category["entries"]
+        for phone in entry.get("phones", [])
+    }
+
+
+def us_phones() -> set[str]:
+    resources = content("national_resources")["countries"]["US"]["resources"]
+    return {phone for resource in resources for phone in resource["phones"]}
+
+
+def test_a_uk_agency_gets_the_uk_helpline(sample):
+    names = national_names(sample("northgate-youth-shelter"))
+    assert "Modern Slavery & Exploitation Helpline" in names
+
+
+def test_a_uk_agency_gets_no_us_number(sample):
+    assert not us_phones() & directory_phones(sample("northgate-youth-shelter"))
+
+
+def test_a_canadian_agency_gets_canadas_set(scenario):
+    canada = [r["name"] for r in content("national_resources")["countries"]["CA"]["resources"]]
+    assert sorted(national_names(scenario("canada-clinic"))) == sorted(canada)
+
+
+def test_a_canadian_agency_gets_no_us_resource(scenario):
+    """By name: 988 is both countries' suicide crisis number, so phones cannot tell them apart."""
+    us = {r["name"] for r in content("national_resources")["countries"]["US"]["resources"]}
+    assert not us & set(national_names(scenario("canada-clinic")))
+
+
+def test_an_agency_in_a_country_without_a_set_gets_no_national_entries(scenario):
+    assert national_names(scenario("country-without-national-resources")) == []
+
+
+def test_uk_is_read_as_the_united_kingdom():
+    assert national_set("UK")["code"] == "GB"
+
+
+@pytest.mark.parametrize("country", list(content("national_resources")["countries"]))
+def test_every_national_resource_names_the_public_pages_it_was_checked_against(country):
+    resources = content("national_resources")["countries"][country]["resources"]
+    assert all(r["sources"] and all(s.startswith("http") for s in r["sources"]) for r in resources)
+
+
+@pytest.mark.parametrize("country", list(content("national_resources")["countries"]))
+def test_every_national_resource_carries_the_date_it_was_checked(country):
+    resources = content("national_resources")["countries"][country]["resources"]
+    assert all(isinstance(resource["checked"], date) for resource in resources)
+
+
+@pytest.mark.parametrize("country", list(content("national_resources")["countries"]))
+def test_every_country_names_its_emergency_number_and_its_source(country):
+    emergency = content("national_resources")["countries"][country]["emergency"]
+    assert emergency["number"] and emergency["sources"]
+
+
+def test_national_resource_ids_are_unique_across_countries():
+    countries = content("national_resources")["countries"].values()
+    ids = [resource["id"] for national in countries for resource in national["resources"]]
+    assert len(ids) == len(set(ids))
+
+
+def test_an_entry_verified_after_the_packet_date_is_a_warning(scenario):
+    warnings = load_agency(scenario("dates-after-packet")).warnings
+    (warning,) = [w for w in warnings if w.field == "entries[0].last_verified"]
+    assert warning.message.startswith("warning: 'Future Help Line' was verified 2026-12-01, after")

@@ -128,3 +128,28 @@ def test_pdf_field_names_hold_no_period_of_their_own(pdf_form):
     for page in reader.pages:
         for annotation in page.get("/Annots", []):
             assert "." not in str(annotation.get_object()["/T"])
+
+
+@pytest.fixture(scope="module")
+def school_form(tmp_path_factory) -> Path:
+    root = Path(__file__).resolve().parent / "fixtures"
+    work = tmp_path_factory.mktemp("school-form")
+    folder = work / "inputs" / "school-district"
+    import shutil
+
+    shutil.copytree(root / "minimal-clinic", folder)
+    shutil.copytree(root / "school-district", folder, dirs_exist_ok=True)
+    build_forms(folder, work / "forms", pdf=False)
+    return work / "forms" / FORM_DOCX
+
+
+def test_a_schools_form_keeps_every_control_and_tag(school_form):
+    assert set(word_controls(school_form)) == expected_tags("school-district")
+
+
+def test_a_schools_form_marks_an_item_not_applicable_to_a_school(school_form):
+    assert "Not applicable to a school. Answer it only if" in docx_text(school_form)
+
+
+def test_a_schools_form_says_how_a_school_uses_the_assessment(school_form):
+    assert "How a school uses this assessment" in docx_text(school_form)

@@ -143,3 +143,39 @@ def test_unknown_field_in_a_shared_contact_definition(scenario):
     problems = problems_of(scenario("unknown-contact-field"))
     assert len(problems) == 1
     assert "law_enforcement[0].phnoe: unknown field 'phnoe'; did you mean 'phone'?" in problems[0]
+
+
+def warnings_on(folder, field: str) -> list[str]:
+    return [w.message for w in load_agency(folder).warnings if w.field == field]
+
+
+def test_an_approval_after_the_packet_date_is_a_warning(scenario):
+    (message,) = warnings_on(scenario("dates-after-packet"), "governance.approvers[0].date")
+    assert message.startswith("warning: approved 2026-12-15, after the packet date 2026-11-23")
+
+
+def test_reporting_rules_verified_after_the_packet_date_are_a_warning(scenario):
+    field = "mandatory_reporting.verified.date"
+    (message,) = warnings_on(scenario("dates-after-packet"), field)
+    assert message.startswith("warning: rules verified 2026-12-20, after the packet date")
+
+
+def test_a_country_without_national_resources_is_a_warning(scenario):
+    folder = scenario("country-without-national-resources")
+    (message,) = warnings_on(folder, "agency.address.country")
+    assert message.startswith("warning: no national resources are on file for country 'FR'")
+
+
+def test_the_warning_says_how_to_add_national_entries(scenario):
+    folder = scenario("country-without-national-resources")
+    (message,) = warnings_on(folder, "agency.address.country")
+    assert "to directory.yaml as entries (category anti_trafficking_hotline" in message
+
+
+def test_a_country_with_national_resources_is_not_warned_about(scenario):
+    assert warnings_on(scenario("canada-clinic"), "agency.address.country") == []
+
+
+def test_another_countrys_emergency_number_is_a_warning(scenario):
+    (message,) = warnings_on(scenario("uk-clinic"), "response.safety.emergency_number")
+    assert message == "warning: the emergency number in the United Kingdom is 999, got '911'"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from docx.opc.part import Part
 from docx.oxml.ns import qn
 
 from pipeline import build
+from pipeline.blank import build_blank
 from pipeline.build import build_packet
 from pipeline.content import content
 from pipeline.errors import RenderError
@@ -97,7 +99,7 @@ def test_us_agency_gets_the_hotline_and_its_reporting_note(packets):
 
 def test_agency_outside_the_us_gets_no_us_numbers(packets):
     text = policy_text(packets, "northgate-youth-shelter")
-    for resource in content("national_resources")["resources"]:
+    for resource in content("national_resources")["countries"]["US"]["resources"]:
         for phone in resource["phones"]:
             assert phone not in text
     assert "National Human Trafficking Hotline at" not in text
@@ -107,7 +109,9 @@ def test_wording_follows_the_agency_type(packets):
     assert "clinic visit" in policy_text(packets, "harbor-family-health")
     shelter = policy_text(packets, "northgate-youth-shelter")
     assert "shelter intake" in shelter and "resident" in shelter
-    assert "clinic visit" not in shelter
+    # Only the note that marks the adaptation quotes the Title X template's "clinic visit".
+    own = [line for line in shelter.splitlines() if not line.startswith("Adapted.")]
+    assert "clinic visit" not in "\n".join(own)
 
 
 def test_task_force_policy_answers_the_eight_questions(packets, sample):
@@ -221,3 +225,69 @@ def test_every_document_is_authored_by_the_agency_on_the_packet_date(packets, sa
         properties = Document(path).core_properties
         assert properties.author == inputs.profile["agency"]["legal_name"], path.name
         assert properties.modified.date() == inputs.packet_date, path.name
+
+
+def test_the_logo_carries_the_agencys_name_as_alternative_text(packets):
+    body = Document(packets["harbor-family-health"] / "bundle.docx").element.body
+    (picture,) = body.iter(qn("wp:docPr"))
+    assert picture.get("descr") == "Harbor Family Health Center"
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_every_picture_has_alternative_text(packets, slug):
+    pictures = [
+        picture
+        for path in sorted(packets[slug].glob("*.docx"))
+        for picture in Document(path).element.body.iter(qn("wp:docPr"))
+    ]
+    assert all(picture.get("descr") for picture in pictures)
+
+
+def document_language(path: Path) -> str:
+    (language,) = Document(path).styles.element.xpath("./w:docDefaults/w:rPrDefault/w:rPr/w:lang")
+    return language.get(qn("w:val"))
+
+
+def test_a_uk_agencys_documents_are_in_british_english(packets):
+    assert document_language(packets["northgate-youth-shelter"] / "bundle.docx") == "en-GB"
+
+
+def test_a_us_agencys_documents_are_in_american_english(packets):
+    assert document_language(packets["harbor-family-health"] / "bundle.docx") == "en-US"
+
+
+def test_a_uk_policy_names_the_uk_helpline_among_its_relationships(packets):
+    text = policy_text(packets, "northgate-youth-shelter")
+    assert "The Modern Slavery & Exploitation Helpline (08000 121 700, 24/7)" in text
+
+
+def test_a_uk_policy_says_to_call_the_uk_helpline(packets):
+    text = policy_text(packets, "northgate-youth-shelter")
+    assert "Call the Modern Slavery & Exploitation Helpline at 08000 121 700" in text
+
+
+def test_a_uk_directory_gives_the_uk_emergency_number(packets):
+    text = docx_text(packets["northgate-youth-shelter"] / "directory.docx")
+    assert "In an emergency in the United Kingdom, call 999." in text
+
+
+def test_a_canadian_policy_names_canadas_hotline(scenario, tmp_path):
+    out = build_packet(scenario("canada-clinic"), tmp_path / "o", pdf=False).out
+    text = docx_text(out / "policy.docx")
+    assert "The Canadian Human Trafficking Hotline (1-833-900-1010" in text
+
+
+def test_a_policy_without_a_national_set_names_no_helpline(scenario, tmp_path):
+    out = build_packet(scenario("country-without-national-resources"), tmp_path / "o", pdf=False)
+    text = docx_text(out.out / "policy.docx")
+    assert content("policy")["national_helpline_unknown"] in text
+
+
+def test_a_hospitals_policy_takes_an_before_emergency_department(tmp_path):
+    out = build_blank("hospital", tmp_path / "hospital", pdf=False).out
+    assert "during an emergency department or hospital visit" in docx_text(out / "policy.docx")
+
+
+def test_directory_dates_are_written_like_every_other_date(packets):
+    text = docx_text(packets["northgate-youth-shelter"] / "directory.docx")
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -125,3 +126,13 @@ def test_the_latest_training_on_a_topic_counts_whatever_the_record_order():
         ("S1", "b"): date(2025, 1, 1),
         ("S2", "b"): date(2024, 5, 5),
     }
+
+
+def test_due_dates_are_written_like_every_other_date(scenario, tmp_path):
+    out = build_packet(scenario("training-statuses"), tmp_path / "o", pdf=False).out
+    assert "(due December 10, 2026)" in docx_text(out / "training.docx")
+
+
+def test_no_date_is_left_in_iso_form_in_the_training_log(scenario, tmp_path):
+    out = build_packet(scenario("training-statuses"), tmp_path / "o", pdf=False).out
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", docx_text(out / "training.docx"))

@@ -17,7 +17,11 @@ Form controls, each named by a tag (Jinja allowed) that `packet ingest` reads ba
         [box{tag}] an empty checkbox, [text{tag}{placeholder}] a one-line text field,
         [textarea{tag}{placeholder}] a text field of several lines, [ref{tag}{expr}] a locked
         field holding the Jinja expression's value (the form's reference).
-!table options: `noheader`, and `rows=0.9` for rows at least 0.9 inch high (room to write).
+Links within the document: [mark{expr}] a bookmark, where `expr` has `name` and `id` (ids unique
+        in the document); [link{name}{text}] the text, linked to the bookmark the Jinja
+        expression `name` names (Word and LibreOffice's PDF export both follow it).
+!table options: `noheader`, and `rows=0.9` for rows at least 0.9 inch high (room to write),
+        `keep` to keep the table on one page with the paragraph before it and the one after it.
 A table cell of its own: [bar{fraction}{alert}] a bar filling `fraction` (0 to 1) of the cell,
         red when `alert` is true (paragraph shading, so Word and LibreOffice draw it as text).
 """
@@ -50,10 +54,11 @@ HEADER_FILL = "DCE6F0"
 CALLOUT_FILL = "EEF3F8"
 ALERT_HEX = "C0392B"
 INLINE = re.compile(
-    r"(\*\*.+?\*\*|\[\[.+?\]\]|\[x\{.+?\}\]|\[box\{.+?\}\]"
-    r"|\[(?:text|textarea|ref)\{.+?\}\{.+?\}\])"
+    r"(\*\*.+?\*\*|\[\[.+?\]\]|\[x\{.+?\}\]|\[box\{.+?\}\]|\[mark\{.+?\}\]"
+    r"|\[(?:text|textarea|ref|link)\{.+?\}\{.+?\}\])"
 )
 CONTROL = re.compile(r"^\[(text|textarea|ref)\{(.+?)\}\{(.+)\}\]$")
+LINK = re.compile(r"^\[link\{(.+?)\}\{(.+)\}\]$")
 PLACEHOLDER_HEX = "6B7280"
 BAR = re.compile(r"^\[bar\{(.+?)\}\{(.+?)\}\]$")
 CELL_MARGINS_TWIPS = 216  # the default (Normal Table) left and right cell margins together
@@ -190,6 +195,25 @@ def add_text_control(paragraph, kind: str, tag: str, text: str) -> None:
     paragraph._p.append(parse_xml(xml))
 
 
+def add_bookmark(paragraph, expression: str) -> None:
+    """A bookmark at this point, named and numbered by the Jinja expression's `name` and `id`."""
+    number, name = f"{{{{ ({expression}).id }}}}", f"{{{{ ({expression}).name }}}}"
+    paragraph._p.append(
+        parse_xml(f'<w:bookmarkStart {nsdecls("w")} w:id="{number}" w:name="{name}"/>')
+    )
+    paragraph._p.append(parse_xml(f'<w:bookmarkEnd {nsdecls("w")} w:id="{number}"/>'))
+
+
+def add_link(paragraph, target: str, text: str) -> None:
+    """`text` linked to the bookmark named by `target` (both Jinja expressions)."""
+    xml = (
+        f'<w:hyperlink {nsdecls("w")} w:anchor="{{{{ {target} }}}}" w:history="1"><w:r><w:rPr>'
+        f'<w:color w:val="{ACCENT_HEX}"/><w:u w:val="single"/></w:rPr>'
+        f'<w:t xml:space="preserve">{{{{ {text} }}}}</w:t></w:r></w:hyperlink>'
+    )
+    paragraph._p.append(parse_xml(xml))
+
+
 def add_bar(paragraph, fraction: str, alert: str, width: float) -> None:
     """A horizontal bar: a shaded paragraph, indented from the right by the share not filled."""
     twips = int(width * 1440) - CELL_MARGINS_TWIPS
@@ -215,6 +239,10 @@ def add_inline(paragraph, text: str) -> None:
             add_checkbox(paragraph, piece[3:-2])
         elif piece.startswith("[box{"):
             add_form_checkbox(paragraph, piece[5:-2])
+        elif piece.startswith("[mark{"):
+            add_bookmark(paragraph, piece[6:-2])
+        elif link := LINK.match(piece):
+            add_link(paragraph, *link.groups())
         elif control := CONTROL.match(piece):
             add_text_control(paragraph, *control.groups())
         else:
@@ -279,8 +307,11 @@ def add_table(
     widths: list[float] | None,
     header: bool,
     row_inches: float | None = None,
+    keep: bool = False,
 ) -> None:
     columns = max(len(row) for row in rows)
+    if keep and document.paragraphs:
+        document.paragraphs[-1].paragraph_format.keep_with_next = True
     table = document.add_table(rows=0, cols=columns)
     draw_grid(table)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -295,6 +326,8 @@ def add_table(
         for position, text in enumerate(cells):
             paragraph = row.cells[position].paragraphs[0]
             paragraph.style = document.styles["Table Text"]
+            if keep:  # Word keeps a row with the next one, the last row with what follows
+                paragraph.paragraph_format.keep_with_next = True
             if bar := BAR.match(text):
                 add_bar(paragraph, *bar.groups(), inches[position])
             else:
@@ -359,10 +392,11 @@ def build(source: Path, target: Path) -> None:
     widths: list[float] | None = None
     table_header = True
     row_inches: float | None = None
+    keep_table = False
     for line in lines + [""]:
         if table and not line.startswith("|"):
-            add_table(document, table, widths, table_header, row_inches)
-            table, widths, table_header, row_inches = [], None, True, None
+            add_table(document, table, widths, table_header, row_inches, keep_table)
+            table, widths, table_header, row_inches, keep_table = [], None, True, None, False
         if not line.strip() or line.startswith("//"):
             continue
         if line.startswith("|"):
@@ -372,6 +406,7 @@ def build(source: Path, target: Path) -> None:
             table_header = "noheader" not in options
             heights = [o.removeprefix("rows=") for o in options if o.startswith("rows=")]
             row_inches = float(heights[0]) if heights else None
+            keep_table = "keep" in options
             widths = [float(w) for w in options[0].removeprefix("widths=").split(",")]
         elif line.startswith("!header "):
             header = line[8:]
