@@ -6,6 +6,7 @@ import re
 from copy import deepcopy
 from datetime import date, datetime, time
 from functools import cache, lru_cache
+from importlib.resources import files
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from pipeline.errors import RenderError
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+# Inside the package, so that an installed `packet` finds them from any folder.
+TEMPLATE_DIR = Path(str(files("pipeline") / "templates"))
 # Blank packets mark what the agency must fill in as ⟦...⟧; rendering shows it highlighted as [...].
 FILL_IN_OPEN, FILL_IN_CLOSE = "⟦", "⟧"
 FILL_IN = re.compile(f"({FILL_IN_OPEN}[^{FILL_IN_CLOSE}]*{FILL_IN_CLOSE})")
@@ -72,7 +74,7 @@ def jinja_environment() -> TemplateEnvironment:
 
 
 def render_document(template_name: str, context: dict[str, Any], target: Path) -> Path:
-    """Fill `templates/<template_name>` and save it as `target`."""
+    """Fill `pipeline/templates/<template_name>` and save it as `target`."""
     template = DocxTemplate(TEMPLATE_DIR / template_name)
     values = dict(context)
     for name, image in context["images"].items():

@@ -127,7 +127,7 @@ def test_drawing_and_bookmark_ids_are_unique(bundle):
 
 def test_parts_bring_their_own_styles_links_images_and_lists(tmp_path):
     """What a template edited in Word can add: a style of its own, a web link, a picture."""
-    templates = Path(__file__).resolve().parent.parent / "templates"
+    templates = Path(__file__).resolve().parent.parent / "pipeline" / "templates"
     logo = Path(__file__).resolve().parent.parent / "inputs" / "harbor-family-health" / "logo.png"
     parts = []
     for number in (1, 2):

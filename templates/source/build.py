@@ -1,7 +1,10 @@
-"""Builds the docxtpl templates in templates/ from the plain-text sources beside this file.
+"""Builds the docxtpl templates in pipeline/templates/ from the plain-text sources beside this file.
 
-The sources keep the templates' wording reviewable in a diff; the built .docx files are what the
-pipeline fills, and a consultant may restyle them in Word (rebuilding overwrites such changes).
+The sources hold the templates' wording, reviewable in a diff; the look comes from one reference
+document, pipeline/templates/reference.docx (styles, page size and margins, header and footer
+styles), which the builder starts every template from and never changes. Restyle the reference
+in Word, not the built templates: `make templates` rebuilds them from the sources. A packet can
+also take another reference at build time (`packet bundle --style FILE.docx`).
 
 Source syntax, one block per line:
   # / ## / ###  heading 1-3          - / "  -"  bullet, nested bullet     1.  numbered item
@@ -30,6 +33,8 @@ from __future__ import annotations
 
 import re
 import sys
+import zipfile
+from datetime import date
 from pathlib import Path
 
 from docx import Document
@@ -38,20 +43,18 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Inches, Pt, RGBColor
-
-from pipeline.bundle import freeze_docx
+from docx.shared import Inches
 
 SOURCE_DIR = Path(__file__).parent
 TEMPLATE_DATE = "2026-01-01"
-TEMPLATE_DIR = SOURCE_DIR.parent
+TEMPLATE_DIR = SOURCE_DIR.parent.parent / "pipeline" / "templates"
 
-FONT = "Carlito"
-INK = RGBColor(0x1F, 0x2A, 0x37)
-ACCENT = RGBColor(0x1B, 0x4F, 0x72)
-ACCENT_HEX = "1B4F72"
+# Every style (fonts, sizes, colours, spacing, the callout's box), the page size, the margins and
+# the look of headers and footers come from the reference document; only these fills of table
+# cells and rating bars are not styles, and stay here.
+REFERENCE = TEMPLATE_DIR / "reference.docx"
 HEADER_FILL = "DCE6F0"
-CALLOUT_FILL = "EEF3F8"
+BAR_HEX = "1B4F72"
 ALERT_HEX = "C0392B"
 INLINE = re.compile(
     r"(\*\*.+?\*\*|\[\[.+?\]\]|\[x\{.+?\}\]|\[box\{.+?\}\]|\[mark\{.+?\}\]"
@@ -63,62 +66,6 @@ PLACEHOLDER_HEX = "6B7280"
 BAR = re.compile(r"^\[bar\{(.+?)\}\{(.+?)\}\]$")
 CELL_MARGINS_TWIPS = 216  # the default (Normal Table) left and right cell margins together
 GRID_LINES = ("top", "left", "bottom", "right", "insideH", "insideV")
-
-
-def set_font(style, size: float, bold: bool = False, color: RGBColor = INK) -> None:
-    style.font.name = FONT
-    style.font.size = Pt(size)
-    style.font.bold = bold
-    style.font.color.rgb = color
-    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(attr), None)
-    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attr), FONT)
-
-
-def setup_styles(document) -> None:
-    styles = document.styles
-    set_font(styles["Normal"], 10.5)
-    styles["Normal"].paragraph_format.space_after = Pt(5)
-    styles["Normal"].paragraph_format.line_spacing = 1.1
-    for name, size in (("Title", 28), ("Subtitle", 14)):
-        set_font(styles[name], size, color=ACCENT)
-    for level, size in ((1, 18), (2, 13.5), (3, 11.5)):
-        style = styles[f"Heading {level}"]
-        set_font(style, size, bold=True, color=ACCENT if level < 3 else INK)
-        style.paragraph_format.space_before = Pt(16 if level == 1 else 11)
-        style.paragraph_format.space_after = Pt(6 if level == 1 else 3)
-        style.paragraph_format.keep_with_next = True
-    for name in ("List Bullet", "List Bullet 2", "List Number"):
-        set_font(styles[name], 10.5)
-        styles[name].paragraph_format.space_after = Pt(3)
-    callout = styles.add_style("Callout", 1)
-    callout.base_style = styles["Normal"]
-    callout.paragraph_format.left_indent = Inches(0.15)
-    callout.paragraph_format.right_indent = Inches(0.15)
-    callout.paragraph_format.space_before = Pt(4)
-    callout.paragraph_format.space_after = Pt(8)
-    ppr = callout.element.get_or_add_pPr()
-    ppr.append(
-        parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{CALLOUT_FILL}"/>')
-    )
-    ppr.append(
-        parse_xml(
-            f'<w:pBdr {nsdecls("w")}><w:left w:val="single" w:sz="18" w:space="8" '
-            f'w:color="{ACCENT_HEX}"/></w:pBdr>'
-        )
-    )
-    small = styles.add_style("Small", 1)
-    small.base_style = styles["Normal"]
-    set_font(small, 8.5, color=RGBColor(0x55, 0x5F, 0x6B))
-    cell = styles.add_style("Table Text", 1)
-    cell.base_style = styles["Normal"]
-    set_font(cell, 9.5)
-    cell.paragraph_format.space_after = Pt(1)
-    fill_in = styles.add_style("Fill In", 2)
-    fill_in.font.highlight_color = 7  # yellow
-    fill_in.font.italic = True
 
 
 def add_field(paragraph, instruction: str, placeholder: str = "") -> None:
@@ -208,7 +155,7 @@ def add_link(paragraph, target: str, text: str) -> None:
     """`text` linked to the bookmark named by `target` (both Jinja expressions)."""
     xml = (
         f'<w:hyperlink {nsdecls("w")} w:anchor="{{{{ {target} }}}}" w:history="1"><w:r><w:rPr>'
-        f'<w:color w:val="{ACCENT_HEX}"/><w:u w:val="single"/></w:rPr>'
+        '<w:rStyle w:val="Hyperlink"/></w:rPr>'
         f'<w:t xml:space="preserve">{{{{ {text} }}}}</w:t></w:r></w:hyperlink>'
     )
     paragraph._p.append(parse_xml(xml))
@@ -217,7 +164,7 @@ def add_link(paragraph, target: str, text: str) -> None:
 def add_bar(paragraph, fraction: str, alert: str, width: float) -> None:
     """A horizontal bar: a shaded paragraph, indented from the right by the share not filled."""
     twips = int(width * 1440) - CELL_MARGINS_TWIPS
-    fill = f"{{% if ({alert}) %}}{ALERT_HEX}{{% else %}}{ACCENT_HEX}{{% endif %}}"
+    fill = f"{{% if ({alert}) %}}{ALERT_HEX}{{% else %}}{BAR_HEX}{{% endif %}}"
     shading = f"{{% if ({fraction}) %}}{fill}{{% else %}}auto{{% endif %}}"
     indent = f"{{{{ ((1 - ({fraction})) * {twips})|round|int }}}}"
     properties = paragraph._p.get_or_add_pPr()
@@ -355,19 +302,12 @@ def add_table(
 def header_footer(section, header: str, footer: str) -> None:
     section.different_first_page_header_footer = header.startswith("cover:")
     header = header.removeprefix("cover:")
-    paragraph = section.header.paragraphs[0]
-    add_inline(paragraph, header)
-    for run in paragraph.runs:
-        run.font.size = Pt(8.5)
-        run.font.color.rgb = RGBColor(0x55, 0x5F, 0x6B)
+    add_inline(section.header.paragraphs[0], header)
     paragraph = section.footer.paragraphs[0]
     add_inline(paragraph, f"{footer}    Page ")
     add_field(paragraph, "PAGE", "1")
     paragraph.add_run(" of ")
     add_field(paragraph, "NUMPAGES", "1")
-    for run in paragraph.runs:
-        run.font.size = Pt(8.5)
-        run.font.color.rgb = RGBColor(0x55, 0x5F, 0x6B)
 
 
 def new_section(document, landscape: bool) -> None:
@@ -378,14 +318,24 @@ def new_section(document, landscape: bool) -> None:
     section.page_width, section.page_height = width, height
 
 
+def start_from_reference():
+    """The reference document emptied: its styles, page setup and header/footer parts, no text."""
+    document = Document(REFERENCE)
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    for part in (document.sections[0].header, document.sections[0].footer):
+        for paragraph in part.paragraphs[1:]:
+            paragraph._p.getparent().remove(paragraph._p)
+        for child in list(part.paragraphs[0]._p):
+            if child.tag != qn("w:pPr"):
+                part.paragraphs[0]._p.remove(child)
+    return document
+
+
 def build(source: Path, target: Path) -> None:
-    document = Document()
-    setup_styles(document)
-    section = document.sections[0]
-    section.page_width, section.page_height = Inches(8.5), Inches(11)
-    for side in ("left_margin", "right_margin"):
-        setattr(section, side, Inches(0.9))
-    section.top_margin = section.bottom_margin = Inches(0.8)
+    document = start_from_reference()
     lines = source.read_text(encoding="utf-8").splitlines()
     header = footer = ""
     table: list[list[str]] = []
@@ -446,50 +396,21 @@ def build(source: Path, target: Path) -> None:
     if header or footer:
         # Later sections inherit the first section's header and footer.
         header_footer(document.sections[0], header, footer)
-    prune_styles(document)
     document.save(target)
-    # Fixed zip timestamps: rebuilding unchanged sources gives unchanged files.
-    freeze_docx(target, TEMPLATE_DATE)
+    freeze(target)
 
 
-# Styles the templates use, directly or through the styles they are based on. The rest of
-# python-docx's default set is dropped: it only slows merging and clutters Word's style list.
-KEEP_STYLES = {
-    "Normal",
-    "Header",
-    "Header Char",
-    "Footer",
-    "Footer Char",
-    "Title",
-    "Title Char",
-    "Subtitle",
-    "Subtitle Char",
-    "Heading 1",
-    "Heading 2",
-    "Heading 3",
-    "Heading 1 Char",
-    "Heading 2 Char",
-    "Heading 3 Char",
-    "List Paragraph",
-    "List Bullet",
-    "List Bullet 2",
-    "List Number",
-    "Default Paragraph Font",
-    "Normal Table",
-    "No List",
-    "Callout",
-    "Small",
-    "Table Text",
-    "Fill In",
-}
-
-
-def prune_styles(document) -> None:
-    styles = document.styles.element
-    for style in list(styles.style_lst):
-        # Built-in names are stored in lower case ("heading 1"); python-docx shows "Heading 1".
-        if style.name_val.lower() not in {name.lower() for name in KEEP_STYLES}:
-            styles.remove(style)
+def freeze(path: Path) -> None:
+    """Fixed zip timestamps: rebuilding unchanged sources gives unchanged files."""
+    stamp = (*date.fromisoformat(TEMPLATE_DATE).timetuple()[:3], 12, 0, 0)
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            entry = zipfile.ZipInfo(name, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, data)
 
 
 def main(names: list[str]) -> None:
