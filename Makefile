@@ -22,7 +22,7 @@ lint: $(READY)
 	$(BIN)/ruff check pipeline tests templates/source
 	$(BIN)/ruff format --check pipeline tests templates/source
 
-templates: $(READY)  ## Rebuild templates/*.docx from templates/source/*.txt
+templates: $(READY)  ## Rebuild pipeline/templates/*.docx from templates/source/*.txt
 	$(BIN)/python templates/source/build.py
 
 setup: $(READY) $(OFFICE)
@@ -67,10 +67,11 @@ $(OFFICE):
 clean:
 	rm -rf outputs/*/ outputs/.*-*/ .pytest_cache
 
-YEAR ?= $(shell date +%Y)
+# The year is the packet date's unless YEAR is given (then it must match, or see --fiscal-year).
+YEAR ?=
 
-archive: $(READY) $(OFFICE)  ## Archive inputs/$(AGENCY) as the version for $(YEAR) under archive/
-	$(BIN)/packet archive inputs/$(AGENCY) --year $(YEAR)
+archive: $(READY) $(OFFICE)  ## Archive inputs/$(AGENCY) under archive/, as the year of its packet date
+	$(BIN)/packet archive inputs/$(AGENCY) $(if $(YEAR),--year $(YEAR))
 
 bench: $(READY) $(OFFICE)  ## Print build times and memory (takes a few minutes)
 	$(BIN)/python -m tests.benchmark

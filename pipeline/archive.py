@@ -12,24 +12,28 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
 import bagit
 
-from pipeline.build import FINGERPRINT, build_packet
+from pipeline.build import BOOKKEEPING, build_packet
 from pipeline.content import CONTENT_DIR
 from pipeline.errors import ArchiveError, UsageError
-from pipeline.load import agency_folder
+from pipeline.load import PROFILE, agency_folder, load_agency
 from pipeline.render import TEMPLATE_DIR
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.json"
+TAG_MANIFEST = "tagmanifest-sha256.txt"
+LEDGER = "ledger.tsv"
+LEDGER_COLUMNS = ("version", "tagmanifest_sha256", "archived_at", "recorded_at")
 VERSION_NAME = re.compile(r"^(?P<year>\d{4})(-r(?P<revision>\d+))?$")
 SCHEMA_DIR = Path(__file__).parent / "schemas"
+SIGNED_PDF = Path("data") / "packet" / "bundle.pdf"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,28 @@ class ArchivedVersion:
     path: Path
     name: str
     manifest: dict[str, Any]
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the tag manifest, which hashes every other manifest, so every file."""
+        return sha256(self.path / TAG_MANIFEST)
+
+    @property
+    def year(self) -> int:
+        return int(VERSION_NAME.match(self.name)["year"])
+
+    @property
+    def revision(self) -> int:
+        """1 for a year's original, 2 for its first correction, and so on."""
+        return int(VERSION_NAME.match(self.name)["revision"] or 1)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    version: str
+    fingerprint: str
+    archived_at: str
+    recorded_at: str
 
 
 def sha256(path: Path) -> str:
@@ -69,22 +95,70 @@ def agency_lock(folder: Path) -> Iterator[None]:
 
 
 def archive_packet(
-    inputs: Path, year: int, root: Path, note: str | None = None, revision: str | None = None
+    inputs: Path,
+    year: int | None,
+    root: Path,
+    note: str | None = None,
+    revision: str | None = None,
+    fiscal_year: bool = False,
+    signer: Any = None,
 ) -> ArchivedVersion:
-    """Build and store the year's version; never overwrite, only add a revision beside it."""
-    if not 1900 <= year <= 2999:
-        raise UsageError(f"{year} is not a year to archive")
+    """Build and store the year's version; never overwrite, only add a revision beside it.
+
+    The year is the packet date's unless `fiscal_year` says the agency files by fiscal year.
+    The version's fingerprint goes into the agency's ledger; the fingerprint of the version
+    archived before it goes into its manifest and onto its approval page (a chain).
+    """
     folder = agency_folder(inputs)
+    packet_date = load_agency(folder).profile["packet"]["date"]
+    year = archive_year(year, packet_date, folder / PROFILE, fiscal_year)
     target_root = agency_root(root, folder.name)
     with agency_lock(target_root):
         clear_unfinished(target_root)
         name = next_version_name(target_root, year, revision)
+        ledger = record_unlisted_versions(target_root)
+        previous = ledger[-1] if ledger else None
+        record = {
+            "agency": folder.name,
+            "version": name,
+            "fiscal_year": fiscal_year,
+            "previous": {"version": previous.version, "fingerprint": previous.fingerprint}
+            if previous
+            else None,
+        }
         with tempfile.TemporaryDirectory(prefix=".incoming-", dir=target_root) as work:
             bag_dir = Path(work) / name
-            write_version(folder, bag_dir, name, year, note, revision)
+            write_version(folder, bag_dir, record, year, note, revision, signer)
             make_read_only(bag_dir)
             bag_dir.rename(target_root / name)
-    return read_version(target_root / name)
+        version = read_version(target_root / name)
+        append_to_ledger(target_root, version)
+    return version
+
+
+def archive_year(asked: int | None, packet_date: str, profile: Path, fiscal_year: bool) -> int:
+    """The year to file a version under: the packet date's, or a fiscal year said explicitly."""
+    packet_year = int(packet_date[:4])
+    if asked is None:
+        if fiscal_year:
+            raise UsageError("--fiscal-year needs --year, the fiscal year to file the packet under")
+        return packet_year
+    if not 1900 <= asked <= 2999:
+        raise UsageError(f"{asked} is not a year to archive")
+    if asked == packet_year or (fiscal_year and abs(asked - packet_year) == 1):
+        return asked
+    if fiscal_year:
+        raise UsageError(
+            f"--year {asked} is more than a year from the packet date {packet_date} "
+            f"({profile}: packet.date); a fiscal year is the calendar year or one next to it"
+        )
+    raise UsageError(
+        f"--year {asked} is not the year of the packet date {packet_date} "
+        f"({profile}: packet.date), and an archived year is permanent. To archive this packet "
+        f"as {packet_year}, leave out --year; if it belongs to {asked}, correct packet.date "
+        f"first; if the agency files by fiscal year and {asked} is that fiscal year, add "
+        "--fiscal-year"
+    )
 
 
 def clear_unfinished(target_root: Path) -> None:
@@ -111,24 +185,44 @@ def next_version_name(target_root: Path, year: int, revision: str | None) -> str
 
 
 def write_version(
-    inputs: Path, bag_dir: Path, name: str, year: int, note: str | None, revision: str | None
+    inputs: Path,
+    bag_dir: Path,
+    record: dict[str, Any],
+    year: int,
+    note: str | None,
+    revision: str | None,
+    signer: Any = None,
 ) -> None:
-    """Packet (PDF/A), inputs copy and summary as the bag's payload; manifest.json as a tag file."""
+    """Packet (PDF/A), inputs copy and summary as the bag's payload; manifest.json as a tag file.
+
+    `record` (agency, version name, previous version's fingerprint) is shown on the approval
+    page; with a `signer`, bundle.pdf is signed before anything is hashed.
+    """
+    name = record["version"]
     payload = bag_dir / "packet"
-    result = build_packet(inputs, payload, pdf=True, pdfa=True)
-    stray = sorted(set(payload.iterdir()) - {*result.files, payload / FINGERPRINT})
+    result = build_packet(inputs, payload, pdf=True, pdfa=True, extra_context={"archive": record})
+    stray = sorted(set(payload.iterdir()) - {*result.files, *(payload / n for n in BOOKKEEPING)})
     if stray:  # an archived version never changes, so nothing it should not hold goes in
         raise ArchiveError(
             f"the build left files it did not write: {', '.join(p.name for p in stray)}; "
             "nothing was archived"
         )
+    signature = None
+    if signer is not None:
+        from pipeline.sign import certificate_sha256, sign_pdf, signer_name
+
+        sign_pdf(payload / "bundle.pdf", signer, f"Archived version {result.slug}/{name}")
+        signature = {
+            "signer": signer_name(signer),
+            "certificate_sha256": certificate_sha256(signer.signing_cert),
+        }
     copied = bag_dir / "inputs"
     for path in result.inputs:
         destination = copied / path.relative_to(inputs)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, destination)
     (bag_dir / SUMMARY).write_text(
-        json.dumps(packet_summary(result.context), indent=2, sort_keys=True)
+        json.dumps(packet_summary(result.context), indent=2, sort_keys=True, default=as_json)
     )
     agency = result.context["agency"]
     archived_at = datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -157,6 +251,9 @@ def write_version(
         "packet_date": result.context["packet"]["date"],
         "archived_at": archived_at,
         "note": note,
+        "fiscal_year": record["fiscal_year"],
+        "previous": record["previous"],
+        "signature": signature,
         "tool_version": package_version("protocol-packet-builder"),
         "files": files,
         "templates": hashes(TEMPLATE_DIR, "*.docx"),
@@ -165,6 +262,13 @@ def write_version(
     }
     (bag_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
     bag.save(manifests=True)  # the tag manifest now covers manifest.json too
+
+
+def as_json(value: Any) -> str:
+    """Dates (a directory entry's check date, say) as YYYY-MM-DD in summary.json."""
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be written to {SUMMARY}")
 
 
 def hashes(folder: Path, pattern: str) -> dict[str, str]:
@@ -234,28 +338,122 @@ def versions(target_root: Path) -> list[ArchivedVersion]:
 
 
 def find_version(root: Path, slug: str, name: str) -> ArchivedVersion:
-    """A version by year (its latest revision) or by exact name such as 2026-r2."""
+    """A version by its name: `2026` or `2026-r1` for the year's original, `2026-r2` after.
+
+    A name always means the same version: a bare year is the original even once it has been
+    corrected, as in the folder's name, the manifest and the ledger.
+    """
     target_root = agency_root(root, slug)
     if not target_root.is_dir():
         raise UsageError(f"no archive for '{slug}' under {root}")
-    matching = [v for v in versions(target_root) if v.name == name or v.name.split("-r")[0] == name]
-    if not matching:
-        raise UsageError(f"'{slug}' has no archived version {name} under {root}")
-    return matching[-1]
+    match = VERSION_NAME.match(name)
+    wanted = (int(match["year"]), int(match["revision"] or 1)) if match else None
+    for version in versions(target_root):
+        if (version.year, version.revision) == wanted:
+            return version
+    raise UsageError(f"'{slug}' has no archived version {name} under {root}")
+
+
+HISTORY_COLUMNS = ("version", "packet date", "archived", "status", "revision reason", "note")
+
+
+def history_rows(root: Path, slug: str) -> list[tuple[str, ...]]:
+    """A header and one row per version, oldest first: the table `packet history` prints."""
+    found = versions(agency_root(root, slug))
+    if not found:
+        raise UsageError(f"no archived versions of '{slug}' under {root}")
+    rows = [HISTORY_COLUMNS]
+    for version in found:
+        manifest, later = version.manifest, superseded_by(version, found)
+        rows.append(
+            (
+                version.name,
+                manifest["packet_date"],
+                manifest["archived_at"],
+                f"superseded by {later}" if later else "current",
+                manifest.get("revision_reason") or "-",
+                manifest.get("note") or "-",
+            )
+        )
+    return rows
+
+
+def superseded_by(version: ArchivedVersion, others: list[ArchivedVersion]) -> str | None:
+    """The name of the year's latest revision, when it is not `version` itself."""
+    same_year = [other for other in others if other.year == version.year]
+    latest = max(same_year, key=lambda other: other.revision, default=version)
+    return latest.name if latest.revision > version.revision else None
+
+
+def ledger_path(target_root: Path) -> Path:
+    return target_root / LEDGER
+
+
+def read_ledger(target_root: Path) -> tuple[list[LedgerEntry], list[str]]:
+    """The ledger's entries in the order they were written, and any line that is not one."""
+    path = ledger_path(target_root)
+    if not path.is_file():
+        return [], []
+    entries, problems = [], []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        cells = line.split("\t")
+        if number == 1 and tuple(cells) == LEDGER_COLUMNS or not line.strip():
+            continue
+        if len(cells) != len(LEDGER_COLUMNS) or not re.fullmatch(r"[0-9a-f]{64}", cells[1]):
+            problems.append(f"{path}:{number}: not a ledger line: {line!r}")
+            continue
+        entries.append(LedgerEntry(*cells))
+    return entries, problems
+
+
+def append_to_ledger(target_root: Path, version: ArchivedVersion, recorded_at: str = "") -> None:
+    """Add a line for `version`; lines are only ever added, and the file is kept read-only."""
+    path = ledger_path(target_root)
+    recorded_at = recorded_at or datetime.now(UTC).replace(microsecond=0).isoformat()
+    line = "\t".join(
+        (version.name, version.fingerprint, version.manifest["archived_at"], recorded_at)
+    )
+    new = not path.exists()
+    if not new:
+        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+    with path.open("a") as ledger:
+        if new:
+            ledger.write("\t".join(LEDGER_COLUMNS) + "\n")
+        ledger.write(line + "\n")
+        ledger.flush()
+        os.fsync(ledger.fileno())
+    os.chmod(path, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+
+
+def record_unlisted_versions(target_root: Path) -> list[LedgerEntry]:
+    """Enter intact versions the ledger lacks (archived before ledgers were kept, or by a run
+    stopped just before its entry); return the ledger's entries."""
+    entries, _ = read_ledger(target_root)
+    listed = {entry.version for entry in entries}
+    unlisted = [version for version in versions(target_root) if version.name not in listed]
+    for version in sorted(unlisted, key=lambda version: version.manifest["archived_at"]):
+        if verify_bag(version.path).intact:  # a damaged version is not vouched for
+            append_to_ledger(target_root, version)
+    return read_ledger(target_root)[0] if unlisted else entries
 
 
 @dataclass
 class Verification:
     path: Path
     problems: list[str]
+    fingerprint: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
         return not self.problems
 
 
-def verify(path: Path) -> list[Verification]:
-    """Re-hash every archived version at or under `path`."""
+def verify(
+    path: Path, expect: str | None = None, trusted: list | None = None
+) -> list[Verification]:
+    """Re-hash every archived version at or under `path`, and check each against its agency's
+    ledger, the fingerprint the version after it recorded, its signature, and `expect`."""
     if not path.exists():
         raise UsageError(f"{path} does not exist")
     bags = (
@@ -269,10 +467,76 @@ def verify(path: Path) -> list[Verification]:
     )
     if not bags:
         raise UsageError(f"no archived versions found at {path}")
-    return [verify_bag(bag) for bag in bags]
+    if expect is not None and len(bags) != 1:
+        raise UsageError(
+            f"--expect checks one version, and {path} holds {len(bags)}; "
+            "give the version's folder, such as archive/<slug>/2026"
+        )
+    results = []
+    for bag in bags:
+        result = verify_bag(bag, trusted)
+        problems, notes = anchor_findings(bag)
+        result.problems += problems
+        result.notes += notes
+        if expect is not None and result.fingerprint != expect.strip().lower():
+            result.problems.append(
+                f"fingerprint {result.fingerprint} is not the expected {expect.strip()}"
+            )
+        results.append(result)
+    if not (path / "bagit.txt").exists():
+        results += lost_versions({bag.parent for bag in bags})
+    return results
 
 
-def verify_bag(bag_dir: Path) -> Verification:
+def anchor_findings(bag_dir: Path) -> tuple[list[str], list[str]]:
+    """The version's fingerprint against its agency's ledger, and the fingerprint of the
+    version before it against the one this version recorded when it was archived.
+
+    A version folder (named like 2026 or 2026-r2) must have its agency's ledger beside it; a
+    copy kept under another name (sent to an auditor, say) is checked with --expect instead.
+    """
+    if not VERSION_NAME.match(bag_dir.name):
+        return [], ["not in an agency's archive folder: no ledger to compare with (use --expect)"]
+    target_root = bag_dir.parent
+    fingerprint = sha256(bag_dir / TAG_MANIFEST) if (bag_dir / TAG_MANIFEST).is_file() else ""
+    entries, problems = read_ledger(target_root)
+    recorded = {entry.fingerprint for entry in entries if entry.version == bag_dir.name}
+    if not ledger_path(target_root).is_file():
+        problems.append(f"no ledger: {ledger_path(target_root)} does not exist")
+    elif not recorded:
+        problems.append(f"not in the ledger {ledger_path(target_root)}")
+    elif recorded != {fingerprint}:
+        problems.append(
+            f"fingerprint {fingerprint} differs from the ledger's {', '.join(sorted(recorded))}"
+        )
+    manifest_path = bag_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    previous = manifest.get("previous")
+    if previous:
+        earlier = target_root / previous["version"] / TAG_MANIFEST
+        now = sha256(earlier) if earlier.is_file() else "nothing (the version is gone)"
+        if now != previous["fingerprint"]:
+            problems.append(
+                f"this version recorded {previous['version']}'s fingerprint as "
+                f"{previous['fingerprint']}, and it is now {now}: {previous['version']} was "
+                "changed after this version was archived"
+            )
+    return problems, []
+
+
+def lost_versions(agency_roots: set[Path]) -> list[Verification]:
+    """Versions a ledger lists that are no longer there."""
+    results = []
+    for target_root in sorted(agency_roots):
+        entries, _ = read_ledger(target_root)
+        gone = sorted({e.version for e in entries if not (target_root / e.version).is_dir()})
+        if gone:
+            problems = [f"the ledger lists {name}, which is not in the archive" for name in gone]
+            results.append(Verification(ledger_path(target_root), problems))
+    return results
+
+
+def verify_bag(bag_dir: Path, trusted: list | None = None) -> Verification:
     """Every payload and tag file against the bag's manifests, then bagit's own checks."""
     listed = {
         **read_manifest(bag_dir / "manifest-sha256.txt"),
@@ -301,7 +565,46 @@ def verify_bag(bag_dir: Path) -> Verification:
             bagit.Bag(str(bag_dir)).validate()
         except bagit.BagError as error:
             problems.append(f"not a valid bag: {error}")
-    return Verification(bag_dir, problems)
+    fingerprint = sha256(bag_dir / TAG_MANIFEST) if (bag_dir / TAG_MANIFEST).is_file() else None
+    signature_problems, notes = signature_findings(bag_dir, trusted)
+    return Verification(bag_dir, problems + signature_problems, fingerprint, notes)
+
+
+def signature_findings(bag_dir: Path, trusted: list | None) -> tuple[list[str], list[str]]:
+    """Problems with bundle.pdf's signature, and a note on who signed it."""
+    manifest_path = bag_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    expected = manifest.get("signature")
+    pdf = bag_dir / SIGNED_PDF
+    if not expected or not pdf.is_file():
+        return [], []
+    from pipeline.sign import check_signatures
+
+    try:
+        checks = check_signatures(pdf, trusted or [])
+    except Exception as error:  # a damaged PDF can fail in many ways inside pyHanko
+        return [f"bundle.pdf: its signature cannot be read ({error})"], []
+    if not checks:
+        return [f"bundle.pdf: no signature, though {expected['signer']} signed it"], []
+    problems, notes = [], []
+    for check in checks:
+        who = f"{check.signer} (certificate SHA-256 {check.certificate_sha256})"
+        if not check.intact:
+            problems.append(f"bundle.pdf: the signature of {who} does not match the file")
+        elif not check.whole_file:
+            problems.append(f"bundle.pdf: changed after {who} signed it")
+        elif check.certificate_sha256 != expected["certificate_sha256"]:
+            problems.append(f"bundle.pdf: signed by {who}, not by {expected['signer']}")
+        elif trusted and not check.trusted:
+            problems.append(f"bundle.pdf: signed by {who}, a certificate not trusted here")
+        elif check.trusted:
+            notes.append(f"signed by {who}: signature valid, certificate trusted")
+        else:
+            notes.append(
+                f"signed by {who}: signature valid; give --trust with the signer's "
+                "certificate to check who it is"
+            )
+    return problems, notes
 
 
 def is_lock_file(name: str) -> bool:

@@ -3,10 +3,11 @@ each bundle as soon as it is rendered."""
 
 from __future__ import annotations
 
+import csv
 import os
-import tempfile
 import time
 import traceback
+import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -21,6 +22,7 @@ from pathlib import Path
 from queue import Queue
 
 from pipeline.build import (
+    build_record,
     fingerprint,
     finish_pdf,
     is_current,
@@ -30,7 +32,7 @@ from pipeline.build import (
 )
 from pipeline.context import build_context
 from pipeline.convert import Converter
-from pipeline.errors import PacketError, UsageError
+from pipeline.errors import PacketError, UsageError, counted
 from pipeline.load import PROFILE, load_agency
 
 
@@ -42,8 +44,9 @@ class Outcome:
     status: str  # rendered (PDF still to make), built, skipped or failed
     seconds: float = 0.0
     pages: int | None = None
-    warnings: int = 0
+    warnings: list[str] = field(default_factory=list)  # as `packet validate` prints them
     error: str = ""
+    packet_year: int | None = None
     staging: Path | None = field(default=None, repr=False)
     documents: list[dict] = field(default_factory=list, repr=False)
 
@@ -70,7 +73,15 @@ def batch_build(
     for folder in agency_folders(root):
         stamp = fingerprint(folder, pdf=pdf, blank_assessment=False, pdfa=False)
         if not force and is_current(out_root / folder.name, stamp, pdf):
-            outcomes.append(Outcome(folder.name, "skipped"))
+            last = build_record(out_root / folder.name)  # what its last build reported
+            outcomes.append(
+                Outcome(
+                    folder.name,
+                    "skipped",
+                    warnings=last.get("warnings", []),
+                    packet_year=last.get("packet_year"),
+                )
+            )
             progress(outcomes[-1])
         else:
             pending.append((folder, stamp))
@@ -150,7 +161,7 @@ def render_agency(folder: Path, work: Path, stamp: str) -> Outcome:
         context = build_context(inputs)
         agency_work = work / f"{folder.name}.work"
         agency_work.mkdir()
-        staging = render_packet(context, agency_work, folder.name, stamp)
+        staging = render_packet(context, agency_work, folder.name, stamp, warnings=inputs.warnings)
     except PacketError as error:
         return Outcome(folder.name, "failed", time.perf_counter() - started, error=error.message)
     except Exception:  # one agency's crash must not stop the batch; its trace is shown
@@ -161,7 +172,8 @@ def render_agency(folder: Path, work: Path, stamp: str) -> Outcome:
         folder.name,
         "rendered",
         time.perf_counter() - started,
-        warnings=len(inputs.warnings),
+        warnings=[str(warning) for warning in inputs.warnings],
+        packet_year=context["packet"]["year"],
         staging=staging,
         documents=context["documents"],
     )
@@ -182,3 +194,89 @@ def convert_agency(outcome: Outcome, free: Queue[Converter]) -> Outcome:
         free.put(converter)
         outcome.seconds += time.perf_counter() - started
     return outcome
+
+
+REPORT_CSV = "batch-report.csv"
+REPORT_TEXT = "batch-report.txt"
+REPORT_COLUMNS = ("agency", "status", "pages", "warnings", "seconds", "problems")
+
+
+def report_text(outcomes: list[Outcome]) -> str:
+    """The summary table, then every agency's warnings and errors, then the totals."""
+    lines = [f"{'agency':<32} {'status':<8} {'pages':>5} {'warnings':>8} {'seconds':>7}"]
+    for outcome in outcomes:
+        pages = "" if outcome.pages is None else outcome.pages
+        lines.append(
+            f"{outcome.slug:<32} {outcome.status:<8} {pages:>5} {len(outcome.warnings):>8} "
+            f"{outcome.seconds:>7.1f}"
+        )
+    for outcome in outcomes:
+        if outcome.status == "failed":
+            lines += ["", f"{outcome.slug} failed:", *outcome.error.rstrip().splitlines()]
+        if outcome.warnings:
+            lines += ["", f"{outcome.slug}: {counted(len(outcome.warnings), 'warning')}"]
+            lines += [f"  {warning}" for warning in outcome.warnings]
+    statuses = [outcome.status for outcome in outcomes]
+    lines += [
+        "",
+        f"{statuses.count('built')} built, {statuses.count('skipped')} skipped, "
+        f"{statuses.count('failed')} failed",
+    ]
+    return "\n".join(lines)
+
+
+def write_report(outcomes: list[Outcome], out_root: Path) -> list[Path]:
+    """batch-report.csv (one row per agency, its warnings and error in the last cell) and
+    batch-report.txt (what the batch printed), beside the agencies' packet folders."""
+    csv_path, text_path = out_root / REPORT_CSV, out_root / REPORT_TEXT
+    with csv_path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(REPORT_COLUMNS)
+        for outcome in outcomes:
+            problems = [*outcome.warnings, *filter(None, [outcome.error.rstrip()])]
+            writer.writerow(
+                (
+                    outcome.slug,
+                    outcome.status,
+                    "" if outcome.pages is None else outcome.pages,
+                    len(outcome.warnings),
+                    f"{outcome.seconds:.1f}",
+                    "\n".join(problems),
+                )
+            )
+    text_path.write_text(report_text(outcomes) + "\n", encoding="utf-8")
+    return [csv_path, text_path]
+
+
+def zip_packets(outcomes: list[Outcome], out_root: Path) -> list[Path]:
+    """`<slug>-packet-<year>.zip` for every agency that has a packet: its bundle, documents and
+    respondent forms, each file named after the agency."""
+    written = []
+    for outcome in outcomes:
+        folder = out_root / outcome.slug
+        if outcome.status in ("built", "skipped") and (folder / "bundle.docx").is_file():
+            year = outcome.packet_year or packet_year(folder)
+            written.append(zip_packet(folder, out_root / f"{outcome.slug}-packet-{year}.zip"))
+    return written
+
+
+def zip_packet(folder: Path, target: Path) -> Path:
+    """One agency's packet folder (hidden files aside) as one zip, written whole or not at all."""
+    slug = folder.name
+    files = [path for path in sorted(folder.iterdir()) if path.is_file()]
+    if (folder / "forms").is_dir():
+        files += sorted(path for path in (folder / "forms").iterdir() if path.is_file())
+    partial = target.with_name(f".{target.name}.partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            if not path.name.startswith("."):
+                archive.write(path, f"{slug}-{path.name}")
+    partial.replace(target)
+    return target
+
+
+def packet_year(folder: Path) -> int:
+    """The year of a packet built before builds recorded it: its bundle's creation date."""
+    from docx import Document
+
+    return Document(folder / "bundle.docx").core_properties.created.year

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import multiprocessing
 import os
 import shutil
@@ -26,6 +27,9 @@ from pipeline.load import load_agency
 from pipeline.render import TEMPLATE_DIR, render_document
 
 FINGERPRINT = ".fingerprint"
+# The packet's year and the inputs' warnings, kept for the report of a batch that skips it.
+BUILD_RECORD = ".build.json"
+BOOKKEEPING = (FINGERPRINT, BUILD_RECORD)  # the hidden files a packet folder holds
 PACKAGE_DIR = Path(__file__).parent
 
 
@@ -46,19 +50,23 @@ def build_packet(
     blank_assessment: bool = False,
     pdfa: bool = False,
     converter: Converter | None = None,
+    extra_context: dict[str, Any] | None = None,
 ) -> BuildResult:
     """Build one agency's packet into `out`, replacing it only if every stage succeeded.
 
     A caller that starts the `converter` itself, early, saves part of LibreOffice's start-up.
+    `extra_context` adds values for the templates (an archive's record, say).
     """
     inputs = load_agency(folder)
-    context = build_context(inputs, blank_assessment)
+    context = {**build_context(inputs, blank_assessment), **(extra_context or {})}
     stamp = fingerprint(folder, pdf=pdf, blank_assessment=blank_assessment, pdfa=pdfa)
     with (
         staging_area(out, inputs.slug) as work,
         Converter() if pdf and converter is None else nullcontext(converter) as converter,
     ):
-        staging = render_packet(context, work, inputs.slug, stamp, helper=True)
+        staging = render_packet(
+            context, work, inputs.slug, stamp, helper=True, warnings=inputs.warnings
+        )
         if converter:
             finish_pdf(converter, staging, context["documents"], pdfa)
         publish(staging, out)
@@ -105,7 +113,12 @@ def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa:
 
 
 def render_packet(
-    context: dict[str, Any], work: Path, name: str, stamp: str, helper: bool = False
+    context: dict[str, Any],
+    work: Path,
+    name: str,
+    stamp: str,
+    helper: bool = False,
+    warnings: list[Problem] | None = None,
 ) -> Path:
     """Every document, the cover and the merged bundle, as Word files in `work/name`.
 
@@ -135,6 +148,8 @@ def render_packet(
     for document in [*documents, bundle]:
         freeze_docx(document, context["packet"]["date"])
     (staging / FINGERPRINT).write_text(stamp)
+    record = {"packet_year": context["packet"]["year"], "warnings": list(map(str, warnings or []))}
+    (staging / BUILD_RECORD).write_text(json.dumps(record, indent=1))
     return staging
 
 
@@ -207,3 +222,11 @@ def is_current(out: Path, stamp: str, pdf: bool) -> bool:
     marker = out / FINGERPRINT
     complete = (out / "bundle.docx").is_file() and (not pdf or (out / "bundle.pdf").is_file())
     return complete and marker.is_file() and marker.read_text() == stamp
+
+
+def build_record(out: Path) -> dict[str, Any]:
+    """The packet year and warnings of the packet in `out` ({} if it was built without them)."""
+    try:
+        return json.loads((out / BUILD_RECORD).read_text())
+    except (OSError, ValueError):
+        return {}

@@ -343,15 +343,23 @@ def text_width(section_properties) -> int:
     )
 
 
+KEYWORDS = (
+    "human trafficking; response protocol; policy and procedure; service assessment; "
+    "community resource directory; staff training"
+)
+
+
 def set_properties(document, context: dict[str, Any]) -> None:
     """Title and author for Word and the PDF; timestamps fixed to the packet date."""
     properties = document.core_properties
-    agency = context["agency"]
+    # A blank packet's legal name is a fill-in field: such a packet names no author.
+    agency = "" if context.get("blank") else context["agency"]["legal_name"]
     properties.title = f"Human Trafficking Response Packet {context['packet']['year']}"
-    properties.subject = agency["legal_name"]
-    properties.author = agency["legal_name"]
-    properties.last_modified_by = agency["legal_name"]
-    properties.keywords = "human trafficking; response protocol; policy and procedure"
+    properties.subject = agency
+    properties.author = agency
+    properties.last_modified_by = agency
+    # Phrases, separated by semicolons; the PDF export keeps each phrase whole.
+    properties.keywords = KEYWORDS
     stamp = datetime.combine(datetime.fromisoformat(context["packet"]["date"]).date(), time(12))
     properties.created = properties.modified = stamp
     properties.revision = 1

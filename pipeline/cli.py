@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from pipeline.convert import Converter
-from pipeline.errors import Interrupted, Problem, UsageError
+from pipeline.errors import Interrupted, Problem, counted
 
 FOLDER = click.Path(path_type=Path, file_okay=False)
 
@@ -67,7 +67,7 @@ def validate(agency: Path) -> None:
 
     inputs = load_agency(agency)
     show_warnings(inputs.warnings)
-    click.echo(f"{agency}: inputs are valid ({len(inputs.warnings)} warnings)")
+    click.echo(f"{agency}: inputs are valid ({counted(len(inputs.warnings), 'warning')})")
 
 
 @main.command()
@@ -92,7 +92,7 @@ def bundle(agency: Path, out: Path | None, no_pdf: bool, blank_assessment: bool)
     Nothing is written unless the whole packet succeeds; an earlier packet in the output
     folder stays as it was.
     """
-    target = out or Path("outputs") / agency.name
+    target = out or Path("outputs") / agency.absolute().name  # `.` names the folder it is
     with nullcontext() if no_pdf else Converter() as converter:
         from pipeline.build import build_packet
 
@@ -124,34 +124,35 @@ def bundle(agency: Path, out: Path | None, no_pdf: bool, blank_assessment: bool)
 )
 @click.option("--force", is_flag=True, help="Rebuild agencies whose inputs have not changed.")
 @click.option("--no-pdf", is_flag=True, help="Write the Word files only; skip LibreOffice.")
-def batch(inputs: Path, jobs: int | None, out: Path, force: bool, no_pdf: bool) -> None:
+@click.option(
+    "--zip",
+    "zip_packets",
+    is_flag=True,
+    help="Also write <slug>-packet-<year>.zip per agency, to hand out as one file.",
+)
+def batch(
+    inputs: Path, jobs: int | None, out: Path, force: bool, no_pdf: bool, zip_packets: bool
+) -> None:
     """Build every agency folder under INPUTS, in parallel, going on past failures.
 
     Agencies whose inputs, templates, content and tool are unchanged since their last build
-    are skipped. Prints a summary table; exits 1 if any agency failed, and a failed agency's
-    earlier packet stays as it was.
+    are skipped. Prints a summary table and every agency's warnings and errors, and writes
+    the same as batch-report.txt and batch-report.csv into OUT; exits 1 if any agency
+    failed, and a failed agency's earlier packet stays as it was.
     """
-    from pipeline.batch import agency_folders, batch_build
+    from pipeline import batch as batches
 
-    total = len(agency_folders(inputs))
+    total = len(batches.agency_folders(inputs))
     with click.progressbar(length=total, label="Building packets", file=sys.stderr) as bar:
-        outcomes = batch_build(
+        outcomes = batches.batch_build(
             inputs, out, jobs, force=force, pdf=not no_pdf, progress=lambda _: bar.update(1)
         )
-    click.echo(f"{'agency':<32} {'status':<8} {'pages':>5} {'warnings':>8} {'seconds':>7}")
-    for outcome in outcomes:
-        pages = "" if outcome.pages is None else outcome.pages
-        click.echo(
-            f"{outcome.slug:<32} {outcome.status:<8} {pages:>5} {outcome.warnings:>8} "
-            f"{outcome.seconds:>7.1f}"
-        )
-    failed = [outcome for outcome in outcomes if outcome.status == "failed"]
-    for outcome in failed:
-        click.secho(f"\n{outcome.slug} failed:", fg="red", err=True)
-        click.echo(outcome.error, err=True)
-    counts = {status: sum(o.status == status for o in outcomes) for status in ("built", "skipped")}
-    click.echo(f"{counts['built']} built, {counts['skipped']} skipped, {len(failed)} failed")
-    if failed:
+    written = batches.write_report(outcomes, out)
+    written += batches.zip_packets(outcomes, out) if zip_packets else []
+    click.echo(batches.report_text(outcomes))
+    for path in written:
+        click.echo(f"wrote {path}")
+    if any(outcome.status == "failed" for outcome in outcomes):
         raise SystemExit(1)
 
 
@@ -172,7 +173,7 @@ def forms(agency: Path, out: Path | None, no_pdf: bool) -> None:
     """
     from pipeline.forms import build_forms
 
-    target = out or Path("outputs") / agency.name / "forms"
+    target = out or Path("outputs") / agency.absolute().name / "forms"
     for path in build_forms(agency, target, pdf=not no_pdf):
         click.echo(f"wrote {path}")
 
@@ -207,11 +208,18 @@ AGENCY_TYPES = click.Choice(
 
 
 @main.command()
-@click.option("--type", "agency_type", type=AGENCY_TYPES, required=True, help="The agency type.")
+@click.option(
+    "--type",
+    "agency_type",
+    type=click.Choice([*AGENCY_TYPES.choices, "all"]),
+    required=True,
+    help="The agency type, or all for one blank packet of each type.",
+)
 @click.option(
     "--out",
     type=FOLDER,
-    help="Folder to write the blank packet to [default: outputs/blank-<type>].",
+    help="Folder to write the blank packet to [default: outputs/blank/<type>]; with --type "
+    "all, the folder that receives one folder per type [default: outputs/blank].",
 )
 @click.option("--no-pdf", is_flag=True, help="Write the Word files only; skip LibreOffice.")
 def blank(agency_type: str, out: Path | None, no_pdf: bool) -> None:
@@ -220,12 +228,14 @@ def blank(agency_type: str, out: Path | None, no_pdf: bool) -> None:
     Facts are highlighted [fill-in] fields; the assessment has boxes to tick, the directory
     lists its categories as empty rows, and the training log is empty.
     """
-    from pipeline.blank import build_blank
+    from pipeline.blank import agency_types, build_blank
 
-    target = out or Path("outputs") / f"blank-{agency_type.replace('_', '-')}"
-    result = build_blank(agency_type, target, pdf=not no_pdf)
-    for path in result.files:
-        click.echo(f"wrote {path}")
+    everyone = agency_type == "all"
+    root = out if everyone and out else Path("outputs") / "blank"
+    for each in agency_types() if everyone else [agency_type]:
+        result = build_blank(each, root / each if everyone or not out else out, pdf=not no_pdf)
+        for path in result.files:
+            click.echo(f"wrote {path}")
 
 
 @main.command()
@@ -258,9 +268,22 @@ ARCHIVE_ROOT = click.option(
 )
 
 
+SIGNING_PASSWORD = "PACKET_SIGNING_PASSWORD"  # the environment variable --sign reads
+
+
 @main.command()
 @click.argument("agency", type=FOLDER)
-@click.option("--year", type=int, required=True, help="The year this version is for.")
+@click.option(
+    "--year",
+    type=int,
+    help="The year this version is for [default: the year of packet.date]; another year is "
+    "refused unless --fiscal-year is given.",
+)
+@click.option(
+    "--fiscal-year",
+    is_flag=True,
+    help="The agency files by fiscal year: accept a --year one year from packet.date's.",
+)
 @ARCHIVE_ROOT
 @click.option("--note", help="A note kept in the manifest, such as who approved the packet.")
 @click.option(
@@ -268,36 +291,85 @@ ARCHIVE_ROOT = click.option(
     metavar="REASON",
     help="Store a corrected version beside an archived year (as 2026-r2), with the reason.",
 )
-def archive(agency: Path, year: int, root: Path, note: str | None, revision: str | None) -> None:
+@click.option(
+    "--sign",
+    "key_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="KEY.p12",
+    help=f"Sign the archived bundle.pdf with this PKCS#12 key; its password is read from "
+    f"{SIGNING_PASSWORD}, or asked for.",
+)
+def archive(
+    agency: Path,
+    year: int | None,
+    fiscal_year: bool,
+    root: Path,
+    note: str | None,
+    revision: str | None,
+    key_file: Path | None,
+) -> None:
     """Build the packet and store the year's version, unchangeable, under ROOT/<slug>/<year>/.
 
     The version holds every document, bundle.pdf as PDF/A-2b, a copy of the inputs and a
     manifest.json of hashes; it is a BagIt bag that archivists' own tools can check. An
-    archived year is never overwritten.
+    archived year is never overwritten. Prints the version's fingerprint, which is also added
+    to ROOT/<slug>/ledger.tsv: keep a copy of it outside the archive.
     """
-    from pipeline.archive import archive_packet
+    import os
 
-    version = archive_packet(agency, year, root, note=note, revision=revision)
+    from pipeline.archive import archive_packet, ledger_path
+    from pipeline.sign import load_signer
+
+    signer = None
+    if key_file:
+        password = os.environ.get(SIGNING_PASSWORD)
+        if password is None:
+            password = click.prompt(f"Password of {key_file}", hide_input=True, default="")
+        signer = load_signer(key_file, password)
+    version = archive_packet(
+        agency, year, root, note=note, revision=revision, fiscal_year=fiscal_year, signer=signer
+    )
     click.echo(f"archived {version.path}")
+    click.echo(f"archive fingerprint (SHA-256 of its tag manifest): {version.fingerprint}")
+    click.echo(f"recorded in {ledger_path(version.path.parent)}")
 
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
-def verify(path: Path) -> None:
+@click.option(
+    "--expect",
+    metavar="DIGEST",
+    help="The version's fingerprint as recorded outside the archive (one version folder).",
+)
+@click.option(
+    "--trust",
+    "trusted",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="CERT",
+    help="A certificate (PEM or DER) to trust for signed versions; may be given again.",
+)
+def verify(path: Path, expect: str | None, trusted: tuple[Path, ...]) -> None:
     """Re-hash archived versions (one version folder, or every version under a folder).
 
-    Exit code 0 when every version is intact, 1 when anything was altered, removed or added.
+    Each version is checked against its manifests, its fingerprint against the agency's
+    ledger.tsv (and --expect), the fingerprint each version recorded of the one before it,
+    and a signed bundle.pdf's signature. Exit code 0 when every version is intact, 1 when
+    anything was altered, removed or added.
     """
     from pipeline.archive import verify as verify_archive
+    from pipeline.sign import load_certificates
 
-    results = verify_archive(path)
+    results = verify_archive(path, expect=expect, trusted=load_certificates(list(trusted)))
     for result in results:
         if result.intact:
             click.echo(f"intact   {result.path}")
         else:
             click.secho(f"DAMAGED  {result.path}", fg="red")
-            for problem in result.problems:
-                click.echo(f"         {problem}")
+        if result.fingerprint:
+            click.echo(f"         fingerprint {result.fingerprint}")
+        for line in [*result.problems, *result.notes]:
+            click.echo(f"         {line}")
     if not all(result.intact for result in results):
         raise SystemExit(1)
 
@@ -314,11 +386,11 @@ def verify(path: Path) -> None:
     help="Also write the comparison as a Word document.",
 )
 def diff(slug: str, old: str, new: str, root: Path, docx_path: Path | None) -> None:
-    """Show what changed between two archived years (or revisions such as 2026-r2)."""
-    from pipeline.archive import find_version
-    from pipeline.diff import as_text, compare, diff_docx
+    """Show what changed between two archived versions: 2025, 2026 (or 2026-r1, the year's
+    original, even once corrected), 2026-r2 for its first correction."""
+    from pipeline.diff import as_text, compare_named, diff_docx
 
-    changes = compare(find_version(root, slug, old), find_version(root, slug, new))
+    changes = compare_named(root, slug, old, new)
     click.echo(as_text(changes))
     if docx_path:
         click.echo(f"wrote {diff_docx(changes, docx_path)}")
@@ -328,16 +400,12 @@ def diff(slug: str, old: str, new: str, root: Path, docx_path: Path | None) -> N
 @click.argument("slug")
 @ARCHIVE_ROOT
 def history(slug: str, root: Path) -> None:
-    """List an agency's archived versions with their dates, revisions and notes."""
-    from pipeline.archive import agency_root, versions
+    """List an agency's archived versions: dates, whether a later revision superseded each,
+    revision reason and note, one column each."""
+    from pipeline.archive import history_rows
 
-    found = versions(agency_root(root, slug))
-    if not found:
-        raise UsageError(f"no archived versions of '{slug}' under {root}")
-    for version in found:
-        manifest = version.manifest
-        extra = "; ".join(filter(None, [manifest.get("revision_reason"), manifest.get("note")]))
-        click.echo(
-            f"{version.name:<9} packet date {manifest['packet_date']}  "
-            f"archived {manifest['archived_at']}  {extra}".rstrip()
-        )
+    rows = history_rows(root, slug)
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())

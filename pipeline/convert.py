@@ -344,13 +344,14 @@ def split_by_bookmarks(bundle: Path, documents: list[dict], folder: Path) -> int
         writer = PdfWriter()
         for number in range(first, last):
             writer.add_page(reader.pages[number])
-        writer.add_metadata({"/Title": document["title"], **_author(reader)})
+        writer.add_metadata({"/Title": document["title"], **_carried_metadata(reader)})
         target = folder / f"{document['id']}.pdf"
         with target.open("wb") as stream:
             writer.write(stream)
     return len(reader.pages)
 
 
-def _author(reader: PdfReader) -> dict[str, str]:
+def _carried_metadata(reader: PdfReader) -> dict[str, str]:
+    """The bundle's author and keywords, which each document's PDF shares."""
     metadata = reader.metadata or {}
-    return {"/Author": metadata["/Author"]} if "/Author" in metadata else {}
+    return {key: metadata[key] for key in ("/Author", "/Keywords") if key in metadata}

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 import click
 
 
+def counted(count: int, noun: str) -> str:
+    """`1 warning`, `3 warnings`: a count and its noun, for messages."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 class PacketError(click.ClickException):
     """Base of every error the pipeline reports to its user."""
 

@@ -44,12 +44,12 @@ class AgencyInputs:
 def agency_folder(path: Path) -> Path:
     """The agency folder a user named, refused if it is not a plain slug folder.
 
-    `.` is the folder the command runs in, named by its full path.
+    `.` is the folder the command runs in, and `agencies/../lakeside-school` the folder it leads
+    to: both are named by their full path. (Files an agency's inputs name are checked to stay
+    inside the folder when they are read.)
     """
-    if not path.name:  # `.` has no name of its own
+    if not path.name or ".." in path.parts:  # `.` and `..` have no name of their own
         path = path.resolve()
-    if ".." in path.parts:
-        raise UsageError(f"{path}: the agency folder may not contain '..'")
     if not SLUG.match(path.name):
         raise UsageError(
             f"{path}: '{path.name}' is not a valid agency slug "

@@ -18,6 +18,8 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
+from xml.etree import ElementTree
 
 try:
     import uno
@@ -67,6 +69,9 @@ def export(desktop, job):
     if document is None:
         raise UnreadableDocument(f"LibreOffice could not open {job['source']}")
     try:
+        keywords = docx_keywords(job["source"])
+        if keywords:  # LibreOffice cuts a .docx's keywords into single words when it reads them
+            document.getDocumentProperties().Keywords = tuple(keywords)
         update_contents(document)
         options = properties(
             ExportBookmarks=True,
@@ -83,6 +88,21 @@ def export(desktop, job):
         document.close(True)
         raise
     return document
+
+
+def docx_keywords(path):
+    """The keyword phrases of a .docx (`human trafficking; response protocol`), as written."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            core = ElementTree.fromstring(package.read("docProps/core.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return []
+    found = core.find(f"{{{CORE_PROPERTIES}}}keywords")
+    text = found.text if found is not None and found.text else ""
+    return [phrase.strip() for phrase in text.split(";") if phrase.strip()]
+
+
+CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 
 
 def update_contents(document):

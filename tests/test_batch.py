@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from click.testing import CliRunner
 from pipeline import build
 from pipeline.batch import batch_build
 from pipeline.cli import main
+from pipeline.content import content
 from pipeline.convert import PdfJob
 from tests.conftest import FIXTURES
 from tests.helpers import lock_files, unwritten_files
@@ -124,3 +127,54 @@ def test_an_edited_agency_is_the_only_one_rebuilt(agencies, tmp_path):
         "beta-clinic": "skipped",
         "gamma-clinic": "built",
     }
+
+
+def test_batch_writes_its_report_beside_the_outputs_as_it_prints_it(agencies, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["batch", str(agencies), "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    report = (out / "batch-report.txt").read_text()
+    assert report in result.stdout
+    with (out / "batch-report.csv").open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [row["agency"] for row in rows] == ["alpha-clinic", "beta-clinic", "gamma-clinic"]
+    warnings = rows[0]["problems"].splitlines()
+    assert len(warnings) == int(rows[0]["warnings"]) > 0
+    assert all(f"  {warning}" in report for warning in warnings)
+
+
+def test_batch_prints_a_failed_agencys_errors_on_the_same_stream(agencies, tmp_path):
+    break_agency(agencies / "beta-clinic")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["batch", str(agencies), "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 1
+    assert "beta-clinic failed:" in result.stdout
+    assert "expected a real date written YYYY-MM-DD, got '2026-02-30'" in result.stdout
+    assert "2026-02-30" in (out / "batch-report.csv").read_text()
+
+
+def test_skipped_agencies_keep_their_last_warning_count(agencies, tmp_path):
+    out = tmp_path / "out"
+    built = {o.slug: o.warnings for o in batch_build(agencies, out, jobs=2, pdf=False)}
+    skipped = batch_build(agencies, out, jobs=2, pdf=False)
+    assert {o.status for o in skipped} == {"skipped"}
+    assert {o.slug: o.warnings for o in skipped} == built
+    assert all(built.values())
+
+
+def test_zip_per_agency_holds_its_files_named_after_it(agencies, tmp_path):
+    out = tmp_path / "out"
+    forms = out / "alpha-clinic" / "forms"
+    CliRunner().invoke(main, ["batch", str(agencies), "--out", str(out), "--no-pdf"])
+    forms.mkdir()
+    (forms / "assessment-form.docx").write_bytes(b"a respondent form")
+    result = CliRunner().invoke(
+        main, ["batch", str(agencies), "--out", str(out), "--no-pdf", "--zip"]
+    )
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out / "alpha-clinic-packet-2026.zip") as packet:
+        names = sorted(packet.namelist())
+    documents = [f"{document['id']}.docx" for document in content("documents")["documents"]]
+    expected = [*documents, "bundle.docx", "assessment-form.docx"]
+    assert names == sorted(f"alpha-clinic-{name}" for name in expected)
+    assert (out / "gamma-clinic-packet-2026.zip").is_file()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -121,7 +122,7 @@ def test_the_next_build_clears_what_a_killed_build_left(tmp_path):
     # A LibreOffice left running on one of the project's profile folders, as a build killed at
     # a worse moment leaves it; on a profile the next build will not use itself.
     profile = spare_profile()
-    subprocess.Popen(
+    orphan = subprocess.Popen(
         [
             shutil.which("soffice"),
             f"-env:UserInstallation=file://{profile}",
@@ -132,16 +133,20 @@ def test_the_next_build_clears_what_a_killed_build_left(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    orphaned = wait_for_office_on(profile)
-    again = subprocess.run(
-        [sys.executable, "-m", "pipeline", "bundle", str(SAMPLE), "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert again.returncode == 0, again.stderr
-    assert [path.name for path in out.parent.iterdir()] == ["harbor-family-health"]
-    assert gone_within(orphaned, 5)
+    try:
+        orphaned = wait_for_office_on(profile)
+        again = subprocess.run(
+            [sys.executable, "-m", "pipeline", "bundle", str(SAMPLE), "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert again.returncode == 0, again.stderr
+        assert [path.name for path in out.parent.iterdir()] == ["harbor-family-health"]
+        assert gone_within(orphaned, 5)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(orphan.pid, signal.SIGKILL)
 
 
 def spare_profile() -> str:
@@ -178,11 +183,3 @@ def test_a_failed_build_leaves_no_staging_folder(tmp_path):
         (work / "half-written.docx").write_text("")
         raise RuntimeError("a stage failed")
     assert list(tmp_path.iterdir()) == []
-
-
-@pytest.fixture(autouse=True)
-def no_leftover_processes():
-    before = our_office_ids()
-    yield
-    for pid in alive(our_office_ids() - before):
-        os.kill(pid, signal.SIGKILL)

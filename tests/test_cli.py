@@ -6,7 +6,9 @@ import shutil
 
 from click.testing import CliRunner
 
+from pipeline import load
 from pipeline.cli import main
+from pipeline.load import load_agency
 
 
 def test_validate_a_good_agency(sample):
@@ -63,3 +65,18 @@ def test_help_speaks_to_consultants():
     result = CliRunner().invoke(main, ["bundle", "--help"])
     assert result.exit_code == 0
     assert "bundle.pdf" in result.output and "--no-pdf" in result.output
+
+
+def test_validate_dot_from_inside_the_agency_folder(scenario, monkeypatch):
+    monkeypatch.chdir(scenario("minimal-clinic"))
+    result = CliRunner().invoke(main, ["validate", "."])
+    assert result.exit_code == 0, result.output
+    assert "inputs are valid" in result.output
+
+
+def test_one_warning_is_counted_in_the_singular(scenario, monkeypatch):
+    inputs = load_agency(scenario("minimal-clinic"))
+    inputs.warnings = inputs.warnings[:1]
+    monkeypatch.setattr(load, "load_agency", lambda folder: inputs)
+    result = CliRunner().invoke(main, ["validate", str(inputs.folder)])
+    assert result.output.splitlines()[-1].endswith("inputs are valid (1 warning)")

@@ -413,12 +413,16 @@ def freeze(path: Path) -> None:
             target.writestr(entry, data)
 
 
-def main(names: list[str]) -> None:
-    sources = [SOURCE_DIR / f"{name}.txt" for name in names] or sorted(SOURCE_DIR.glob("*.txt"))
+def main(arguments: list[str]) -> None:
+    """`build.py [--out DIR] [NAME ...]`: every template, or the named ones, into DIR."""
+    out = TEMPLATE_DIR
+    if arguments[:1] == ["--out"]:
+        out, arguments = Path(arguments[1]), arguments[2:]
+    sources = [SOURCE_DIR / f"{name}.txt" for name in arguments] or sorted(SOURCE_DIR.glob("*.txt"))
     for source in sources:
-        target = TEMPLATE_DIR / f"{source.stem}.docx"
+        target = out / f"{source.stem}.docx"
         build(source, target)
-        print(f"built {target.relative_to(TEMPLATE_DIR.parent)}")
+        print(f"built {target}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,146 @@
+"""A packet's look from a reference Word document, the way pandoc's --reference-doc works.
+
+The reference document gives the styles (fonts, sizes, colours and spacing of Normal, Title,
+Heading 1-3, Table Text, the list styles ...), the theme, and the page size and margins. Its
+text is never used. The packet's templates use only the styles in REQUIRED_STYLES, so a
+reference that has them all can restyle any packet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+from lxml import etree
+
+from pipeline.errors import InputError, Problem
+from pipeline.sheets import check_supplied
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+STYLES_PART = "word/styles.xml"
+THEME_PART = "word/theme/theme1.xml"
+DOCUMENT_PART = "word/document.xml"
+# The styles the templates use, by the names Word shows.
+REQUIRED_STYLES = (
+    "Normal",
+    "Title",
+    "Subtitle",
+    "Heading 1",
+    "Heading 2",
+    "Heading 3",
+    "Header",
+    "Footer",
+    "List Bullet",
+    "List Bullet 2",
+    "List Number",
+    "Callout",
+    "Small",
+    "Table Text",
+    "Fill In",
+)
+MARGINS = ("top", "right", "bottom", "left", "header", "footer")
+
+
+@dataclass(frozen=True)
+class HouseStyle:
+    """What a reference document gives a packet."""
+
+    path: Path
+    digest: str  # SHA-256 of the reference file, recorded in archives
+    styles: bytes
+    theme: bytes | None
+    page: tuple[str, str]  # portrait width and height, in twips
+    margins: dict[str, str]
+
+
+def default_reference() -> Path:
+    """The project's own reference document, shipped inside the package."""
+    return Path(str(files("pipeline") / "templates" / "reference.docx"))
+
+
+@cache
+def default_style() -> HouseStyle:
+    return read_style(default_reference())
+
+
+def read_style(path: Path, display: str | None = None) -> HouseStyle:
+    """Read a reference document; an InputError names what is wrong with it."""
+    display = display or str(path)
+    problems = check_supplied(path, display, "a zip package", "a Word document (.docx)")
+    if problems:
+        raise InputError(problems)
+    try:
+        with zipfile.ZipFile(path) as package:
+            styles = package.read(STYLES_PART)
+            theme = package.read(THEME_PART) if THEME_PART in package.namelist() else None
+            document = etree.fromstring(package.read(DOCUMENT_PART))
+        names = style_names(etree.fromstring(styles))
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as error:
+        message = f"not a Word document whose styles can be read: {error}"
+        raise InputError([Problem(display, 1, 1, "", message)]) from error
+    missing = [name for name in REQUIRED_STYLES if name.lower() not in names]
+    if missing:
+        raise InputError(
+            [
+                Problem(display, 1, 1, "styles", f"has no style '{name}', which the packet uses")
+                for name in missing
+            ]
+        )
+    section = document.findall(f".//{{{W}}}sectPr")[-1]
+    size, margins = section.find(f"{{{W}}}pgSz"), section.find(f"{{{W}}}pgMar")
+    width, height = sorted((size.get(f"{{{W}}}w"), size.get(f"{{{W}}}h")), key=int)
+    return HouseStyle(
+        path=path,
+        digest=hashlib.sha256(path.read_bytes()).hexdigest(),
+        styles=styles,
+        theme=theme,
+        page=(width, height),
+        margins={side: margins.get(f"{{{W}}}{side}") for side in MARGINS},
+    )
+
+
+def style_names(styles: etree._Element) -> set[str]:
+    """Lower-case names of the styles defined (Word stores built-in ones as "heading 1")."""
+    return {
+        name.get(f"{{{W}}}val").lower()
+        for name in styles.iterfind(f"{{{W}}}style/{{{W}}}name")
+        if name.get(f"{{{W}}}val")
+    }
+
+
+def apply_style(path: Path, style: HouseStyle) -> None:
+    """Give a rendered .docx the reference's styles, theme, page size and margins.
+
+    Landscape sections stay landscape, on the reference's paper turned sideways.
+    """
+    with zipfile.ZipFile(path) as package:
+        entries = [(info, package.read(info)) for info in package.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for info, data in entries:
+            if info.filename == STYLES_PART:
+                data = style.styles
+            elif info.filename == THEME_PART and style.theme is not None:
+                data = style.theme
+            elif info.filename == DOCUMENT_PART:
+                data = restyled_pages(data, style)
+            package.writestr(info, data)
+
+
+def restyled_pages(document_xml: bytes, style: HouseStyle) -> bytes:
+    document = etree.fromstring(document_xml)
+    for section in document.iter(f"{{{W}}}sectPr"):
+        size, margins = section.find(f"{{{W}}}pgSz"), section.find(f"{{{W}}}pgMar")
+        if size is not None:
+            landscape = int(size.get(f"{{{W}}}w")) > int(size.get(f"{{{W}}}h"))
+            width, height = style.page[::-1] if landscape else style.page
+            size.set(f"{{{W}}}w", width)
+            size.set(f"{{{W}}}h", height)
+        if margins is not None:
+            for side, value in style.margins.items():
+                if value is not None:
+                    margins.set(f"{{{W}}}{side}", value)
+    return etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
