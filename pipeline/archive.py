@@ -25,6 +25,7 @@ from pipeline.content import CONTENT_DIR
 from pipeline.errors import ArchiveError, UsageError
 from pipeline.load import PROFILE, agency_folder, load_agency
 from pipeline.render import TEMPLATE_DIR
+from pipeline.style import HouseStyle, default_style, is_default
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.json"
@@ -102,6 +103,7 @@ def archive_packet(
     revision: str | None = None,
     fiscal_year: bool = False,
     signer: Any = None,
+    style: HouseStyle | None = None,
 ) -> ArchivedVersion:
     """Build and store the year's version; never overwrite, only add a revision beside it.
 
@@ -128,7 +130,7 @@ def archive_packet(
         }
         with tempfile.TemporaryDirectory(prefix=".incoming-", dir=target_root) as work:
             bag_dir = Path(work) / name
-            write_version(folder, bag_dir, record, year, note, revision, signer)
+            write_version(folder, bag_dir, record, year, note, revision, signer, style)
             make_read_only(bag_dir)
             bag_dir.rename(target_root / name)
         version = read_version(target_root / name)
@@ -192,6 +194,7 @@ def write_version(
     note: str | None,
     revision: str | None,
     signer: Any = None,
+    style: HouseStyle | None = None,
 ) -> None:
     """Packet (PDF/A), inputs copy and summary as the bag's payload; manifest.json as a tag file.
 
@@ -200,7 +203,9 @@ def write_version(
     """
     name = record["version"]
     payload = bag_dir / "packet"
-    result = build_packet(inputs, payload, pdf=True, pdfa=True, extra_context={"archive": record})
+    result = build_packet(
+        inputs, payload, pdf=True, pdfa=True, extra_context={"archive": record}, style=style
+    )
     stray = sorted(set(payload.iterdir()) - {*result.files, *(payload / n for n in BOOKKEEPING)})
     if stray:  # an archived version never changes, so nothing it should not hold goes in
         raise ArchiveError(
@@ -254,6 +259,7 @@ def write_version(
         "fiscal_year": record["fiscal_year"],
         "previous": record["previous"],
         "signature": signature,
+        "style": style_record(result.style),
         "tool_version": package_version("protocol-packet-builder"),
         "files": files,
         "templates": hashes(TEMPLATE_DIR, "*.docx"),
@@ -262,6 +268,13 @@ def write_version(
     }
     (bag_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
     bag.save(manifests=True)  # the tag manifest now covers manifest.json too
+
+
+def style_record(style: HouseStyle | None) -> dict[str, str]:
+    """Which reference document gave the version its look: its file name and SHA-256."""
+    used = default_style() if is_default(style) else style
+    name = "pipeline/templates/reference.docx" if is_default(style) else used.path.name
+    return {"file": name, "sha256": used.digest}
 
 
 def as_json(value: Any) -> str:

@@ -26,14 +26,16 @@ from pipeline.build import (
     fingerprint,
     finish_pdf,
     is_current,
+    packet_context,
+    packet_options,
     publish,
     render_packet,
     staging_area,
 )
-from pipeline.context import build_context
 from pipeline.convert import Converter
 from pipeline.errors import PacketError, UsageError, counted
 from pipeline.load import PROFILE, load_agency
+from pipeline.style import HouseStyle
 
 
 @dataclass
@@ -64,14 +66,18 @@ def batch_build(
     force: bool = False,
     pdf: bool = True,
     progress: Callable[[Outcome], None] = lambda outcome: None,
+    style: HouseStyle | None = None,
 ) -> list[Outcome]:
-    """Build every agency under `root`; go on past failures; skip agencies already current."""
+    """Build every agency under `root`; go on past failures; skip agencies already current.
+
+    `style` gives every packet its look (else each agency's own `style:`, or the project's).
+    """
     jobs = jobs or os.cpu_count() or 1
     out_root.mkdir(parents=True, exist_ok=True)
     outcomes: list[Outcome] = []
     pending: list[tuple[Path, str]] = []
     for folder in agency_folders(root):
-        stamp = fingerprint(folder, pdf=pdf, blank_assessment=False, pdfa=False)
+        stamp = fingerprint(folder, **packet_options(pdf, False, False, style))
         if not force and is_current(out_root / folder.name, stamp, pdf):
             last = build_record(out_root / folder.name)  # what its last build reported
             outcomes.append(
@@ -88,7 +94,7 @@ def batch_build(
     runs = min(jobs, len(pending)) if pdf else 0
     # "_batch" is no agency's slug (slugs start with a letter or digit).
     with staging_area(out_root / "_batch", "_batch") as work:
-        for outcome in build_all(pending, work, jobs, runs, progress):
+        for outcome in build_all(pending, work, jobs, runs, progress, style):
             if outcome.status == "built":
                 publish(outcome.staging, out_root / outcome.slug)
             outcomes.append(outcome)
@@ -101,6 +107,7 @@ def build_all(
     jobs: int,
     runs: int,
     progress: Callable[[Outcome], None],
+    style: HouseStyle | None = None,
 ) -> list[Outcome]:
     """Render in worker processes; each rendered bundle goes to the next free LibreOffice run.
 
@@ -121,7 +128,8 @@ def build_all(
             cancelled_on_interrupt(renderers, converters),
         ):
             futures = {
-                renderers.submit(render_agency, folder, work, stamp) for folder, stamp in pending
+                renderers.submit(render_agency, folder, work, stamp, style)
+                for folder, stamp in pending
             }
             while futures:
                 done, futures = wait(futures, return_when=FIRST_COMPLETED)
@@ -153,15 +161,22 @@ def cancelled_on_interrupt(*pools: Executor) -> Iterator[None]:
         raise
 
 
-def render_agency(folder: Path, work: Path, stamp: str) -> Outcome:
+def render_agency(folder: Path, work: Path, stamp: str, style: HouseStyle | None = None) -> Outcome:
     """Load, check and render one agency into `work`; a failure is reported, not raised."""
     started = time.perf_counter()
     try:
         inputs = load_agency(folder)
-        context = build_context(inputs)
+        context = packet_context(inputs)
         agency_work = work / f"{folder.name}.work"
         agency_work.mkdir()
-        staging = render_packet(context, agency_work, folder.name, stamp, warnings=inputs.warnings)
+        staging = render_packet(
+            context,
+            agency_work,
+            folder.name,
+            stamp,
+            warnings=inputs.warnings,
+            style=style or inputs.style,
+        )
     except PacketError as error:
         return Outcome(folder.name, "failed", time.perf_counter() - started, error=error.message)
     except Exception:  # one agency's crash must not stop the batch; its trace is shown

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import copy
-from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
 from pipeline import directory, training
-from pipeline.build import (
-    BuildResult,
-    finish_pdf,
-    output_files,
-    publish,
-    render_packet,
-    staging_area,
-)
+from pipeline.build import BuildResult, build
 from pipeline.content import CONTENT_DIR, content
 from pipeline.context import build_context
-from pipeline.convert import Converter
 from pipeline.directory import categories as directory_categories
 from pipeline.errors import UsageError
 from pipeline.load import PROFILE, QUESTIONNAIRE, SLUG, AgencyInputs
 from pipeline.sheets import write_starter_workbook
+from pipeline.style import HouseStyle
 
 STARTER_DIR = CONTENT_DIR / "starter"
 
@@ -45,21 +37,16 @@ def blank_inputs(agency_type: str, today: date) -> AgencyInputs:
 
 
 def build_blank(
-    agency_type: str, out: Path, pdf: bool = True, today: date | None = None
+    agency_type: str,
+    out: Path,
+    pdf: bool = True,
+    today: date | None = None,
+    style: HouseStyle | None = None,
 ) -> BuildResult:
     """A packet to fill in by hand: fill-in fields, blank assessment, empty directory and log."""
     inputs = blank_inputs(agency_type, today or date.today())
     context = {**build_context(inputs), "blank": True}
-    with (
-        staging_area(out, inputs.slug) as work,
-        Converter() if pdf else nullcontext() as converter,
-    ):
-        staging = render_packet(context, work, inputs.slug, stamp="blank")
-        if converter:
-            finish_pdf(converter, staging, context["documents"], pdfa=False)
-        publish(staging, out)
-    files = output_files(out, context["documents"], pdf=converter is not None)
-    return BuildResult(inputs.slug, out, files, [], context)
+    return build(inputs, out, "blank", pdf=pdf, style=style, context=context)
 
 
 def new_agency(inputs_root: Path, slug: str, agency_type: str) -> Path:

@@ -23,8 +23,9 @@ from pipeline.content import CONTENT_DIR
 from pipeline.context import build_context
 from pipeline.convert import Converter, PdfJob, split_by_bookmarks
 from pipeline.errors import Problem
-from pipeline.load import load_agency
+from pipeline.load import AgencyInputs, load_agency
 from pipeline.render import TEMPLATE_DIR, render_document
+from pipeline.style import HouseStyle, apply_style, is_default
 
 FINGERPRINT = ".fingerprint"
 # The packet's year and the inputs' warnings, kept for the report of a batch that skips it.
@@ -41,6 +42,7 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
     context: dict = field(default_factory=dict)
     inputs: list[Path] = field(default_factory=list)
+    style: HouseStyle | None = None  # the reference document that gave the look (None: default)
 
 
 def build_packet(
@@ -51,27 +53,61 @@ def build_packet(
     pdfa: bool = False,
     converter: Converter | None = None,
     extra_context: dict[str, Any] | None = None,
+    style: HouseStyle | None = None,
 ) -> BuildResult:
     """Build one agency's packet into `out`, replacing it only if every stage succeeded.
 
     A caller that starts the `converter` itself, early, saves part of LibreOffice's start-up.
-    `extra_context` adds values for the templates (an archive's record, say).
+    `extra_context` adds values for the templates (an archive's record, say). The look comes
+    from `style`, else the agency's own `style:` reference, else the project's.
     """
     inputs = load_agency(folder)
-    context = {**build_context(inputs, blank_assessment), **(extra_context or {})}
-    stamp = fingerprint(folder, pdf=pdf, blank_assessment=blank_assessment, pdfa=pdfa)
+    # The agency's own reference is one of its files, which the fingerprint hashes anyway.
+    options = packet_options(pdf=pdf, blank_assessment=blank_assessment, pdfa=pdfa, style=style)
+    context = packet_context(inputs, blank_assessment, extra_context)
+    stamp = fingerprint(folder, **options)
+    return build(inputs, out, stamp, pdf, pdfa, converter, style or inputs.style, context)
+
+
+def packet_context(
+    inputs: AgencyInputs, blank_assessment: bool = False, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {**build_context(inputs, blank_assessment), **(extra or {})}
+
+
+def packet_options(
+    pdf: bool, blank_assessment: bool, pdfa: bool, style: HouseStyle | None
+) -> dict[str, bool | str]:
+    """The build options a packet's fingerprint covers (the look's file by its hash)."""
+    look = "" if is_default(style) else style.digest
+    return {"pdf": pdf, "blank_assessment": blank_assessment, "pdfa": pdfa, "style": look}
+
+
+def build(
+    inputs: AgencyInputs,
+    out: Path,
+    stamp: str,
+    pdf: bool = True,
+    pdfa: bool = False,
+    converter: Converter | None = None,
+    style: HouseStyle | None = None,
+    context: dict[str, Any] | None = None,
+) -> BuildResult:
+    """The one build path (`bundle`, `blank` and `archive` come through here; a batch runs its
+    stages, render_packet, finish_pdf and publish, on many agencies at once)."""
+    context = context or packet_context(inputs)
     with (
         staging_area(out, inputs.slug) as work,
         Converter() if pdf and converter is None else nullcontext(converter) as converter,
     ):
         staging = render_packet(
-            context, work, inputs.slug, stamp, helper=True, warnings=inputs.warnings
+            context, work, inputs.slug, stamp, helper=True, warnings=inputs.warnings, style=style
         )
         if converter:
             finish_pdf(converter, staging, context["documents"], pdfa)
         publish(staging, out)
     files = output_files(out, context["documents"], pdf=converter is not None)
-    return BuildResult(inputs.slug, out, files, inputs.warnings, context, inputs.files)
+    return BuildResult(inputs.slug, out, files, inputs.warnings, context, inputs.files, style)
 
 
 STAGING_MARK = ".staging-"  # slugs hold no dot: `.<slug>.staging-*` is only ever this agency's
@@ -119,8 +155,10 @@ def render_packet(
     stamp: str,
     helper: bool = False,
     warnings: list[Problem] | None = None,
+    style: HouseStyle | None = None,
 ) -> Path:
-    """Every document, the cover and the merged bundle, as Word files in `work/name`.
+    """Every document, the cover and the merged bundle, as Word files in `work/name`, in the
+    look of `style` (the project's own when None).
 
     With `helper`, a long training log is rendered in a second process meanwhile (a batch,
     which already renders one agency per core, leaves it off).
@@ -146,6 +184,8 @@ def render_packet(
     documents = [rendered[job] for job in jobs]
     bundle = merge_bundle(cover, documents, staging / "bundle.docx", context)
     for document in [*documents, bundle]:
+        if not is_default(style):
+            apply_style(document, style)
         freeze_docx(document, context["packet"]["date"])
     (staging / FINGERPRINT).write_text(stamp)
     record = {"packet_year": context["packet"]["year"], "warnings": list(map(str, warnings or []))}
@@ -207,7 +247,7 @@ def tool_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(folder: Path, **options: bool) -> str:
+def fingerprint(folder: Path, **options: bool | str) -> str:
     """Hash of an agency's inputs, the tool and the build options: equal means nothing to do."""
     digest = hashlib.sha256(tool_fingerprint().encode())
     digest.update(repr(sorted(options.items())).encode())

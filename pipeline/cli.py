@@ -17,6 +17,24 @@ from pipeline.convert import Converter
 from pipeline.errors import Interrupted, Problem, counted
 
 FOLDER = click.Path(path_type=Path, file_okay=False)
+STYLE = click.option(
+    "--style",
+    "style_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="FILE.docx",
+    help="A reference Word document that gives the packet its look (a restyled copy of "
+    "pipeline/templates/reference.docx) [default: the agency's style: in profile.yaml, else "
+    "the project's].",
+)
+
+
+def house_style(style_file: Path | None):
+    """The reference document named with --style, checked; None for the default."""
+    if style_file is None:
+        return None
+    from pipeline.style import house_style as read
+
+    return read(style_file)
 
 
 def show_warnings(warnings: list[Problem]) -> None:
@@ -83,7 +101,10 @@ def validate(agency: Path) -> None:
     is_flag=True,
     help="Leave the service assessment blank, to fill in by hand, even if answers exist.",
 )
-def bundle(agency: Path, out: Path | None, no_pdf: bool, blank_assessment: bool) -> None:
+@STYLE
+def bundle(
+    agency: Path, out: Path | None, no_pdf: bool, blank_assessment: bool, style_file: Path | None
+) -> None:
     """Build the packet: one .docx per document, bundle.docx and bundle.pdf.
 
     The service assessment is completed from the answer files in the agency's assessment/
@@ -102,6 +123,7 @@ def bundle(agency: Path, out: Path | None, no_pdf: bool, blank_assessment: bool)
             pdf=not no_pdf,
             blank_assessment=blank_assessment,
             converter=converter,
+            style=house_style(style_file),
         )
     show_warnings(result.warnings)
     for path in result.files:
@@ -130,8 +152,15 @@ def bundle(agency: Path, out: Path | None, no_pdf: bool, blank_assessment: bool)
     is_flag=True,
     help="Also write <slug>-packet-<year>.zip per agency, to hand out as one file.",
 )
+@STYLE
 def batch(
-    inputs: Path, jobs: int | None, out: Path, force: bool, no_pdf: bool, zip_packets: bool
+    inputs: Path,
+    jobs: int | None,
+    out: Path,
+    force: bool,
+    no_pdf: bool,
+    zip_packets: bool,
+    style_file: Path | None,
 ) -> None:
     """Build every agency folder under INPUTS, in parallel, going on past failures.
 
@@ -143,9 +172,16 @@ def batch(
     from pipeline import batch as batches
 
     total = len(batches.agency_folders(inputs))
+    style = house_style(style_file)
     with click.progressbar(length=total, label="Building packets", file=sys.stderr) as bar:
         outcomes = batches.batch_build(
-            inputs, out, jobs, force=force, pdf=not no_pdf, progress=lambda _: bar.update(1)
+            inputs,
+            out,
+            jobs,
+            force=force,
+            pdf=not no_pdf,
+            progress=lambda _: bar.update(1),
+            style=style,
         )
     written = batches.write_report(outcomes, out)
     written += batches.zip_packets(outcomes, out) if zip_packets else []
@@ -222,7 +258,8 @@ AGENCY_TYPES = click.Choice(
     "all, the folder that receives one folder per type [default: outputs/blank].",
 )
 @click.option("--no-pdf", is_flag=True, help="Write the Word files only; skip LibreOffice.")
-def blank(agency_type: str, out: Path | None, no_pdf: bool) -> None:
+@STYLE
+def blank(agency_type: str, out: Path | None, no_pdf: bool, style_file: Path | None) -> None:
     """Build a blank packet for an agency type, to fill in by hand or in Word.
 
     Facts are highlighted [fill-in] fields; the assessment has boxes to tick, the directory
@@ -232,8 +269,10 @@ def blank(agency_type: str, out: Path | None, no_pdf: bool) -> None:
 
     everyone = agency_type == "all"
     root = out if everyone and out else Path("outputs") / "blank"
+    style = house_style(style_file)
     for each in agency_types() if everyone else [agency_type]:
-        result = build_blank(each, root / each if everyone or not out else out, pdf=not no_pdf)
+        target = root / each if everyone or not out else out
+        result = build_blank(each, target, pdf=not no_pdf, style=style)
         for path in result.files:
             click.echo(f"wrote {path}")
 
@@ -299,6 +338,7 @@ SIGNING_PASSWORD = "PACKET_SIGNING_PASSWORD"  # the environment variable --sign 
     help=f"Sign the archived bundle.pdf with this PKCS#12 key; its password is read from "
     f"{SIGNING_PASSWORD}, or asked for.",
 )
+@STYLE
 def archive(
     agency: Path,
     year: int | None,
@@ -307,6 +347,7 @@ def archive(
     note: str | None,
     revision: str | None,
     key_file: Path | None,
+    style_file: Path | None,
 ) -> None:
     """Build the packet and store the year's version, unchangeable, under ROOT/<slug>/<year>/.
 
@@ -327,7 +368,14 @@ def archive(
             password = click.prompt(f"Password of {key_file}", hide_input=True, default="")
         signer = load_signer(key_file, password)
     version = archive_packet(
-        agency, year, root, note=note, revision=revision, fiscal_year=fiscal_year, signer=signer
+        agency,
+        year,
+        root,
+        note=note,
+        revision=revision,
+        fiscal_year=fiscal_year,
+        signer=signer,
+        style=house_style(style_file),
     )
     click.echo(f"archived {version.path}")
     click.echo(f"archive fingerprint (SHA-256 of its tag manifest): {version.fingerprint}")

@@ -24,6 +24,7 @@ from pipeline.convert import Converter, PdfJob
 from pipeline.errors import ConversionError
 from pipeline.load import load_agency
 from pipeline.render import render_document
+from pipeline.style import apply_style, is_default
 
 FORM_TEMPLATE = "form.docx"
 FORM_DOCX = "assessment-form.docx"
@@ -58,6 +59,8 @@ def build_forms(folder: Path, out: Path, pdf: bool = True) -> list[Path]:
         staging.mkdir()
         form = render_document(FORM_TEMPLATE, context, staging / FORM_DOCX)
         set_form_properties(form, context)
+        if not is_default(inputs.style):
+            apply_style(form, inputs.style)
         freeze_docx(form, context["packet"]["date"])
         if converter:
             exported = work / "exported.pdf"

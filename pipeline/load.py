@@ -14,6 +14,7 @@ from pipeline.assessment import Respondent, check_answers, check_settings, read_
 from pipeline.content import content
 from pipeline.dates import parse_date
 from pipeline.errors import InputError, Problem, UsageError
+from pipeline.style import HouseStyle, read_style
 from pipeline.yamlfile import YamlDocument, read_yaml
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -35,6 +36,7 @@ class AgencyInputs:
     training: dict[str, Any] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    style: HouseStyle | None = None  # the agency's reference document (profile `style:`)
 
     @property
     def packet_date(self) -> date:
@@ -78,6 +80,7 @@ def load_agency(path: Path) -> AgencyInputs:
     packet_date = date.fromisoformat(profile.data["packet"]["date"]) if profile else None
     agency_type = profile.data["agency"]["type"] if profile else None
     respondents = _read_respondents(folder, problems, warnings, agency_type, packet_date)
+    style = None
     for document in (profile_raw, questionnaire_raw, listing_raw, records):
         warnings += document.warnings if document else []
     # Checks that need other files run whenever those files are valid, so that one run
@@ -98,6 +101,8 @@ def load_agency(path: Path) -> AgencyInputs:
         found, large = _logo_checks(folder, profile)
         problems += found
         warnings += large
+        style, found = _house_style(folder, profile)
+        problems += found
     if profile:
         warnings += _dates_after_packet(profile)
         warnings += _national_resources_missing(profile)
@@ -119,6 +124,7 @@ def load_agency(path: Path) -> AgencyInputs:
         training=records.data if records else {},
         warnings=sorted(warnings),
         files=sorted(path for path in folder.rglob("*") if path.is_file()),
+        style=style,
     )
 
 
@@ -222,6 +228,18 @@ def _read(
 
 def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
+
+
+def _house_style(folder: Path, profile: YamlDocument) -> tuple[HouseStyle | None, list[Problem]]:
+    """The reference document `style:` names: inside the agency folder, with every style."""
+    name = profile.data.get("style")
+    if not name:
+        return None, []
+    path = folder / name
+    if not _inside(path, folder):
+        return None, [profile.problem(("style",), f"expected a file inside {folder}, got {name!r}")]
+    style, found = read_style(path, str(path))
+    return style, [profile.problem(("style",), f"{name}: {problem.message}") for problem in found]
 
 
 def _logo_checks(folder: Path, profile: YamlDocument) -> tuple[list[Problem], list[Problem]]:

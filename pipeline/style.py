@@ -41,6 +41,7 @@ REQUIRED_STYLES = (
     "Small",
     "Table Text",
     "Fill In",
+    "Hyperlink",
 )
 MARGINS = ("top", "right", "bottom", "left", "header", "footer")
 
@@ -64,15 +65,22 @@ def default_reference() -> Path:
 
 @cache
 def default_style() -> HouseStyle:
-    return read_style(default_reference())
+    return house_style(default_reference())
 
 
-def read_style(path: Path, display: str | None = None) -> HouseStyle:
-    """Read a reference document; an InputError names what is wrong with it."""
-    display = display or str(path)
-    problems = check_supplied(path, display, "a zip package", "a Word document (.docx)")
+def house_style(path: Path) -> HouseStyle:
+    """A reference document a user named (`--style`); an InputError says what is wrong."""
+    style, problems = read_style(path, str(path))
     if problems:
         raise InputError(problems)
+    return style
+
+
+def read_style(path: Path, display: str) -> tuple[HouseStyle | None, list[Problem]]:
+    """Read a reference document, or the problems that make it unusable."""
+    problems = check_supplied(path, display, "a zip package", "a Word document (.docx)")
+    if problems:
+        return None, problems
     try:
         with zipfile.ZipFile(path) as package:
             styles = package.read(STYLES_PART)
@@ -81,15 +89,13 @@ def read_style(path: Path, display: str | None = None) -> HouseStyle:
         names = style_names(etree.fromstring(styles))
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as error:
         message = f"not a Word document whose styles can be read: {error}"
-        raise InputError([Problem(display, 1, 1, "", message)]) from error
+        return None, [Problem(display, 1, 1, "", message)]
     missing = [name for name in REQUIRED_STYLES if name.lower() not in names]
     if missing:
-        raise InputError(
-            [
-                Problem(display, 1, 1, "styles", f"has no style '{name}', which the packet uses")
-                for name in missing
-            ]
-        )
+        return None, [
+            Problem(display, 1, 1, "styles", f"has no style '{name}', which the packet uses")
+            for name in missing
+        ]
     section = document.findall(f".//{{{W}}}sectPr")[-1]
     size, margins = section.find(f"{{{W}}}pgSz"), section.find(f"{{{W}}}pgMar")
     width, height = sorted((size.get(f"{{{W}}}w"), size.get(f"{{{W}}}h")), key=int)
@@ -100,7 +106,7 @@ def read_style(path: Path, display: str | None = None) -> HouseStyle:
         theme=theme,
         page=(width, height),
         margins={side: margins.get(f"{{{W}}}{side}") for side in MARGINS},
-    )
+    ), []
 
 
 def style_names(styles: etree._Element) -> set[str]:
@@ -110,6 +116,11 @@ def style_names(styles: etree._Element) -> set[str]:
         for name in styles.iterfind(f"{{{W}}}style/{{{W}}}name")
         if name.get(f"{{{W}}}val")
     }
+
+
+def is_default(style: HouseStyle | None) -> bool:
+    """The project's own look, which the templates already have."""
+    return style is None or style.digest == default_style().digest
 
 
 def apply_style(path: Path, style: HouseStyle) -> None:
