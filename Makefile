@@ -5,7 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.installed
 OFFICE := $(VENV)/.office
-OFFICE_PACKAGES := libreoffice-writer-nogui python3-uno fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2 poppler-utils
+# LibreOffice's packages and minimum version: pipeline/content/libreoffice.yaml, the one source.
+OFFICE_SPEC := pipeline/content/libreoffice.yaml
+OFFICE_PACKAGES := $(shell sed -n 's/^packages: \[\(.*\)\]/\1/p' $(OFFICE_SPEC) | tr -d ,)
 
 .PHONY: bundle validate test lint templates setup office clean archive bench batch
 
@@ -34,10 +36,11 @@ $(READY): pyproject.toml
 	@touch $@
 
 # LibreOffice turns the bundle into a PDF, and the respondent form into a fillable PDF: that needs
-# LibreOffice 7.5 or later (Debian 12 carries 25.2 in bookworm-backports). Installed with apt-get
-# when run as root on Debian; otherwise this says what to install.
-OFFICE_MIN_MAJOR := 7
-OFFICE_MIN_MINOR := 5
+# LibreOffice 7.5 or later (Debian 12 carries 25.2 in its bookworm-backports suite). Installed
+# with apt-get when run as root on Debian; otherwise this says what to install.
+OFFICE_MIN_MAJOR := $(shell sed -n 's/^minimum_version: "\([0-9]*\)\..*/\1/p' $(OFFICE_SPEC))
+OFFICE_SUITE := $(shell sed -n 's/^debian_12_suite: //p' $(OFFICE_SPEC))
+OFFICE_MIN_MINOR := $(shell sed -n 's/^minimum_version: "[0-9]*\.\([0-9]*\)"/\1/p' $(OFFICE_SPEC))
 BACKPORTS_LIST := /etc/apt/sources.list.d/packet-builder-backports.sources
 $(OFFICE):
 	@version=$$(soffice --version 2>/dev/null | sed -n 's/^LibreOffice \([0-9]*\)\.\([0-9]*\).*/\1 \2/p'); \
@@ -48,16 +51,16 @@ $(OFFICE):
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  target=""; \
 	  if grep -q 'VERSION_CODENAME=bookworm' /etc/os-release 2>/dev/null; then \
-	    echo "Adding Debian's bookworm-backports suite for LibreOffice 25.2 ($(BACKPORTS_LIST))"; \
-	    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' > $(BACKPORTS_LIST); \
-	    target="-t bookworm-backports"; \
+	    echo "Adding Debian's $(OFFICE_SUITE) suite for LibreOffice 25.2 ($(BACKPORTS_LIST))"; \
+	    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: $(OFFICE_SUITE)\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' > $(BACKPORTS_LIST); \
+	    target="-t $(OFFICE_SUITE)"; \
 	  fi; \
 	  echo "Installing LibreOffice and fonts with apt-get..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$target $(OFFICE_PACKAGES) >/dev/null; \
 	else \
 	  echo "LibreOffice 7.5 or later and its fonts are needed for the PDFs. On Debian 12, install them with:"; \
-	  echo "  echo 'deb http://deb.debian.org/debian bookworm-backports main' | sudo tee /etc/apt/sources.list.d/backports.list"; \
-	  echo "  sudo apt-get update && sudo apt-get install -t bookworm-backports $(OFFICE_PACKAGES)"; \
+	  echo "  echo 'deb http://deb.debian.org/debian $(OFFICE_SUITE) main' | sudo tee /etc/apt/sources.list.d/backports.list"; \
+	  echo "  sudo apt-get update && sudo apt-get install -t $(OFFICE_SUITE) $(OFFICE_PACKAGES)"; \
 	  echo "On Debian 13 or Ubuntu 24.04 and later: sudo apt-get install $(OFFICE_PACKAGES)"; \
 	  echo "Without them, build the Word files only: $(BIN)/packet bundle inputs/$(AGENCY) --no-pdf"; \
 	  exit 1; \

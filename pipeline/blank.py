@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline import directory, training
 from pipeline.build import BuildResult, build
-from pipeline.content import CONTENT_DIR, content
+from pipeline.content import CONTENT_DIR, agency_types, content
 from pipeline.context import build_context
 from pipeline.directory import categories as directory_categories
 from pipeline.errors import UsageError
@@ -17,10 +17,6 @@ from pipeline.sheets import write_starter_workbook
 from pipeline.style import HouseStyle
 
 STARTER_DIR = CONTENT_DIR / "starter"
-
-
-def agency_types() -> list[str]:
-    return list(content("policy")["agency_types"])
 
 
 def blank_inputs(agency_type: str, today: date) -> AgencyInputs:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from pipeline.content import agency_types
 from pipeline.convert import Converter
 from pipeline.errors import Interrupted, Problem, counted
 
@@ -238,9 +239,7 @@ def ingest(agency: Path, files: tuple[Path, ...], replace: bool) -> None:
         click.echo(summary_line(answer_set))
 
 
-AGENCY_TYPES = click.Choice(
-    ["health_clinic", "hospital", "shelter", "school", "nonprofit", "task_force"]
-)
+AGENCY_TYPES = click.Choice(agency_types())
 
 
 @main.command()
@@ -265,7 +264,7 @@ def blank(agency_type: str, out: Path | None, no_pdf: bool, style_file: Path | N
     Facts are highlighted [fill-in] fields; the assessment has boxes to tick, the directory
     lists its categories as empty rows, and the training log is empty.
     """
-    from pipeline.blank import agency_types, build_blank
+    from pipeline.blank import build_blank
 
     everyone = agency_type == "all"
     root = out if everyone and out else Path("outputs") / "blank"

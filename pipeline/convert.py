@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from pipeline.content import content
 from pipeline.errors import ConversionError
 
 if TYPE_CHECKING:
@@ -24,11 +25,20 @@ if TYPE_CHECKING:
 UNO_EXPORT = Path(__file__).parent / "uno_export.py"
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "python3")
 NO_UNO = 3  # uno_export.py's exit code when its Python has no `uno` module
-INSTALL_HINT = (
-    "install LibreOffice and its fonts: sudo apt-get install libreoffice-writer-nogui python3-uno "
-    "fonts-crosextra-carlito fonts-crosextra-caladea fonts-liberation2 "
-    "(or run `make bundle` as root, which installs them), or build with --no-pdf"
-)
+
+
+def install_hint() -> str:
+    """How to install LibreOffice here (pipeline/content/libreoffice.yaml)."""
+    office = content("libreoffice")
+    packages = " ".join(office["packages"])
+    return (
+        f"install LibreOffice {office['minimum_version']} or later and its fonts: on Debian 12, "
+        f"sudo apt-get install -t {office['debian_12_suite']} {packages}; elsewhere, "
+        f"sudo apt-get install {packages} (or run `make bundle` as root, which installs them), "
+        "or build with --no-pdf"
+    )
+
+
 # Start-up takes about a second and a 40-page bundle about a third of one; this leaves room
 # for a slow machine without letting a hung LibreOffice stall a build for ever.
 SECONDS_PER_RUN = 60
@@ -46,7 +56,7 @@ class PdfJob:
 def soffice() -> str:
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if not found:
-        raise ConversionError(f"LibreOffice (soffice) was not found; {INSTALL_HINT}")
+        raise ConversionError(f"LibreOffice (soffice) was not found; {install_hint()}")
     return found
 
 

@@ -20,7 +20,7 @@ from docx import Document
 from pipeline.build import publish, staging_area
 from pipeline.bundle import freeze_docx
 from pipeline.context import build_context
-from pipeline.convert import Converter, PdfJob
+from pipeline.convert import Converter, PdfJob, install_hint
 from pipeline.errors import ConversionError
 from pipeline.load import load_agency
 from pipeline.render import render_document
@@ -104,9 +104,7 @@ def make_fillable(exported: Path, target: Path, title: str) -> None:
     ]
     if not widgets:
         raise ConversionError(
-            "LibreOffice wrote the form without fillable fields; LibreOffice 7.5 or later is "
-            "needed (on Debian 12: apt-get install -t bookworm-backports libreoffice-writer-nogui "
-            "python3-uno), or write the Word form only with --no-pdf"
+            f"LibreOffice wrote the form without fillable fields; {install_hint()}"
         )
     top_level = ArrayObject()
     parents: dict[tuple[str, ...], Any] = {}

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from docx import Document
 from pypdf import PdfReader
 
-from pipeline.blank import agency_types, build_blank, new_agency
+from pipeline.blank import build_blank, new_agency
 from pipeline.cli import main
-from pipeline.content import content
+from pipeline.content import agency_types, content
 from pipeline.errors import InputError, UsageError
 from pipeline.load import load_agency
 from tests.helpers import LEFTOVERS, docx_text, lock_files, unwritten_files
@@ -173,3 +173,9 @@ def test_a_blank_packets_pdf_names_no_placeholder_as_author(blank_pdf):
 def test_pdf_keywords_are_phrases(blank_pdf):
     keywords = PdfReader(blank_pdf).metadata["/Keywords"].split(", ")
     assert {"human trafficking", "response protocol", "policy and procedure"} <= set(keywords)
+
+
+def test_every_agency_type_has_its_wording_and_applicability():
+    types = set(agency_types())  # the profile schema's list, the one every command uses
+    assert set(content("policy")["agency_types"]) == types
+    assert set(content("applicability")["agency_types"]) == types

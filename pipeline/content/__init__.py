@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,3 +17,11 @@ def content(name: str) -> Any:
     """The parsed content file `pipeline/content/<name>.yaml`."""
     with (CONTENT_DIR / f"{name}.yaml").open(encoding="utf-8") as stream:
         return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@cache
+def agency_types() -> list[str]:
+    """The agency types, as the profile schema lists them: the one list every command uses."""
+    schema_file = CONTENT_DIR.parent / "schemas" / "profile.schema.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    return schema["properties"]["agency"]["properties"]["type"]["enum"]
