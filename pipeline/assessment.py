@@ -145,16 +145,14 @@ def read_respondent(
     ]
     if unanswered:
         warnings.append(
-            document.problem(
+            document.warning(
                 ("answers",),
-                f"warning: {len(unanswered)} items unanswered: {', '.join(unanswered)}",
+                f"{len(unanswered)} items unanswered: {', '.join(unanswered)}",
             )
         )
     unrated = [str(d["number"]) for d in rated_domains() if d["number"] not in respondent.ratings]
     if unrated:
-        warnings.append(
-            document.problem(("ratings",), f"warning: domains not rated: {', '.join(unrated)}")
-        )
+        warnings.append(document.warning(("ratings",), f"domains not rated: {', '.join(unrated)}"))
     return respondent, warnings
 
 
@@ -167,13 +165,13 @@ def answer_date_warnings(
         return []
     where = ("respondent", "date")
     if day > packet_date:
-        message = f"warning: answered {day}, after the packet date {packet_date}; check the date"
-        return [document.problem(where, message)]
+        message = f"answered {day}, after the packet date {packet_date}; check the date"
+        return [document.warning(where, message)]
     if day < add_months(packet_date, -ANSWERS_VALID_FOR_MONTHS):
         return [
-            document.problem(
+            document.warning(
                 where,
-                f"warning: answered {day}, more than {ANSWERS_VALID_FOR_MONTHS} months before the "
+                f"answered {day}, more than {ANSWERS_VALID_FOR_MONTHS} months before the "
                 f"packet date {packet_date}; ask for the assessment to be answered again",
             )
         ]

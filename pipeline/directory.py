@@ -57,7 +57,7 @@ def categories() -> dict[str, dict[str, Any]]:
     return found
 
 
-def check_entries(document: YamlDocument, packet_date: date) -> tuple[list[Problem], list[Problem]]:
+def check_entries(document: YamlDocument, packet_date: date) -> list[Problem]:
     """Errors for unknown categories and repeated ids; warnings for entries not verified lately
     or verified after the packet date."""
     problems, warnings = [], []
@@ -83,21 +83,21 @@ def check_entries(document: YamlDocument, packet_date: date) -> tuple[list[Probl
         verified = parse_date(entry.get("last_verified"))
         if verified and verified < stale_before:
             warnings.append(
-                document.problem(
+                document.warning(
                     ("entries", index, "last_verified"),
-                    f"warning: '{entry.get('name')}' was last verified {verified}, "
+                    f"'{entry.get('name')}' was last verified {verified}, "
                     f"more than {STALE_AFTER_MONTHS} months before the packet date",
                 )
             )
         if verified and verified > packet_date:
             warnings.append(
-                document.problem(
+                document.warning(
                     ("entries", index, "last_verified"),
-                    f"warning: '{entry.get('name')}' was verified {verified}, after the packet "
+                    f"'{entry.get('name')}' was verified {verified}, after the packet "
                     f"date {packet_date}; check the date",
                 )
             )
-    return problems, warnings
+    return problems + warnings
 
 
 @cache

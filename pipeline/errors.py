@@ -18,19 +18,37 @@ class PacketError(click.ClickException):
     exit_code = 1
 
 
+ERROR, WARNING = "error", "warning"
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong (or worth a warning) in an input file, with where it is."""
+    """One thing wrong in an input file, or worth a warning, with where it is.
+
+    Every check returns its findings as Problems; an error stops the run, a warning is shown
+    and the build goes on.
+    """
 
     path: str
     line: int
     column: int
     field: str
     message: str
+    severity: str = ERROR
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == WARNING
 
     def __str__(self) -> str:
         field = f"{self.field}: " if self.field else ""
-        return f"{self.path}:{self.line}:{self.column}: {field}{self.message}"
+        label = "warning: " if self.is_warning else ""
+        return f"{self.path}:{self.line}:{self.column}: {field}{label}{self.message}"
+
+
+def errors_and_warnings(found: list[Problem]) -> tuple[list[Problem], list[Problem]]:
+    """The errors among `found`, then the warnings."""
+    return [p for p in found if not p.is_warning], [p for p in found if p.is_warning]
 
 
 class InputError(PacketError):

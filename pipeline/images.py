@@ -17,7 +17,8 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from pipeline.errors import RenderError
+from pipeline.errors import Problem, RenderError
+from pipeline.yamlfile import FieldPath, YamlDocument
 
 # The formats Word has always shown; Pillow's decoder for each is the only one ever tried.
 ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF")
@@ -53,24 +54,28 @@ class UnreadableImage(Exception):
     """An image file that cannot be read whole, with why in the agency's words."""
 
 
-def check_image(path: Path, printed: PrintedSize) -> tuple[list[str], list[str]]:
-    """Errors and warnings about an image file (warnings' messages start with "warning: ")."""
+def check_image(
+    path: Path, printed: PrintedSize, document: YamlDocument, field_path: FieldPath
+) -> list[Problem]:
+    """An unreadable image is an error, one far larger than it prints a warning, each named at
+    the field of `document` that names the image."""
     try:
         with opened(path) as image:
             image.load()
             width, height = upright_size(image)
     except UnreadableImage as unreadable:
-        return [str(unreadable)], []
+        return [document.problem(field_path, str(unreadable))]
     along = height if printed.dimension == "height" else width
     if along <= OVERSIZE * printed.pixels:
-        return [], []
+        return []
     needed_width, needed_height = scaled_size((width, height), printed)
-    return [], [
-        f"warning: {path} is {width} x {height} pixels, far more than printing it "
+    message = (
+        f"{path} is {width} x {height} pixels, far more than printing it "
         f"{printed.mm:g} mm {SIDE_WORDS[printed.dimension]} needs ({needed_width} x "
         f"{needed_height} at {PRINT_DPI} dpi); the documents get a scaled-down copy, but a "
         "smaller file keeps builds quick"
-    ]
+    )
+    return [document.warning(field_path, message)]
 
 
 def clean_image(path: Path, printed: PrintedSize) -> bytes:

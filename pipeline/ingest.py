@@ -29,7 +29,7 @@ from pipeline.assessment import (
     rated_domains,
 )
 from pipeline.content import content
-from pipeline.errors import InputError, Problem
+from pipeline.errors import WARNING, InputError, Problem, errors_and_warnings
 from pipeline.forms import REFERENCE_TAG, form_reference
 from pipeline.load import ASSESSMENT_FOLDER, agency_folder
 from pipeline.sheets import Sheet, check_supplied, read_sheet
@@ -125,11 +125,12 @@ def ingest(folder: Path, files: list[Path], replace: bool = False) -> IngestRepo
     report = IngestReport()
     problems: list[Problem] = []
     for path in files:
-        found, file_problems, warnings, notes = read_answers(path, folder.name)
-        problems += file_problems
+        found, file_problems, notes = read_answers(path, folder.name)
+        errors, warnings = errors_and_warnings(file_problems)
+        problems += errors
         report.warnings += warnings
         report.notes += notes
-        if not file_problems:
+        if not errors:
             report.answer_sets += found
     if not problems:
         problems += plan_targets(report.answer_sets, folder / ASSESSMENT_FOLDER, replace)
@@ -139,10 +140,8 @@ def ingest(folder: Path, files: list[Path], replace: bool = False) -> IngestRepo
     return report
 
 
-def read_answers(
-    path: Path, slug: str
-) -> tuple[list[AnswerSet], list[Problem], list[Problem], list[str]]:
-    """Answer sets of one file, its errors, its warnings and notes about what was ignored."""
+def read_answers(path: Path, slug: str) -> tuple[list[AnswerSet], list[Problem], list[str]]:
+    """Answer sets of one file, its problems, and notes about what was ignored."""
     display = str(path)
     suffix = path.suffix.lower()
     if suffix == ".docx":
@@ -154,11 +153,11 @@ def read_answers(
     else:
         expected = ", ".join(FORM_SUFFIXES + SURVEY_SUFFIXES)
         message = f"expected a filled form or a survey export ({expected})"
-        return [], [Problem(display, 1, 1, "", message)], [], []
+        return [], [Problem(display, 1, 1, "", message)], []
     if problems:
-        return [], problems, [], []
-    answer_set, problems, warnings = answers_from_form(values, display, slug)
-    return ([answer_set] if answer_set else []), problems, warnings, []
+        return [], problems, []
+    answer_set, problems = answers_from_form(values, display, slug)
+    return ([answer_set] if answer_set else []), problems, []
 
 
 # Forms -------------------------------------------------------------------------------------
@@ -257,28 +256,20 @@ def read_pdf_form(path: Path, display: str) -> tuple[dict[str, bool | str], list
 
 def answers_from_form(
     values: dict[str, bool | str], display: str, slug: str
-) -> tuple[AnswerSet | None, list[Problem], list[Problem]]:
+) -> tuple[AnswerSet | None, list[Problem]]:
     """One respondent's answer set from a form's tags; problems for what no form could mean."""
     problems: list[Problem] = []
     warnings: list[Problem] = []
     reference = values.get(REFERENCE_TAG)
     if reference is None:
-        warnings.append(
-            Problem(
-                display,
-                1,
-                1,
-                "",
-                "warning: the form carries no agency reference; could not "
-                f"check that it was made for '{slug}'",
-            )
-        )
+        message = f"the form carries no agency reference; could not check it was made for {slug}"
+        warnings.append(Problem(display, 1, 1, "", message, WARNING))
     elif reference != form_reference(slug):
         message = (
             f"this form was made for the agency '{reference}', not '{slug}'; send this "
             f"respondent the form from `packet forms inputs/{slug}`"
         )
-        return None, [Problem(display, 1, 1, REFERENCE_TAG, message)], []
+        return None, [Problem(display, 1, 1, REFERENCE_TAG, message)]
     ticked: dict[tuple[str, str], list[str]] = {}
     texts: dict[tuple[str, str], str] = {}
     for tag, value in values.items():
@@ -290,9 +281,8 @@ def answers_from_form(
         elif kind in ("comment", "respondent") and value:
             texts[(kind, rest)] = str(value)
         elif kind not in ("comment", "respondent", "form"):
-            warnings.append(
-                Problem(display, 1, 1, tag, "warning: a field this tool did not make; ignored")
-            )
+            message = "a field this tool did not make; ignored"
+            warnings.append(Problem(display, 1, 1, tag, message, WARNING))
     data: dict[str, Any] = {"respondent": {}, "answers": {}, "ratings": {}}
     places: dict[FieldPath, tuple[int, int, str]] = {}
     for (kind, key), choices in ticked.items():
@@ -320,12 +310,12 @@ def answers_from_form(
             places[("comments", key)] = (1, 1, field_label(("comments", key)))
     problems += normalise_respondent(data, display, (1, 1))
     if problems:
-        return None, problems, warnings
+        return None, problems + warnings
     document = SourceDocument(display, data, places)
     found = schema.check(document, "assessment") + check_answers(document)
     if found:
-        return None, found, warnings
-    return answer_set(display, data, document), [], warnings
+        return None, found + warnings
+    return answer_set(display, data, document), warnings
 
 
 CHOICE_WORDS = {"yes": "Yes", "no": "No", "na": "N/A"}
@@ -528,14 +518,12 @@ def classify_header(
     return None, None
 
 
-def read_survey(
-    path: Path, display: str
-) -> tuple[list[AnswerSet], list[Problem], list[Problem], list[str]]:
+def read_survey(path: Path, display: str) -> tuple[list[AnswerSet], list[Problem], list[str]]:
     """One answer set per respondent row of a survey export (Microsoft Forms, Google Forms,
     Qualtrics ... as .csv or .xlsx)."""
     sheet, problems = read_sheet(path, display)
     if sheet is None:
-        return [], problems, [], []
+        return [], problems, []
     columns, problems, ignored = survey_columns(sheet)
     notes = []
     if ignored:
@@ -544,22 +532,19 @@ def read_survey(
             f"(their contents are not copied): {', '.join(ignored)}"
         )
     if problems:
-        return [], problems, sheet.warnings, notes
+        return [], problems + sheet.warnings, notes
     answer_sets, warnings = [], list(sheet.warnings)
     for line, cells in survey_rows(sheet):
         found, row_problems = survey_answer_set(sheet, line, cells, columns)
         problems += row_problems
         if found is None and not row_problems:
-            warnings.append(
-                Problem(
-                    display, line, 1, sheet.where(line), "warning: no answers in this row; skipped"
-                )
-            )
+            message = "no answers in this row; skipped"
+            warnings.append(Problem(display, line, 1, sheet.where(line), message, WARNING))
         elif found:
             answer_sets.append(found)
     if not answer_sets and not problems:
         problems.append(Problem(display, 1, 1, "", "no respondent rows with answers"))
-    return answer_sets, problems, warnings, notes
+    return answer_sets, problems + warnings, notes
 
 
 def survey_rows(sheet: Sheet) -> list[tuple[int, list[str]]]:

@@ -13,7 +13,7 @@ from pipeline import directory, images, schema, training
 from pipeline.assessment import Respondent, check_answers, check_settings, read_respondent
 from pipeline.content import content
 from pipeline.dates import parse_date
-from pipeline.errors import InputError, Problem, UsageError
+from pipeline.errors import InputError, Problem, UsageError, errors_and_warnings
 from pipeline.style import HouseStyle, read_style
 from pipeline.yamlfile import YamlDocument, read_yaml
 
@@ -63,57 +63,47 @@ def agency_folder(path: Path) -> Path:
 
 
 def load_agency(path: Path) -> AgencyInputs:
-    """Read and validate the agency's inputs; raise InputError listing every problem."""
+    """Read and validate the agency's inputs; raise InputError listing every error."""
     folder = agency_folder(path)
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
-    # Each reader gives the document if valid (else None) and the document as read: entries,
-    # records and settings are checked row by row even when other rows broke the schema.
-    profile, profile_raw = _checked(problems, _read, folder, PROFILE, "profile")
-    questionnaire, questionnaire_raw = _checked(
-        problems, _read, folder, QUESTIONNAIRE, "questionnaire"
+    found: list[Problem] = []  # every error and warning of the run
+    # Each reader gives what it read and its problems: entries, records and settings are
+    # checked row by row even when other rows broke the schema.
+    profile_raw, profile = _valid(found, *_read(folder, PROFILE, "profile"))
+    questionnaire_raw, questionnaire = _valid(found, *_read(folder, QUESTIONNAIRE, "questionnaire"))
+    listing_raw, listing = _valid(
+        found, *_read_table(folder, "directory", directory.read_spreadsheet)
     )
-    listing, listing_raw = _checked(
-        problems, _read_table, folder, "directory", directory.read_spreadsheet
-    )
-    _, records = _checked(problems, _read_table, folder, "training", training.read_spreadsheet)
+    records, _ = _valid(found, *_read_table(folder, "training", training.read_spreadsheet))
     packet_date = date.fromisoformat(profile.data["packet"]["date"]) if profile else None
     agency_type = profile.data["agency"]["type"] if profile else None
-    respondents = _read_respondents(folder, problems, warnings, agency_type, packet_date)
+    respondents, respondent_problems = _read_respondents(folder, agency_type, packet_date)
+    found += respondent_problems
     style = None
-    for document in (profile_raw, questionnaire_raw, listing_raw, records):
-        warnings += document.warnings if document else []
     # Checks that need other files run whenever those files are valid, so that one run
     # reports every problem it can.
     if questionnaire_raw:
-        problems += check_settings(questionnaire_raw)
+        found += check_settings(questionnaire_raw)
     if questionnaire:
-        problems += training.check_requirements(questionnaire)
+        found += training.check_requirements(questionnaire)
     if listing_raw and packet_date:
-        found, stale = directory.check_entries(listing_raw, packet_date)
-        problems += found
-        warnings += stale
+        found += directory.check_entries(listing_raw, packet_date)
     if records and questionnaire and packet_date:
-        found, late = training.check_records(records, questionnaire.data, packet_date)
-        problems += found
-        warnings += late
+        found += training.check_records(records, questionnaire.data, packet_date)
     if profile:
-        found, large = _logo_checks(folder, profile)
-        problems += found
-        warnings += large
-        style, found = _house_style(folder, profile)
-        problems += found
-    if profile:
-        warnings += _dates_after_packet(profile)
-        warnings += _national_resources_missing(profile)
+        found += _logo_checks(folder, profile)
+        style, style_problems = _house_style(folder, profile)
+        found += style_problems
+        found += _dates_after_packet(profile)
+        found += _national_resources_missing(profile)
     if profile and questionnaire:
-        problems += _cross_checks(profile, questionnaire)
-        warnings += _missing_optional_facts(profile, questionnaire)
-        warnings += _emergency_number(profile, questionnaire)
+        found += _cross_checks(profile, questionnaire)
+        found += _missing_optional_facts(profile, questionnaire)
+        found += _emergency_number(profile, questionnaire)
         if listing or not listing_raw:  # valid, or no directory file at all
-            warnings += _directory_gaps(profile, listing)
-    if problems:
-        raise InputError(problems)
+            found += _directory_gaps(profile, listing)
+    errors, warnings = errors_and_warnings(found)
+    if errors:
+        raise InputError(errors)
     return AgencyInputs(
         slug=folder.name,
         folder=folder,
@@ -128,21 +118,21 @@ def load_agency(path: Path) -> AgencyInputs:
     )
 
 
-def _checked(
-    problems: list[Problem], reader: Callable, *args: Any
+def _valid(
+    found: list[Problem], document: YamlDocument | None, problems: list[Problem]
 ) -> tuple[YamlDocument | None, YamlDocument | None]:
-    """What `reader` read, if it broke no rule (else None), and what it read regardless."""
-    before = len(problems)
-    document = reader(*args, problems)
-    return (document if len(problems) == before else None), document
+    """What a reader read, and the same only if it has no error; its problems join `found`."""
+    found += problems
+    errors, _ = errors_and_warnings(problems)
+    return document, (None if errors else document)
 
 
 SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
 
 
 def _read_table(
-    folder: Path, name: str, read_spreadsheet: Callable, problems: list[Problem]
-) -> YamlDocument | None:
+    folder: Path, name: str, read_spreadsheet: Callable
+) -> tuple[YamlDocument | None, list[Problem]]:
     """`<name>.yaml`, `.csv` or `.xlsx` (a spreadsheet), checked against the same schema."""
     found = [
         folder / f"{name}{suffix}"
@@ -151,20 +141,16 @@ def _read_table(
     ]
     if len(found) > 1:
         names = " and ".join(path.name for path in found)
-        problems.append(Problem(str(found[-1]), 1, 1, "", f"both {names} exist; keep one"))
-        return None
+        return None, [Problem(str(found[-1]), 1, 1, "", f"both {names} exist; keep one")]
     if not found:
-        return None
+        return None, []
     path = found[0]
     if path.suffix == ".yaml":
-        return _read(folder, path.name, name, problems)
+        return _read(folder, path.name, name)
     if not _inside(path, folder):
-        problems.append(Problem(str(path), 1, 1, "", "file links outside the agency folder"))
-        return None
-    document, found_problems = read_spreadsheet(path, str(path))
-    problems += found_problems
-    problems += schema.check(document, name)
-    return document
+        return None, [Problem(str(path), 1, 1, "", "file links outside the agency folder")]
+    document, problems = read_spreadsheet(path, str(path))
+    return document, [*problems, *document.warnings, *schema.check(document, name)]
 
 
 def _directory_gaps(profile: YamlDocument, listing: YamlDocument | None) -> list[Problem]:
@@ -175,55 +161,45 @@ def _directory_gaps(profile: YamlDocument, listing: YamlDocument | None) -> list
         return []
     where = listing if listing else profile
     return [
-        where.problem(
-            (), f"warning: {len(empty)} directory categories have no entries: {', '.join(empty)}"
-        )
+        where.warning((), f"{len(empty)} directory categories have no entries: {', '.join(empty)}")
     ]
 
 
 def _read_respondents(
-    folder: Path,
-    problems: list[Problem],
-    warnings: list[Problem],
-    agency_type: str | None,
-    packet_date: date | None,
-) -> list[Respondent]:
-    """One answer set per file in assessment/, in file-name order."""
-    respondents = []
+    folder: Path, agency_type: str | None, packet_date: date | None
+) -> tuple[list[Respondent], list[Problem]]:
+    """One answer set per file in assessment/, in file-name order, and their problems."""
+    respondents, found = [], []
     for path in sorted((folder / ASSESSMENT_FOLDER).glob("*.yaml")):
-        before = len(problems)
-        document = _read(folder, str(path.relative_to(folder)), "assessment", problems)
-        if document is None:
+        document, problems = _read(folder, str(path.relative_to(folder)), "assessment")
+        if document is not None:
+            problems += check_answers(document)
+        found += problems
+        if document is None or errors_and_warnings(problems)[0]:
             continue
-        warnings += document.warnings
-        problems += check_answers(document)
-        if len(problems) == before:
-            respondent, unanswered = read_respondent(document, agency_type, packet_date)
-            warnings += unanswered
-            respondents.append(respondent)
-    return respondents
+        respondent, notes = read_respondent(document, agency_type, packet_date)
+        found += notes
+        respondents.append(respondent)
+    return respondents, found
 
 
-def _read(
-    folder: Path, name: str, schema_name: str, problems: list[Problem]
-) -> YamlDocument | None:
+def _read(folder: Path, name: str, schema_name: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """One YAML input checked against its schema: what was read (None if nothing could be),
+    and its problems, the reader's warnings (an encoding, say) among them."""
     path = folder / name
     display = str(path)
     if not path.is_file():
-        problems.append(Problem(display, 1, 1, "", f"file is missing; every agency needs {name}"))
-        return None
+        return None, [Problem(display, 1, 1, "", f"file is missing; every agency needs {name}")]
     if not _inside(path, folder):
-        problems.append(Problem(display, 1, 1, "", "file links outside the agency folder"))
-        return None
-    document, found = read_yaml(path, display)
-    problems += found
+        return None, [Problem(display, 1, 1, "", "file links outside the agency folder")]
+    document, problems = read_yaml(path, display)
     if document is None:
-        return None
+        return None, problems
+    problems += document.warnings
     if not isinstance(document.data, dict):
-        problems.append(document.problem((), "expected a set of fields at the top of the file"))
-        return None
-    problems += schema.check(document, schema_name)
-    return document
+        message = "expected a set of fields at the top of the file"
+        return None, [*problems, document.problem((), message)]
+    return document, [*problems, *schema.check(document, schema_name)]
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -242,22 +218,18 @@ def _house_style(folder: Path, profile: YamlDocument) -> tuple[HouseStyle | None
     return style, [profile.problem(("style",), f"{name}: {problem.message}") for problem in found]
 
 
-def _logo_checks(folder: Path, profile: YamlDocument) -> tuple[list[Problem], list[Problem]]:
-    """Problems and warnings of the logo: a readable image inside the agency folder."""
+def _logo_checks(folder: Path, profile: YamlDocument) -> list[Problem]:
+    """The logo: a readable image inside the agency folder, not far larger than it prints."""
     logo = profile.data["agency"].get("logo")
     if not logo:
-        return [], []
+        return []
     field_path = ("agency", "logo")
     logo_path = folder / logo
     if not _inside(logo_path, folder):
-        return [profile.problem(field_path, f"expected a file inside {folder}, got {logo!r}")], []
+        return [profile.problem(field_path, f"expected a file inside {folder}, got {logo!r}")]
     if not logo_path.is_file():
-        return [profile.problem(field_path, f"no such file {logo_path}")], []
-    errors, warnings = images.check_image(logo_path, images.LOGO)
-    return (
-        [profile.problem(field_path, message) for message in errors],
-        [profile.problem(field_path, message) for message in warnings],
-    )
+        return [profile.problem(field_path, f"no such file {logo_path}")]
+    return images.check_image(logo_path, images.LOGO, profile, field_path)
 
 
 def _cross_checks(profile: YamlDocument, questionnaire: YamlDocument) -> list[Problem]:
@@ -355,13 +327,11 @@ def _missing_optional_facts(profile: YamlDocument, questionnaire: YamlDocument) 
     for file_key, field_path, message in OPTIONAL_FACTS:
         document = documents[file_key]
         if not _lookup(document.data, field_path):
-            warnings.append(document.problem(field_path, f"warning: {message}"))
+            warnings.append(document.warning(field_path, message))
     packet_date = profile.data["packet"]["date"]
     if profile.data["governance"]["next_review_date"] < packet_date:
         warnings.append(
-            profile.problem(
-                ("governance", "next_review_date"), "warning: the annual review date has passed"
-            )
+            profile.warning(("governance", "next_review_date"), "the annual review date has passed")
         )
     return warnings
 
@@ -382,9 +352,9 @@ def _dates_after_packet(profile: YamlDocument) -> list[Problem]:
         day = parse_date(value)
         if day and day > packet_date:
             warnings.append(
-                profile.problem(
+                profile.warning(
                     field_path,
-                    f"warning: {what} {day}, after the packet date {packet_date}; "
+                    f"{what} {day}, after the packet date {packet_date}; "
                     "check the date (or the packet date)",
                 )
             )
@@ -398,9 +368,9 @@ def _national_resources_missing(profile: YamlDocument) -> list[Problem]:
         return []
     known = ", ".join(content("national_resources")["countries"])
     return [
-        profile.problem(
+        profile.warning(
             ("agency", "address", "country"),
-            f"warning: no national resources are on file for country '{country}' (only for "
+            f"no national resources are on file for country '{country}' (only for "
             f"{known}); the packet names no national helpline. Add the country's national "
             "anti-trafficking helpline and other national hotlines to directory.yaml as entries "
             "(category anti_trafficking_hotline, suicide_hotline, child_hotline, "
@@ -417,9 +387,9 @@ def _emergency_number(profile: YamlDocument, questionnaire: YamlDocument) -> lis
         return []
     expected = national["emergency"]["number"]
     return [
-        questionnaire.problem(
+        questionnaire.warning(
             ("response", "safety", "emergency_number"),
-            f"warning: the emergency number in {national['name']} is {expected}, got {given!r}",
+            f"the emergency number in {national['name']} is {expected}, got {given!r}",
         )
     ]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from pipeline.errors import Problem
+from pipeline.errors import WARNING, Problem
 
 MAX_SUPPLIED_BYTES = 50_000_000
 UTF8_ADVICE = (
@@ -68,8 +68,8 @@ def check_supplied(path: Path, display: str, expected: str, kind_name: str) -> l
     return [Problem(display, 1, 1, "", f"expected {kind_name}, but the file is {found}")]
 
 
-def read_text(path: Path, display: str) -> tuple[str | None, list[Problem], list[Problem]]:
-    """A text file's contents, its problems and its warnings.
+def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
+    """A text file's contents (None if it cannot be read) and its problems.
 
     UTF-8 (with or without a byte-order mark) is read silently. Anything else is read as
     Windows-1252, which is what Excel's "CSV (Comma delimited)" and Notepad's "ANSI" write, with
@@ -79,23 +79,23 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[Problem], list
     data = path.read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), [], []
+            return data.decode("utf-16"), []
         except UnicodeDecodeError:
             pass
     try:
-        return data.decode("utf-8-sig"), [], []
+        return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
         message = f"is not UTF-8 text and not Windows-1252 either; refused: {UTF8_ADVICE}"
-        return None, [Problem(display, line, 1, "", message)], []
+        return None, [Problem(display, line, 1, "", message)]
     warning = (
-        f"warning: not UTF-8; read as Windows-1252 (Excel's 'CSV (Comma delimited)'), "
+        f"not UTF-8; read as Windows-1252 (Excel's 'CSV (Comma delimited)'), "
         f"first such character on this line; {UTF8_ADVICE}"
     )
-    return text, [], [Problem(display, line, 1, "", warning)]
+    return text, [Problem(display, line, 1, "", warning, WARNING)]
 
 
 @dataclass
@@ -125,13 +125,13 @@ def read_sheet(path: Path, display: str) -> tuple[Sheet | None, list[Problem]]:
     problems = check_supplied(path, display, "text", "a CSV text file")
     if problems:
         return None, problems
-    text, problems, warnings = read_text(path, display)
+    text, problems = read_text(path, display)
     if text is None:
         return None, problems
-    sheet, problems = _read_csv_text(text, display)
+    sheet, found = _read_csv_text(text, display)
     if sheet:
-        sheet.warnings = warnings
-    return sheet, problems
+        sheet.warnings = problems  # the encoding's, which the sheet's document carries
+    return sheet, found
 
 
 def _read_csv_text(text: str, display: str) -> tuple[Sheet | None, list[Problem]]:

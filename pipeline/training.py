@@ -83,7 +83,7 @@ def topics(questionnaire: dict[str, Any]) -> list[dict[str, str]]:
 
 def check_records(
     document: YamlDocument, questionnaire: dict[str, Any], packet_date: date
-) -> tuple[list[Problem], list[Problem]]:
+) -> list[Problem]:
     """Errors for unknown people and topics; warnings for records dated after the packet date."""
     problems, warnings = [], []
     known_topics = {topic["id"] for topic in topics(questionnaire)}
@@ -113,12 +113,12 @@ def check_records(
         trained = parse_date(record.get("date"))
         if trained and trained > packet_date:
             warnings.append(
-                document.problem(
+                document.warning(
                     ("records", index, "date"),
-                    f"warning: dated after the packet date {packet_date}; it does not count yet",
+                    f"dated after the packet date {packet_date}; it does not count yet",
                 )
             )
-    return problems, warnings
+    return problems + warnings
 
 
 def check_requirements(document: YamlDocument) -> list[Problem]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from pipeline.errors import Problem
+from pipeline.errors import WARNING, Problem
 from pipeline.sheets import read_text
 
 # Aliases let a few lines expand into millions of nodes ("billion laughs"); no agency needs that.
@@ -51,6 +51,9 @@ class YamlDocument:
     def problem(self, field_path: FieldPath, message: str) -> Problem:
         line, column = self.where(field_path)
         return Problem(self.display, line, column, dotted(field_path), message)
+
+    def warning(self, field_path: FieldPath, message: str) -> Problem:
+        return replace(self.problem(field_path, message), severity=WARNING)
 
 
 def dotted(field_path: FieldPath) -> str:
@@ -125,9 +128,9 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
     """Parse one YAML file safely; return the document or the problems that stop it."""
     if path.stat().st_size > MAX_FILE_BYTES:
         return None, [Problem(display, 1, 1, "", f"file is larger than {MAX_FILE_BYTES} bytes")]
-    text, problems, warnings = read_text(path, display)
+    text, warnings = read_text(path, display)
     if text is None:
-        return None, problems
+        return None, warnings
     try:
         node = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as error:

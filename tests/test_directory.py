@@ -202,4 +202,4 @@ def test_national_resource_ids_are_unique_across_countries():
 def test_an_entry_verified_after_the_packet_date_is_a_warning(scenario):
     warnings = load_agency(scenario("dates-after-packet")).warnings
     (warning,) = [w for w in warnings if w.field == "entries[0].last_verified"]
-    assert warning.message.startswith("warning: 'Future Help Line' was verified 2026-12-01, after")
+    assert warning.message.startswith("'Future Help Line' was verified 2026-12-01, after")

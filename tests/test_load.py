@@ -32,7 +32,7 @@ def test_minimal_agency_is_valid_with_warnings_for_missing_optional_facts(scenar
     assert "law_enforcement" in fields
     assert "mandatory_reporting.statute" in fields
     assert "response.safety.security_contact" in fields
-    assert all(warning.message.startswith("warning:") for warning in inputs.warnings)
+    assert all(warning.is_warning for warning in inputs.warnings)
 
 
 def test_malformed_yaml_names_file_and_line(scenario):
@@ -157,19 +157,19 @@ def warnings_on(folder, field: str) -> list[str]:
 
 def test_an_approval_after_the_packet_date_is_a_warning(scenario):
     (message,) = warnings_on(scenario("dates-after-packet"), "governance.approvers[0].date")
-    assert message.startswith("warning: approved 2026-12-15, after the packet date 2026-11-23")
+    assert message.startswith("approved 2026-12-15, after the packet date 2026-11-23")
 
 
 def test_reporting_rules_verified_after_the_packet_date_are_a_warning(scenario):
     field = "mandatory_reporting.verified.date"
     (message,) = warnings_on(scenario("dates-after-packet"), field)
-    assert message.startswith("warning: rules verified 2026-12-20, after the packet date")
+    assert message.startswith("rules verified 2026-12-20, after the packet date")
 
 
 def test_a_country_without_national_resources_is_a_warning(scenario):
     folder = scenario("country-without-national-resources")
     (message,) = warnings_on(folder, "agency.address.country")
-    assert message.startswith("warning: no national resources are on file for country 'FR'")
+    assert message.startswith("no national resources are on file for country 'FR'")
 
 
 def test_the_warning_says_how_to_add_national_entries(scenario):
@@ -184,4 +184,4 @@ def test_a_country_with_national_resources_is_not_warned_about(scenario):
 
 def test_another_countrys_emergency_number_is_a_warning(scenario):
     (message,) = warnings_on(scenario("uk-clinic"), "response.safety.emergency_number")
-    assert message == "warning: the emergency number in the United Kingdom is 999, got '911'"
+    assert message == "the emergency number in the United Kingdom is 999, got '911'"
