@@ -165,7 +165,7 @@ def main() -> None:
         floor_dir = work / "floor"
         floor_dir.mkdir()
         bundles = []
-        for folder in sorted(outputs.iterdir()):
+        for folder in sorted(path for path in outputs.iterdir() if path.is_dir()):
             copy = floor_dir / f"{folder.name}.docx"
             shutil.copy(folder / "bundle.docx", copy)
             bundles.append(str(copy))
