@@ -31,7 +31,7 @@ from pipeline.assessment import (
 from pipeline.content import content
 from pipeline.errors import WARNING, InputError, Problem, errors_and_warnings
 from pipeline.forms import REFERENCE_TAG, form_reference
-from pipeline.load import ASSESSMENT_FOLDER, agency_folder
+from pipeline.load import ASSESSMENT_FOLDER, PROFILE, agency_folder
 from pipeline.sheets import Sheet, check_supplied, read_sheet
 from pipeline.yamlfile import FieldPath, YamlDocument, read_yaml
 
@@ -136,6 +136,9 @@ def ingest(folder: Path, files: list[Path], replace: bool = False) -> IngestRepo
         problems += plan_targets(report.answer_sets, folder / ASSESSMENT_FOLDER, replace)
     if problems:
         raise InputError(problems)
+    agency_type = agency_type_of(folder) if (folder / PROFILE).is_file() else None
+    for found in report.answer_sets:
+        count_answers(found, agency_type)
     write_targets(report.answer_sets)
     return report
 
@@ -374,17 +377,22 @@ def parse_written_date(text: str) -> date | None:
 def answer_set(
     file: str, data: dict[str, Any], document: YamlDocument, row: str = "", line: int = 1
 ) -> AnswerSet:
-    answers = {key: str(value) for key, value in data["answers"].items()}
-    applicable = applicable_items(answers)
-    return AnswerSet(
-        file=file,
-        row=row,
-        line=line,
-        data=ordered(data),
-        document=document,
-        answered=len([item for item in applicable if item in answers]),
-        applicable=len(applicable),
-    )
+    return AnswerSet(file=file, row=row, line=line, data=ordered(data), document=document)
+
+
+def count_answers(found: AnswerSet, agency_type: str | None) -> None:
+    """How many of the items that apply (to these answers and this agency type) were answered."""
+    answers = {key: str(value) for key, value in found.data["answers"].items()}
+    applicable = applicable_items(answers, agency_type)
+    found.answered = len([item for item in applicable if item in answers])
+    found.applicable = len(applicable)
+
+
+def agency_type_of(folder: Path) -> str | None:
+    """The agency's type, if its profile says; the counts are only a summary, so no more."""
+    document, _ = read_yaml(folder / PROFILE, str(folder / PROFILE))
+    agency = document.data.get("agency") if document and isinstance(document.data, dict) else None
+    return agency.get("type") if isinstance(agency, dict) else None
 
 
 def ordered(data: dict[str, Any]) -> dict[str, Any]:

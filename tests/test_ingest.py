@@ -420,3 +420,12 @@ def test_cli_exit_code_and_nothing_written(agency):
     assert result.exit_code == 2
     assert "1 input problem found; nothing was written." in result.output
     assert not (agency / "assessment").exists()
+
+
+def test_the_count_of_items_that_apply_follows_the_agency_type(scenario, tmp_path):
+    export = tmp_path / "survey.csv"
+    export.write_text("Role,1.1 Have staff received training on HT/E?\nNurse,Yes\n")
+    school = ingest(scenario("school-district", slug="school"), [export]).answer_sets[0]
+    clinic = ingest(scenario("minimal-clinic", slug="clinic"), [export]).answer_sets[0]
+    assert (school.answered, clinic.answered) == (1, 1)
+    assert clinic.applicable - school.applicable == 4  # 3.6, 3.10, 6.6 and 6.7 at a school
