@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,18 @@ def sample() -> callable:
         return ROOT / "inputs" / slug
 
     return folder
+
+
+@pytest.fixture(scope="session")
+def blank_packets(tmp_path_factory) -> dict[str, Path]:
+    """A blank packet (Word files) per agency type, built once for the whole run."""
+    from pipeline.blank import build_blank
+    from pipeline.content import agency_types
+
+    out = tmp_path_factory.mktemp("blank-packets")
+    return {
+        agency_type: build_blank(
+            agency_type, out / agency_type, pdf=False, today=date(2026, 11, 23)
+        ).out
+        for agency_type in agency_types()
+    }

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
 from docx import Document
 
-from pipeline.blank import agency_types, build_blank
+from pipeline.blank import agency_types
 from pipeline.build import build_packet
 
 ASKS_CONSENT = re.compile(r"\bconsent\b|\bagreed to share\b", re.IGNORECASE)
@@ -30,18 +29,6 @@ def consent_before_sharing(texts: list[str]) -> list[int]:
 
 def same_or_next(texts: list[str], index: int) -> str:
     return " ".join(texts[index : index + 2])
-
-
-@pytest.fixture(scope="module")
-def blank_packets(tmp_path_factory) -> dict[str, Path]:
-    """A blank packet per agency type; blank packets serve adults and minors."""
-    out = tmp_path_factory.mktemp("blank")
-    return {
-        agency_type: build_blank(
-            agency_type, out / agency_type, pdf=False, today=date(2026, 11, 23)
-        ).out
-        for agency_type in agency_types()
-    }
 
 
 def with_population(folder: Path, minors: bool, agency_type: str = "health_clinic") -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
-from pipeline.blank import agency_types, build_blank
+from pipeline.blank import agency_types
 from pipeline.build import build_packet
 from pipeline.content import content
 from pipeline.directory import national_set
@@ -38,24 +37,13 @@ def samples(tmp_path_factory) -> dict[str, Path]:
     }
 
 
-@pytest.fixture(scope="module")
-def blanks(tmp_path_factory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("blank")
-    return {
-        agency_type: build_blank(
-            agency_type, out / agency_type, pdf=False, today=date(2026, 11, 23)
-        ).out
-        for agency_type in agency_types()
-    }
-
-
-def assessments(samples, blanks) -> dict[str, Path]:
+def assessments(samples, blank_packets) -> dict[str, Path]:
     """A completed assessment, a blank one for an agency and blank packets of two types."""
     return {
         "completed": samples["harbor-family-health"] / "assessment.docx",
         "blank": samples["northgate-youth-shelter"] / "assessment.docx",
-        "school": blanks["school"] / "assessment.docx",
-        "task_force": blanks["task_force"] / "assessment.docx",
+        "school": blank_packets["school"] / "assessment.docx",
+        "task_force": blank_packets["task_force"] / "assessment.docx",
     }
 
 
@@ -86,8 +74,10 @@ def please_see(body) -> list:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_please_see_points_to_something_printed_in_the_assessment(samples, blanks, kind):
-    body = Document(assessments(samples, blanks)[kind]).element.body
+def test_every_please_see_points_to_something_printed_in_the_assessment(
+    samples, blank_packets, kind
+):
+    body = Document(assessments(samples, blank_packets)[kind]).element.body
     marks = bookmarked(body)
     references = please_see(body)
     expected = sum(
@@ -110,8 +100,8 @@ def test_every_please_see_points_to_something_printed_in_the_assessment(samples,
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_link_in_the_assessment_has_its_bookmark(samples, blanks, kind):
-    body = Document(assessments(samples, blanks)[kind]).element.body
+def test_every_link_in_the_assessment_has_its_bookmark(samples, blank_packets, kind):
+    body = Document(assessments(samples, blank_packets)[kind]).element.body
     marks = bookmarked(body)
     anchors = [link.get(qn("w:anchor")) for link in body.iter(qn("w:hyperlink"))]
     assert len(anchors) > 60
@@ -121,11 +111,11 @@ def test_every_link_in_the_assessment_has_its_bookmark(samples, blanks, kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_the_general_resources_are_printed(samples, blanks, kind):
-    text = docx_text(assessments(samples, blanks)[kind])
+def test_the_general_resources_are_printed(samples, blank_packets, kind):
+    text = docx_text(assessments(samples, blank_packets)[kind])
     assert (
         "General Resources"
-        in bookmarked(Document(assessments(samples, blanks)[kind]).element.body).values()
+        in bookmarked(Document(assessments(samples, blank_packets)[kind]).element.body).values()
     )
     for paragraph in TOOL["general_resources_intro"]:
         assert paragraph in text
@@ -134,8 +124,8 @@ def test_the_general_resources_are_printed(samples, blanks, kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_guidance_and_resources_of_all_twelve_domains_are_printed(samples, blanks, kind):
-    path = assessments(samples, blanks)[kind]
+def test_guidance_and_resources_of_all_twelve_domains_are_printed(samples, blank_packets, kind):
+    path = assessments(samples, blank_packets)[kind]
     text = docx_text(path)
     marks = bookmarked(Document(path).element.body)
     for domain in TOOL["domains"]:
@@ -239,8 +229,8 @@ def test_the_domain_11_prompt_is_marked_as_adapted_in_the_tool_and_the_form(samp
 
 
 @pytest.mark.parametrize("agency_type", agency_types())
-def test_wording_per_agency_type_is_marked_as_adapted(blanks, agency_type):
-    texts = [p.text for p in Document(blanks[agency_type] / "policy.docx").paragraphs]
+def test_wording_per_agency_type_is_marked_as_adapted(blank_packets, agency_type):
+    texts = [p.text for p in Document(blank_packets[agency_type] / "policy.docx").paragraphs]
     words = content("policy")["agency_types"][agency_type]
     [note] = [t for t in texts if t.startswith(f"{ADAPTED}. The Title X template is written for")]
     assert "“clinic visit”" in note and words["encounter"] in note and words["client"] in note
