@@ -6,6 +6,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pipeline.content import content
 from pipeline.dates import add_months, parse_date
@@ -148,10 +149,17 @@ def national_entries(directory: dict[str, Any], country: str) -> list[dict[str, 
             "languages": [resource["languages"]] if "languages" in resource else [],
             "last_verified": str(resource["checked"]),
             "national": True,
+            "source_sites": source_sites(resource.get("sources", [])),
         }
         for resource in national["resources"]
         if resource["id"] not in excluded
     ]
+
+
+def source_sites(addresses: list[str]) -> list[str]:
+    """The web sites a resource was checked against, each once: `humantraffickinghotline.org`."""
+    sites = [urlsplit(address).hostname or address for address in addresses]
+    return list(dict.fromkeys(site.removeprefix("www.") for site in sites))
 
 
 def all_entries(directory: dict[str, Any], country: str) -> list[dict[str, Any]]:

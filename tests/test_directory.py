@@ -203,3 +203,21 @@ def test_an_entry_verified_after_the_packet_date_is_a_warning(scenario):
     warnings = load_agency(scenario("dates-after-packet")).warnings
     (warning,) = [w for w in warnings if w.field == "entries[0].last_verified"]
     assert warning.message.startswith("'Future Help Line' was verified 2026-12-01, after")
+
+
+def test_a_national_entrys_note_is_printed_with_it(scenario, tmp_path):
+    out = build_packet(scenario("minimal-clinic"), tmp_path / "out", pdf=False).out
+    text = docx_text(out / "directory.docx")
+    assert "Contacting the Hotline does not fulfil mandatory reporting requirements." in text
+    assert "Not a reporting line: a report goes to the child-abuse agency" in text
+
+
+def test_each_site_a_national_entry_was_checked_against_is_named_once():
+    from pipeline.directory import source_sites
+
+    addresses = [
+        "https://www.modernslaveryhelpline.org/",
+        "https://www.modernslaveryhelpline.org/what-happens",
+        "https://www.gov.uk/x",
+    ]
+    assert source_sites(addresses) == ["modernslaveryhelpline.org", "gov.uk"]
