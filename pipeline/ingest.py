@@ -261,31 +261,14 @@ def answers_from_form(
     values: dict[str, bool | str], display: str, slug: str
 ) -> tuple[AnswerSet | None, list[Problem]]:
     """One respondent's answer set from a form's tags; problems for what no form could mean."""
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
-    reference = values.get(REFERENCE_TAG)
-    if reference is None:
-        message = f"the form carries no agency reference; could not check it was made for {slug}"
-        warnings.append(Problem(display, 1, 1, "", message, WARNING))
-    elif reference != form_reference(slug):
-        message = (
-            f"this form was made for the agency '{reference}', not '{slug}'; send this "
-            f"respondent the form from `packet forms inputs/{slug}`"
-        )
-        return None, [Problem(display, 1, 1, REFERENCE_TAG, message)]
-    ticked: dict[tuple[str, str], list[str]] = {}
-    texts: dict[tuple[str, str], str] = {}
-    for tag, value in values.items():
-        kind, _, rest = tag.partition("/")
-        if kind in ("answer", "rating"):
-            key, _, choice = rest.rpartition("/")
-            if value is True:
-                ticked.setdefault((kind, key), []).append(choice)
-        elif kind in ("comment", "respondent") and value:
-            texts[(kind, rest)] = str(value)
-        elif kind not in ("comment", "respondent", "form"):
-            message = "a field this tool did not make; ignored"
-            warnings.append(Problem(display, 1, 1, tag, message, WARNING))
+    problems = reference_problems(values.get(REFERENCE_TAG), display, slug)
+    if any(not problem.is_warning for problem in problems):
+        return None, problems
+    ticked, texts, unknown = sorted_fields(values)
+    problems += [
+        Problem(display, 1, 1, tag, "a field this tool did not make; ignored", WARNING)
+        for tag in unknown
+    ]
     data: dict[str, Any] = {"respondent": {}, "answers": {}, "ratings": {}}
     places: dict[FieldPath, tuple[int, int, str]] = {}
     for (kind, key), choices in ticked.items():
@@ -293,32 +276,58 @@ def answers_from_form(
         places[(section, key)] = (1, 1, field_label((section, key)))
         if len(choices) > 1:
             words = " and ".join(CHOICE_WORDS.get(choice, choice) for choice in choices)
-            problems.append(
-                Problem(
-                    display,
-                    1,
-                    1,
-                    field_label((section, key)),
-                    f"{words} are both ticked; tick one box",
-                )
-            )
-            continue
-        data[section][key] = form_choice(kind, choices[0])
-    for (kind, key), text in texts.items():
-        if kind == "respondent":
-            data["respondent"][key] = text
-            places[("respondent", key)] = (1, 1, f"your {key}")
+            message = f"{words} are both ticked; tick one box"
+            problems.append(Problem(display, 1, 1, field_label((section, key)), message))
         else:
-            data.setdefault("comments", {})[key] = text
-            places[("comments", key)] = (1, 1, field_label(("comments", key)))
+            data[section][key] = form_choice(kind, choices[0])
+    for (kind, key), text in texts.items():
+        section = "respondent" if kind == "respondent" else "comments"
+        data.setdefault(section, {})[key] = text
+        label = f"your {key}" if kind == "respondent" else field_label((section, key))
+        places[(section, key)] = (1, 1, label)
     problems += normalise_respondent(data, display, (1, 1))
-    if problems:
-        return None, problems + warnings
+    if any(not problem.is_warning for problem in problems):
+        return None, problems
     document = SourceDocument(display, data, places)
     found = schema.check(document, "assessment") + check_answers(document)
     if found:
-        return None, found + warnings
-    return answer_set(display, data, document), warnings
+        return None, found + problems
+    return answer_set(display, data, document), problems
+
+
+def reference_problems(reference: object, display: str, slug: str) -> list[Problem]:
+    """An error for a form made for another agency; a warning for one that does not say."""
+    if reference is None:
+        message = f"the form carries no agency reference; could not check it was made for {slug}"
+        return [Problem(display, 1, 1, "", message, WARNING)]
+    if reference != form_reference(slug):
+        message = (
+            f"this form was made for the agency '{reference}', not '{slug}'; send this "
+            f"respondent the form from `packet forms inputs/{slug}`"
+        )
+        return [Problem(display, 1, 1, REFERENCE_TAG, message)]
+    return []
+
+
+def sorted_fields(
+    values: dict[str, bool | str],
+) -> tuple[dict[tuple[str, str], list[str]], dict[tuple[str, str], str], list[str]]:
+    """The ticked choices per answer or rating, the typed texts, and tags no form of ours has."""
+    ticked: dict[tuple[str, str], list[str]] = {}
+    texts: dict[tuple[str, str], str] = {}
+    unknown = []
+    for tag, value in values.items():
+        kind, _, rest = tag.partition("/")
+        if kind in ("answer", "rating"):
+            key, _, choice = rest.rpartition("/")
+            if value is True:
+                ticked.setdefault((kind, key), []).append(choice)
+        elif kind in ("comment", "respondent"):
+            if value:
+                texts[(kind, rest)] = str(value)
+        elif kind != "form":
+            unknown.append(tag)
+    return ticked, texts, unknown
 
 
 CHOICE_WORDS = {"yes": "Yes", "no": "No", "na": "N/A"}
