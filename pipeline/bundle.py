@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zipfile
 from copy import deepcopy
-from datetime import date, datetime, time
+from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from docx.shared import Twips
 from lxml import etree
 
 from pipeline.errors import RenderError
+from pipeline.render import packet_author
 
 HEADER_FOOTER_TAGS = ("w:headerReference", "w:footerReference", "w:titlePg")
 # Attributes through which body XML points at images and links outside document.xml.
@@ -350,19 +351,13 @@ KEYWORDS = (
 
 
 def set_properties(document, context: dict[str, Any]) -> None:
-    """Title and author for Word and the PDF; timestamps fixed to the packet date."""
+    """The bundle's title, subject and keywords for Word and the PDF. Its author and dates are
+    the cover's, which rendering set (render.set_document_properties)."""
     properties = document.core_properties
-    # A blank packet's legal name is a fill-in field: such a packet names no author.
-    agency = "" if context.get("blank") else context["agency"]["legal_name"]
     properties.title = f"Human Trafficking Response Packet {context['packet']['year']}"
-    properties.subject = agency
-    properties.author = agency
-    properties.last_modified_by = agency
+    properties.subject = packet_author(context)
     # Phrases, separated by semicolons; the PDF export keeps each phrase whole.
     properties.keywords = KEYWORDS
-    stamp = datetime.combine(datetime.fromisoformat(context["packet"]["date"]).date(), time(12))
-    properties.created = properties.modified = stamp
-    properties.revision = 1
 
 
 def ask_word_to_update_fields(document) -> None:

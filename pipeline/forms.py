@@ -11,11 +11,8 @@ the placeholders LibreOffice stored as values and gives text fields room to writ
 from __future__ import annotations
 
 from contextlib import nullcontext
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
-
-from docx import Document
 
 from pipeline.build import publish, staging_area
 from pipeline.bundle import freeze_docx
@@ -51,6 +48,7 @@ def build_forms(folder: Path, out: Path, pdf: bool = True) -> list[Path]:
         **build_context(inputs, blank_assessment=True),
         "form": {"reference": form_reference(inputs.slug)},
     }
+    context["properties"] = {FORM_TEMPLATE: form_properties(context)}
     with (
         staging_area(out, inputs.slug) as work,
         Converter() if pdf else nullcontext() as converter,
@@ -58,7 +56,6 @@ def build_forms(folder: Path, out: Path, pdf: bool = True) -> list[Path]:
         staging = work / "forms"
         staging.mkdir()
         form = render_document(FORM_TEMPLATE, context, staging / FORM_DOCX)
-        set_form_properties(form, context)
         if not is_default(inputs.style):
             apply_style(form, inputs.style)
         freeze_docx(form, context["packet"]["date"])
@@ -74,19 +71,14 @@ def form_title(context: dict[str, Any]) -> str:
     return f"Service Assessment: respondent form for {context['agency']['legal_name']}"
 
 
-def set_form_properties(path: Path, context: dict[str, Any]) -> None:
-    """Title and author the agency's; dates the packet date (nothing of the machine's)."""
-    document = Document(path)
-    properties = document.core_properties
-    properties.title = form_title(context)
-    properties.author = properties.last_modified_by = context["agency"]["legal_name"]
-    properties.subject = "Service assessment (ICMEC toolkit), one respondent"
-    properties.keywords = "human trafficking; service assessment; respondent form"
-    properties.comments = ""
-    stamp = datetime.combine(date.fromisoformat(context["packet"]["date"]), time(12))
-    properties.created = properties.modified = stamp
-    properties.revision = 1
-    document.save(path)
+def form_properties(context: dict[str, Any]) -> dict[str, str]:
+    """The form's title, subject and keywords (its author and dates are set as every
+    document's are, by rendering)."""
+    return {
+        "title": form_title(context),
+        "subject": "Service assessment (ICMEC toolkit), one respondent",
+        "keywords": "human trafficking; service assessment; respondent form",
+    }
 
 
 def make_fillable(exported: Path, target: Path, title: str) -> None:

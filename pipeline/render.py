@@ -111,15 +111,21 @@ TEMPLATE_PARTS = (RT.EXTENDED_PROPERTIES, RT.CUSTOM_PROPERTIES, RT.THUMBNAIL)
 
 
 def set_document_properties(document, context: dict[str, Any], template_name: str) -> None:
-    """Title, author and dates from the packet; nothing of whoever last saved the template."""
+    """Title, author and dates from the packet; nothing of whoever last saved the template.
+
+    A template outside the packet's documents (the respondent form) gives its own title,
+    subject and keywords in the context's `properties`.
+    """
     properties = document.core_properties
     for name in TEMPLATE_PROPERTIES:
         setattr(properties, name, "")
-    titles = {entry["template"]: entry["title"] for entry in context.get("documents", [])}
-    properties.title = titles.get(template_name, "")
-    # A blank packet's legal name is a fill-in field: such a packet names no author.
-    author = "" if context.get("blank") else context.get("agency", {}).get("legal_name", "")
-    properties.author = properties.last_modified_by = author
+    titles = {
+        entry["template"]: {"title": entry["title"]} for entry in context.get("documents", [])
+    }
+    own = {**titles, **context.get("properties", {})}.get(template_name, {})
+    for name in ("title", "subject", "keywords"):
+        setattr(properties, name, own.get(name, ""))
+    properties.author = properties.last_modified_by = packet_author(context)
     properties.revision = 1
     if "packet" in context:
         stamp = datetime.combine(date.fromisoformat(context["packet"]["date"]), time(12))
@@ -128,6 +134,11 @@ def set_document_properties(document, context: dict[str, Any], template_name: st
     for rid, relationship in list(relationships.items()):
         if relationship.reltype in TEMPLATE_PARTS:
             del relationships[rid]
+
+
+def packet_author(context: dict[str, Any]) -> str:
+    """The agency's legal name; none for a blank packet, whose legal name is a fill-in field."""
+    return "" if context.get("blank") else context.get("agency", {}).get("legal_name", "")
 
 
 def describe_pictures(document, description: str) -> None:
