@@ -20,10 +20,10 @@ from typing import Any
 
 import bagit
 
-from pipeline.build import BOOKKEEPING, build_packet
+from pipeline.build import BOOKKEEPING, build_agency
 from pipeline.content import CONTENT_DIR
 from pipeline.errors import ArchiveError, UsageError
-from pipeline.load import PROFILE, agency_folder, load_agency
+from pipeline.load import PROFILE, AgencyInputs, load_agency
 from pipeline.render import TEMPLATE_DIR
 from pipeline.style import HouseStyle, default_style, is_default
 
@@ -111,8 +111,9 @@ def archive_packet(
     The version's fingerprint goes into the agency's ledger; the fingerprint of the version
     archived before it goes into its manifest and onto its approval page (a chain).
     """
-    folder = agency_folder(inputs)
-    packet_date = load_agency(folder).profile["packet"]["date"]
+    agency = load_agency(inputs)  # once: its packet date settles the year, then it is built
+    folder = agency.folder
+    packet_date = agency.profile["packet"]["date"]
     year = archive_year(year, packet_date, folder / PROFILE, fiscal_year)
     target_root = agency_root(root, folder.name)
     with agency_lock(target_root):
@@ -130,7 +131,7 @@ def archive_packet(
         }
         with tempfile.TemporaryDirectory(prefix=".incoming-", dir=target_root) as work:
             bag_dir = Path(work) / name
-            write_version(folder, bag_dir, record, year, note, revision, signer, style)
+            write_version(agency, bag_dir, record, year, note, revision, signer, style)
             make_read_only(bag_dir)
             bag_dir.rename(target_root / name)
         version = read_version(target_root / name)
@@ -187,7 +188,7 @@ def next_version_name(target_root: Path, year: int, revision: str | None) -> str
 
 
 def write_version(
-    inputs: Path,
+    agency: AgencyInputs,
     bag_dir: Path,
     record: dict[str, Any],
     year: int,
@@ -203,8 +204,8 @@ def write_version(
     """
     name = record["version"]
     payload = bag_dir / "packet"
-    result = build_packet(
-        inputs, payload, pdf=True, pdfa=True, extra_context={"archive": record}, style=style
+    result = build_agency(
+        agency, payload, pdf=True, pdfa=True, extra_context={"archive": record}, style=style
     )
     stray = sorted(set(payload.iterdir()) - {*result.files, *(payload / n for n in BOOKKEEPING)})
     if stray:  # an archived version never changes, so nothing it should not hold goes in
@@ -223,7 +224,7 @@ def write_version(
         }
     copied = bag_dir / "inputs"
     for path in result.inputs:
-        destination = copied / path.relative_to(inputs)
+        destination = copied / path.relative_to(agency.folder)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, destination)
     (bag_dir / SUMMARY).write_text(

@@ -61,11 +61,26 @@ def build_packet(
     `extra_context` adds values for the templates (an archive's record, say). The look comes
     from `style`, else the agency's own `style:` reference, else the project's.
     """
-    inputs = load_agency(folder)
+    return build_agency(
+        load_agency(folder), out, pdf, blank_assessment, pdfa, converter, extra_context, style
+    )
+
+
+def build_agency(
+    inputs: AgencyInputs,
+    out: Path,
+    pdf: bool = True,
+    blank_assessment: bool = False,
+    pdfa: bool = False,
+    converter: Converter | None = None,
+    extra_context: dict[str, Any] | None = None,
+    style: HouseStyle | None = None,
+) -> BuildResult:
+    """build_packet for inputs already loaded (an archive reads them first, for their date)."""
     # The agency's own reference is one of its files, which the fingerprint hashes anyway.
     options = packet_options(pdf=pdf, blank_assessment=blank_assessment, pdfa=pdfa, style=style)
     context = packet_context(inputs, blank_assessment, extra_context)
-    stamp = fingerprint(folder, **options)
+    stamp = fingerprint(inputs.folder, **options)
     return build(inputs, out, stamp, pdf, pdfa, converter, style or inputs.style, context)
 
 

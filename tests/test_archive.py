@@ -25,7 +25,7 @@ from pypdf import PdfReader
 
 from pipeline import archive as archive_module
 from pipeline.archive import LEDGER, archive_packet, find_version, verify
-from pipeline.build import build_packet, output_files
+from pipeline.build import build_agency, build_packet, output_files
 from pipeline.cli import main
 from pipeline.content import content
 from pipeline.diff import as_text, compare
@@ -253,11 +253,11 @@ def test_a_build_that_leaves_a_stray_file_is_not_archived(scenario, tmp_path, mo
     root = tmp_path / "archive"
 
     def build_leaving_a_lock_file(inputs, out, **options):
-        result = build_packet(inputs, out, **options)
+        result = build_agency(inputs, out, **options)
         (out / ".~lock.bundle.docx#").write_text(",someone,host,01.01.2026;")
         return result
 
-    monkeypatch.setattr(archive_module, "build_packet", build_leaving_a_lock_file)
+    monkeypatch.setattr(archive_module, "build_agency", build_leaving_a_lock_file)
     with pytest.raises(archive_module.ArchiveError) as caught:
         archive_packet(folder, 2026, root)
     assert ".~lock.bundle.docx#" in caught.value.message
