@@ -1,0 +1,111 @@
+"""Respondent files: a name for each answer set, and the files written all or none."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.assessment import (
+    normalise_answer,
+    normalise_rating,
+    rated_domains,
+)
+from pipeline.errors import Problem
+from pipeline.ingest.answers import AnswerSet
+from pipeline.yamlfile import read_yaml
+
+
+def respondent_slug(data: dict[str, Any]) -> str:
+    """`Dr. Rosa Delgado` -> `dr-rosa-delgado`; the role when no name was given."""
+    text = data["respondent"].get("name") or data["respondent"]["role"]
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")
+    return slug or "respondent"
+
+
+def plan_targets(answer_sets: list[AnswerSet], folder: Path, replace: bool) -> list[Problem]:
+    """Choose each respondent's file; problems for files that exist with other answers."""
+    problems = []
+    taken: Counter[str] = Counter()
+    for found in answer_sets:
+        base = respondent_slug(found.data)
+        taken[base] += 1
+        name = base if taken[base] == 1 else f"{base}-{taken[base]}"
+        found.target = folder / f"{name}.yaml"
+        if not found.target.exists():
+            found.outcome = "new"
+            continue
+        existing, _ = read_yaml(found.target, str(found.target))
+        if existing is not None and same_answers(existing.data, found.data):
+            found.outcome = "unchanged"
+        elif replace:
+            found.outcome = "replaced"
+        else:
+            problems.append(
+                Problem(
+                    found.file,
+                    found.line,
+                    1,
+                    found.row,
+                    f"{found.target} already exists with other answers; "
+                    "give --replace to overwrite it, or check that this is not another "
+                    "respondent with the same name or role",
+                )
+            )
+    return problems
+
+
+def same_answers(written: Any, read: dict[str, Any]) -> bool:
+    """True when an existing respondent file says what was read (`yes` and `'yes'` alike)."""
+    if not isinstance(written, dict):
+        return False
+
+    def normal(data: dict[str, Any]) -> dict[str, Any]:
+        answers = data.get("answers") or {}
+        ratings = data.get("ratings") or {}
+        return {
+            "respondent": data.get("respondent"),
+            "answers": {key: normalise_answer(value) for key, value in answers.items()},
+            "ratings": {key: normalise_rating(value) for key, value in ratings.items()},
+            "comments": data.get("comments") or {},
+        }
+
+    try:
+        return normal(written) == normal(read)
+    except (AttributeError, TypeError):
+        return False
+
+
+def write_targets(answer_sets: list[AnswerSet]) -> None:
+    for found in answer_sets:
+        if found.outcome == "unchanged":
+            continue
+        found.target.parent.mkdir(parents=True, exist_ok=True)
+        staging = found.target.with_name(f".{found.target.name}.tmp")
+        staging.write_text(respondent_yaml(found), encoding="utf-8")
+        staging.replace(found.target)
+
+
+def respondent_yaml(found: AnswerSet) -> str:
+    body = yaml.safe_dump(found.data, sort_keys=False, allow_unicode=True, width=100)
+    return (
+        f"# Service assessment answers of one respondent, read by `packet ingest` from\n"
+        f"# {found.origin}.\n{body}"
+    )
+
+
+def summary_line(found: AnswerSet) -> str:
+    """`forms/ana.pdf: 80 of 82 items answered, 11 ratings, 2 comments -> ... (new)`."""
+    ratings = len(found.data["ratings"])
+    comments = len(found.data.get("comments", {}))
+    return (
+        f"{found.source}: {found.answered} of {found.applicable} items answered, "
+        f"{ratings} of {len(rated_domains())} domains rated, "
+        f"{comments} comment{'' if comments == 1 else 's'} "
+        f"-> {found.target} ({found.outcome})"
+    )
