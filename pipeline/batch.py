@@ -169,7 +169,7 @@ def render_agency(folder: Path, work: Path, stamp: str, style: HouseStyle | None
         context = packet_context(inputs)
         agency_work = work / f"{folder.name}.work"
         agency_work.mkdir()
-        staging = render_packet(
+        staging, wording_warnings = render_packet(
             context,
             agency_work,
             folder.name,
@@ -187,7 +187,7 @@ def render_agency(folder: Path, work: Path, stamp: str, style: HouseStyle | None
         folder.name,
         "rendered",
         time.perf_counter() - started,
-        warnings=[str(warning) for warning in inputs.warnings],
+        warnings=[str(warning) for warning in sorted([*inputs.warnings, *wording_warnings])],
         packet_year=context["packet"]["year"],
         staging=staging,
         documents=context["documents"],

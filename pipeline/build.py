@@ -22,9 +22,9 @@ from pipeline.bundle import freeze_docx, merge_bundle
 from pipeline.content import CONTENT_DIR
 from pipeline.context import build_context
 from pipeline.convert import Converter, PdfJob, split_by_bookmarks
-from pipeline.errors import Problem
+from pipeline.errors import InputError, Problem, errors_and_warnings
 from pipeline.load import AgencyInputs, load_agency
-from pipeline.render import TEMPLATE_DIR, render_document
+from pipeline.render import TEMPLATE_DIR, render_document, render_revised
 from pipeline.style import HouseStyle, apply_style, is_default
 
 FINGERPRINT = ".fingerprint"
@@ -115,14 +115,15 @@ def build(
         staging_area(out, inputs.slug) as work,
         Converter() if pdf and converter is None else nullcontext(converter) as converter,
     ):
-        staging = render_packet(
+        staging, wording_warnings = render_packet(
             context, work, inputs.slug, stamp, helper=True, warnings=inputs.warnings, style=style
         )
         if converter:
             finish_pdf(converter, staging, context["documents"], pdfa)
         publish(staging, out)
     files = output_files(out, context["documents"], pdf=converter is not None)
-    return BuildResult(inputs.slug, out, files, inputs.warnings, context, inputs.files, style)
+    warnings = sorted([*inputs.warnings, *wording_warnings])
+    return BuildResult(inputs.slug, out, files, warnings, context, inputs.files, style)
 
 
 STAGING_MARK = ".staging-"  # slugs hold no dot: `.<slug>.staging-*` is only ever this agency's
@@ -171,9 +172,9 @@ def render_packet(
     helper: bool = False,
     warnings: list[Problem] | None = None,
     style: HouseStyle | None = None,
-) -> Path:
+) -> tuple[Path, list[Problem]]:
     """Every document, the cover and the merged bundle, as Word files in `work/name`, in the
-    look of `style` (the project's own when None).
+    look of `style` (the project's own when None); the warnings of the agency's wording.
 
     With `helper`, a long training log is rendered in a second process meanwhile (a batch,
     which already renders one agency per core, leaves it off).
@@ -190,22 +191,28 @@ def render_packet(
         if aside
         else nullcontext() as pool
     ):
-        pending = {job: pool.submit(render_document, job[0], context, job[1]) for job in aside}
+        pending = {job: pool.submit(render_revised, job[0], context, job[1]) for job in aside}
         rendered = {
-            job: render_document(job[0], context, job[1]) for job in jobs if job not in pending
+            job: render_revised(job[0], context, job[1]) for job in jobs if job not in pending
         }
         cover = render_document("cover.docx", context, work / "cover.docx")
         rendered.update({job: future.result() for job, future in pending.items()})
-    documents = [rendered[job] for job in jobs]
+    documents = [rendered[job][0] for job in jobs]
+    errors, wording_warnings = errors_and_warnings(
+        [problem for job in jobs for problem in rendered[job][1]]
+    )
+    if errors:
+        raise InputError(errors)
     bundle = merge_bundle(cover, documents, staging / "bundle.docx", context)
     for document in [*documents, bundle]:
         if not is_default(style):
             apply_style(document, style)
         freeze_docx(document, context["packet"]["date"])
     (staging / FINGERPRINT).write_text(stamp)
-    record = {"packet_year": context["packet"]["year"], "warnings": list(map(str, warnings or []))}
+    warnings = [*(warnings or []), *wording_warnings]
+    record = {"packet_year": context["packet"]["year"], "warnings": list(map(str, warnings))}
     (staging / BUILD_RECORD).write_text(json.dumps(record, indent=1))
-    return staging
+    return staging, wording_warnings
 
 
 ASIDE_PEOPLE = 200  # from about this many people a training log is worth a process of its own

@@ -57,6 +57,9 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
             respondents, {} if blank_assessment else answers.get("assessment", {}), agency_type
         ),
         "images": {"logo": logo_image(inputs)},
+        # The agency's own wording, applied to each document once it is rendered.
+        "wording": inputs.wording,
+        "values": inputs.values,
     }
 
 

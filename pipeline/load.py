@@ -15,6 +15,8 @@ from pipeline.content import content
 from pipeline.dates import parse_date
 from pipeline.errors import InputError, Problem, UsageError, errors_and_warnings
 from pipeline.style import HouseStyle, read_style
+from pipeline.wording.changes import Wording, check_value_names, read_wording
+from pipeline.wording.values import InputValue, input_values
 from pipeline.yamlfile import YamlDocument, read_yaml
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -37,6 +39,12 @@ class AgencyInputs:
     warnings: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     style: HouseStyle | None = None  # the agency's reference document (profile `style:`)
+    wording: Wording = field(default_factory=Wording)  # the agency's own wording (wording.yaml)
+
+    @property
+    def values(self) -> dict[str, InputValue]:
+        """The printed values of profile.yaml and questionnaire.yaml, by field name."""
+        return input_values(input_files(self.profile, self.questionnaire))
 
     @property
     def packet_date(self) -> date:
@@ -101,6 +109,11 @@ def load_agency(path: Path) -> AgencyInputs:
         found += _emergency_number(profile, questionnaire)
         if listing or not listing_raw:  # valid, or no directory file at all
             found += _directory_gaps(profile, listing)
+    wording, wording_problems = read_wording(folder)
+    found += wording_problems
+    if profile and questionnaire:
+        known = input_values(input_files(profile.data, questionnaire.data))
+        found += check_value_names(wording, list(known))
     errors, warnings = errors_and_warnings(found)
     if errors:
         raise InputError(errors)
@@ -115,7 +128,13 @@ def load_agency(path: Path) -> AgencyInputs:
         warnings=sorted(warnings),
         files=sorted(path for path in folder.rglob("*") if path.is_file()),
         style=style,
+        wording=wording,
     )
+
+
+def input_files(profile: dict[str, Any], questionnaire: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The input files whose values the agency's wording may name, with their data."""
+    return [(PROFILE, profile), (QUESTIONNAIRE, questionnaire)]
 
 
 def _valid(

@@ -20,7 +20,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from pipeline.errors import RenderError
+from pipeline.errors import Problem, RenderError
 
 # Inside the package, so that an installed `packet` finds them from any folder.
 TEMPLATE_DIR = Path(str(files("pipeline") / "templates"))
@@ -75,6 +75,26 @@ def jinja_environment() -> TemplateEnvironment:
 
 def render_document(template_name: str, context: dict[str, Any], target: Path) -> Path:
     """Fill `pipeline/templates/<template_name>` and save it as `target`."""
+    return render_revised(template_name, context, target)[0]
+
+
+def render_revised(
+    template_name: str, context: dict[str, Any], target: Path
+) -> tuple[Path, list[Problem]]:
+    """render_document with the agency's own wording applied; its problems beside the file."""
+    template = fill_template(template_name, context)
+    problems = revise_document(template.docx, template_name, context)
+    set_document_properties(template.docx, context, template_name)
+    describe_pictures(template.docx, context.get("agency", {}).get("legal_name", ""))
+    set_language(template.docx, context.get("language"))
+    template.save(target)
+    if context.get("blank"):
+        highlight_fill_ins(target)
+    return target, problems
+
+
+def fill_template(template_name: str, context: dict[str, Any]) -> DocxTemplate:
+    """The template filled with the context, in memory."""
     template = DocxTemplate(TEMPLATE_DIR / template_name)
     values = dict(context)
     for name, image in context["images"].items():
@@ -85,13 +105,20 @@ def render_document(template_name: str, context: dict[str, Any], target: Path) -
         template.render(values, jinja_env=jinja_environment(), autoescape=True)
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:
         raise RenderError(f"templates/{template_name} could not be filled: {error}") from error
-    set_document_properties(template.docx, context, template_name)
-    describe_pictures(template.docx, context.get("agency", {}).get("legal_name", ""))
-    set_language(template.docx, context.get("language"))
-    template.save(target)
-    if context.get("blank"):
-        highlight_fill_ins(target)
-    return target
+    return template
+
+
+def revise_document(document, template_name: str, context: dict[str, Any], mark: bool = False):
+    """The agency's changes to this document's standard text, applied in place."""
+    from pipeline.wording.apply import revise  # the wording reads values as this module prints
+
+    wording = context.get("wording")
+    ids = [
+        entry["id"] for entry in context.get("documents", []) if entry["template"] == template_name
+    ]
+    if not wording or not wording.changes or not ids:
+        return []
+    return revise(document, ids[0], wording, context["values"], mark)
 
 
 # What Word writes about whoever saved a file: free-text properties (cleared), and the parts

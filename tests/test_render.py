@@ -19,7 +19,7 @@ from pipeline.blank import build_blank
 from pipeline.build import build_packet
 from pipeline.content import content
 from pipeline.errors import RenderError
-from pipeline.render import TEMPLATE_DIR, render_document, set_document_properties
+from pipeline.render import TEMPLATE_DIR, render_document, render_revised, set_document_properties
 from tests.conftest import SAMPLES
 from tests.helpers import LEFTOVERS, docx_text
 
@@ -162,17 +162,17 @@ def test_a_long_training_log_rendered_in_a_second_process_gives_the_same_packet(
 
 
 def render_all_but_the_training_log(template, context, target):
-    """Stands in for render_document; module-level, so the second process can be handed it."""
+    """Stands in for render_revised; module-level, so the second process can be handed it."""
     if template == "training.docx":
         raise RenderError("templates/training.docx could not be filled: test")
-    return render_document(template, context, target)
+    return render_revised(template, context, target)
 
 
 def test_a_failure_in_the_second_process_fails_the_build_and_writes_nothing(
     sample, monkeypatch, tmp_path
 ):
     monkeypatch.setattr(build, "ASIDE_PEOPLE", 1)
-    monkeypatch.setattr(build, "render_document", render_all_but_the_training_log)
+    monkeypatch.setattr(build, "render_revised", render_all_but_the_training_log)
     with pytest.raises(RenderError, match="training.docx"):
         build_packet(sample("harbor-family-health"), tmp_path / "out", pdf=False)
     assert not (tmp_path / "out").exists()
