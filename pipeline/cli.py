@@ -222,14 +222,17 @@ def forms(agency: Path, out: Path | None, no_pdf: bool) -> None:
 )
 @click.option("--replace", is_flag=True, help="Overwrite respondent files that hold other answers.")
 def ingest(agency: Path, files: tuple[Path, ...], replace: bool) -> None:
-    """Read filled forms and survey exports into the agency's assessment/ folder.
+    """Read filled forms, survey exports and edited documents back into the agency's inputs.
 
-    FILES are filled respondent forms (.docx or .pdf, from `packet forms`) and survey exports
-    (.csv or .xlsx, one row per respondent). Each respondent becomes
-    assessment/<name or role>.yaml. If any file has a problem, nothing is written.
+    FILES are filled respondent forms (.docx or .pdf, from `packet forms`), survey exports
+    (.csv or .xlsx, one row per respondent) and packet documents edited in Word or LibreOffice
+    (policy.docx, bundle.docx...). Each respondent becomes assessment/<name or role>.yaml; the
+    edits of a document become the agency's wording, wording.yaml. If any file has a problem,
+    nothing is written.
     """
     from pipeline.ingest import ingest as ingest_answers
     from pipeline.ingest import summary_line
+    from pipeline.ingest.document import wording_summary
 
     report = ingest_answers(agency, list(files), replace=replace)
     show_warnings(report.warnings)
@@ -237,6 +240,9 @@ def ingest(agency: Path, files: tuple[Path, ...], replace: bool) -> None:
         click.echo(note)
     for answer_set in report.answer_sets:
         click.echo(summary_line(answer_set))
+    for update in report.wording:
+        for line in wording_summary(update):
+            click.echo(line)
 
 
 AGENCY_TYPES = click.Choice(agency_types())

@@ -2,8 +2,9 @@
 
 Each filled Word form (.docx), filled PDF form (.pdf) or survey export row (.csv, .xlsx) becomes
 one respondent's answer set, checked by the same rules as a hand-written
-`assessment/<respondent>.yaml`, and written as such a file only when every file of the run is
-free of errors.
+`assessment/<respondent>.yaml`; an edited packet document (.docx that is not a form) becomes the
+agency's wording (`wording.yaml`). Files are written only when every file of the run is free of
+errors.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from pathlib import Path
 
 from pipeline.errors import InputError, Problem, errors_and_warnings
 from pipeline.ingest.answers import AnswerSet, IngestReport, agency_type_of, count_answers
+from pipeline.ingest.document import is_packet_form, read_edited, write_wording
 from pipeline.ingest.forms import answers_from_form, read_pdf_form, read_word_form
 from pipeline.ingest.survey import read_survey
 from pipeline.ingest.write import plan_targets, summary_line, write_targets
-from pipeline.load import ASSESSMENT_FOLDER, PROFILE, agency_folder
+from pipeline.load import ASSESSMENT_FOLDER, PROFILE, agency_folder, load_agency
 
 __all__ = ["ingest", "summary_line"]
 
@@ -27,8 +29,13 @@ def ingest(folder: Path, files: list[Path], replace: bool = False) -> IngestRepo
     """Read every file, check every answer set, then write respondent files (or nothing)."""
     folder = agency_folder(folder)
     report = IngestReport()
-    problems: list[Problem] = []
+    documents = [
+        path for path in files if path.suffix.lower() == ".docx" and not is_packet_form(path)
+    ]
+    problems = read_documents(folder, documents, report)
     for path in files:
+        if path in documents:
+            continue
         found, file_problems, notes = read_answers(path, folder.name)
         errors, warnings = errors_and_warnings(file_problems)
         problems += errors
@@ -44,7 +51,27 @@ def ingest(folder: Path, files: list[Path], replace: bool = False) -> IngestRepo
     for found in report.answer_sets:
         count_answers(found, agency_type)
     write_targets(report.answer_sets)
+    if report.wording:
+        write_wording(report.wording[-1])
     return report
+
+
+def read_documents(folder: Path, paths: list[Path], report: IngestReport) -> list[Problem]:
+    """Edited documents, one after the other on the agency's wording; the errors found."""
+    if not paths:
+        return []
+    inputs = load_agency(folder)
+    changes = inputs.wording.changes
+    errors: list[Problem] = []
+    for path in paths:
+        update, problems = read_edited(path, inputs, changes)
+        found_errors, warnings = errors_and_warnings(problems)
+        errors += found_errors
+        report.warnings += warnings
+        if update is not None and not found_errors:
+            report.wording.append(update)
+            changes = update.changes
+    return errors
 
 
 def read_answers(path: Path, slug: str) -> tuple[list[AnswerSet], list[Problem], list[str]]:

@@ -65,6 +65,7 @@ class IngestReport:
     answer_sets: list[AnswerSet] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    wording: list = field(default_factory=list)  # WordingUpdate of each edited document, in order
 
 
 class SourceDocument(YamlDocument):
