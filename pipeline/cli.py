@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.content import agency_types
+from pipeline.content import agency_types, content
 from pipeline.convert import Converter
 from pipeline.errors import Interrupted, Problem, counted
 
@@ -82,11 +82,41 @@ def validate(agency: Path) -> None:
     Problems are printed as file:line:column: field: what is wrong. Warnings name optional
     facts the documents will ask to fill in by hand.
     """
+    from pipeline.errors import InputError, errors_and_warnings
     from pipeline.load import load_agency
+    from pipeline.wording.listing import wording_problems
 
     inputs = load_agency(agency)
-    show_warnings(inputs.warnings)
-    click.echo(f"{agency}: inputs are valid ({counted(len(inputs.warnings), 'warning')})")
+    errors, wording_warnings = errors_and_warnings(wording_problems(inputs))
+    if errors:
+        raise InputError(errors)
+    warnings = sorted([*inputs.warnings, *wording_warnings])
+    show_warnings(warnings)
+    click.echo(f"{agency}: inputs are valid ({counted(len(warnings), 'warning')})")
+
+
+@main.command()
+@click.argument("agency", type=FOLDER)
+@click.option(
+    "--document",
+    "document_ids",
+    multiple=True,
+    type=click.Choice([entry["id"] for entry in content("documents")["documents"]]),
+    help="List this document only (repeat for more) [default: every document].",
+)
+def wording(agency: Path, document_ids: tuple[str, ...]) -> None:
+    """List every heading and paragraph of an agency's documents with its reference.
+
+    The references are what wording.yaml names to replace, remove or add after a paragraph
+    (`packet ingest` writes them from an edited document); `*` marks a paragraph the agency's
+    wording changes. Values of the inputs show as {field} names.
+    """
+    from pipeline.load import load_agency
+    from pipeline.wording.listing import listing_lines
+
+    inputs = load_agency(agency)
+    for line in listing_lines(inputs, list(document_ids) or None):
+        click.echo(line)
 
 
 @main.command()

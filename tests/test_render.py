@@ -19,7 +19,7 @@ from pipeline.blank import build_blank
 from pipeline.build import build_packet
 from pipeline.content import content
 from pipeline.errors import RenderError
-from pipeline.render import TEMPLATE_DIR, render_document, render_revised, set_document_properties
+from pipeline.render import TEMPLATE_DIR, render_revised, set_document_properties
 from tests.conftest import SAMPLES
 from tests.helpers import LEFTOVERS, docx_text
 

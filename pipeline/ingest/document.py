@@ -89,8 +89,10 @@ def read_edited(
     if not covered:
         names = ", ".join(f"{entry['id']}.docx" for entry in context["documents"])
         message = (
-            f"none of the packet's documents is in this file (no heading reads as one of their "
-            f"titles); give an edited {names} or bundle.docx of {inputs.slug}"
+            "this Word document has no form fields to read and none of the packet's documents "
+            "is in it (no heading reads as one of their titles): give a respondent form filled "
+            "in Word or LibreOffice (editors such as Google Docs drop the fields), or an edited "
+            f"{names} or bundle.docx of {inputs.slug}"
         )
         return None, [Problem(display, 1, 1, "", message)]
     base: list[BaseBlock] = []

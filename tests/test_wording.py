@@ -1,0 +1,333 @@
+"""The agency's own wording: edits made in Word come back with `packet ingest` and survive every
+rebuild (pipeline/wording/, pipeline/ingest/document.py)."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+
+from pipeline.build import build_packet
+from pipeline.cli import main
+from pipeline.errors import InputError
+from pipeline.ingest import ingest
+from pipeline.wording.blocks import read_blocks
+from tests.conftest import ROOT
+
+SAMPLE = ROOT / "inputs" / "harbor-family-health"
+SECURITY_PHONE = "(555) 010-4000"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The sample clinic's Word files as the packet builder writes them, built once."""
+    out = tmp_path_factory.mktemp("built") / "packet"
+    build_packet(SAMPLE, out, pdf=False)
+    return out
+
+
+@pytest.fixture
+def agency(tmp_path) -> Path:
+    folder = tmp_path / "inputs" / "harbor-family-health"
+    shutil.copytree(SAMPLE, folder)
+    return folder
+
+
+def paragraph(document, words: str) -> Paragraph:
+    return next(p for p in document.paragraphs if words in p.text)
+
+
+def set_text(target: Paragraph, text: str) -> None:
+    for run in target.runs[1:]:
+        run._r.getparent().remove(run._r)
+    target.runs[0].text = text
+
+
+def add_after(anchor: Paragraph, text: str, style: str | None = None) -> Paragraph:
+    added = anchor.insert_paragraph_before(text, style)  # then moved below the anchor
+    anchor._p.addnext(added._p)
+    return added
+
+
+def edit_like_a_person(source: Path, target: Path) -> None:
+    """The edits the issue names, made with python-docx on a built policy.docx or bundle.docx."""
+    document = Document(source)
+    set_text(
+        paragraph(document, "Do not confront a companion"),
+        "Never confront a companion, and never ask about trafficking while they are in the room.",
+    )
+    safety = next(p for p in document.paragraphs if p.text == "Safety")
+    add_after(safety, "Our front desk has a panic button under the counter.")
+    bullet = paragraph(document, "Remember that red flags suggest")
+    bullet._p.getparent().remove(bullet._p)
+    anchor = paragraph(document, "Personal information is shared with other service providers")
+    heading = add_after(anchor, "Media enquiries", "Heading 3")
+    first = add_after(heading, "Staff refer every media enquiry to the communications lead.")
+    add_after(first, "No one confirms whether a person is a patient.")
+    paragraph(document, "Training is recorded in the staff training log").add_run(
+        " She also keeps the sign-in sheets."
+    )
+    document.save(target)
+
+
+def block_texts(path: Path) -> list[str]:
+    return [block.markup for block in read_blocks(Document(path), "any")]
+
+
+def rebuilt_policy(agency: Path, tmp_path: Path) -> Path:
+    return build_packet(agency, tmp_path / "rebuilt", pdf=False).out / "policy.docx"
+
+
+def test_edits_made_with_python_docx_are_rebuilt_paragraph_for_paragraph(agency, built, tmp_path):
+    edited = tmp_path / "policy.docx"
+    edit_like_a_person(built / "policy.docx", edited)
+    ingest(agency, [edited])
+    assert block_texts(rebuilt_policy(agency, tmp_path)) == block_texts(edited)
+
+
+def test_an_edited_bundle_gives_the_same_wording_as_the_edited_policy(agency, built, tmp_path):
+    edit_like_a_person(built / "policy.docx", tmp_path / "policy.docx")
+    ingest(agency, [tmp_path / "policy.docx"])
+    from_policy = (agency / "wording.yaml").read_text()
+    (agency / "wording.yaml").unlink()
+    edit_like_a_person(built / "bundle.docx", tmp_path / "bundle.docx")
+    ingest(agency, [tmp_path / "bundle.docx"])
+    assert (agency / "wording.yaml").read_text() == from_policy
+
+
+def test_the_summary_counts_what_the_edit_did(agency, built, tmp_path):
+    edited = tmp_path / "policy.docx"
+    edit_like_a_person(built / "policy.docx", edited)
+    result = CliRunner().invoke(main, ["ingest", str(agency), str(edited)])
+    assert "2 paragraphs replaced, 4 added, 1 removed, 1 section added" in result.output
+
+
+def test_ingesting_the_same_edits_again_changes_nothing(agency, built, tmp_path):
+    edited = tmp_path / "policy.docx"
+    edit_like_a_person(built / "policy.docx", edited)
+    ingest(agency, [edited])
+    first = (agency / "wording.yaml").read_text()
+    report = ingest(agency, [edited])
+    assert (agency / "wording.yaml").read_text() == first
+    assert sum(report.wording[0].counts.values()) == 0
+
+
+@pytest.mark.pdf
+def test_edits_saved_through_libreoffice_ingest_to_the_same_wording(agency, built, tmp_path):
+    edited = tmp_path / "edited" / "policy.docx"
+    edited.parent.mkdir()
+    edit_like_a_person(built / "policy.docx", edited)
+    ingest(agency, [edited])
+    by_python_docx = (agency / "wording.yaml").read_text()
+    (agency / "wording.yaml").unlink()
+    resaved = tmp_path / "resaved"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            str(resaved),
+            str(edited),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    ingest(agency, [resaved / "policy.docx"])
+    assert (agency / "wording.yaml").read_text() == by_python_docx
+
+
+def track(run_element, kind: str) -> None:
+    """Wrap a run in a tracked insertion or deletion, as Word writes them."""
+    mark = OxmlElement(f"w:{kind}")
+    mark.set(qn("w:id"), "90" if kind == "ins" else "91")
+    mark.set(qn("w:author"), "Reviewer")
+    run_element.addprevious(mark)
+    mark.append(run_element)
+    if kind == "del":
+        for text in run_element.findall(qn("w:t")):
+            text.tag = qn("w:delText")
+
+
+def test_tracked_changes_are_taken_as_accepted(agency, built, tmp_path):
+    document = Document(built / "policy.docx")
+    target = paragraph(document, "Do not confront a companion")
+    track(target.runs[0]._r, "del")
+    inserted = target.add_run("Never confront a companion.")
+    track(inserted._r, "ins")
+    document.save(tmp_path / "tracked.docx")
+    report = ingest(agency, [tmp_path / "tracked.docx"])
+    assert report.wording[0].tracked == 2
+    rebuilt = Document(rebuilt_policy(agency, tmp_path))
+    assert any(p.text == "Never confront a companion." for p in rebuilt.paragraphs)
+
+
+def test_comments_are_listed_and_not_stored(agency, built, tmp_path):
+    document = Document(built / "policy.docx")
+    target = paragraph(document, "Do not confront a companion")
+    document.add_comment(target.runs, text="Check this with security", author="Ana Ruiz")
+    document.save(tmp_path / "commented.docx")
+    report = ingest(agency, [tmp_path / "commented.docx"])
+    assert report.wording[0].comments == ["Ana Ruiz: Check this with security"]
+    assert "Check this" not in (agency / "wording.yaml").read_text()
+
+
+def test_a_changed_champion_name_reaches_the_agency_paragraph(agency, built, tmp_path):
+    edited = tmp_path / "policy.docx"
+    edit_like_a_person(built / "policy.docx", edited)
+    ingest(agency, [edited])
+    profile = agency / "profile.yaml"
+    profile.write_text(profile.read_text().replace("Alana Kealoha-Sample", "Noa Kahale-Sample"))
+    rebuilt = Document(rebuilt_policy(agency, tmp_path))
+    extended = paragraph(rebuilt, "She also keeps the sign-in sheets")
+    assert "Noa Kahale-Sample, the protocol champion" in extended.text
+
+
+def test_an_edited_phone_number_points_to_the_input_that_holds_it(agency, built, tmp_path):
+    document = Document(built / "policy.docx")
+    for run in paragraph(document, "Security: ").runs:
+        run.text = run.text.replace(SECURITY_PHONE, "(555) 010-4999")
+    document.save(tmp_path / "phone.docx")
+    report = ingest(agency, [tmp_path / "phone.docx"])
+    warning = next(w for w in report.warnings if w.field.endswith("security_contact.phone"))
+    assert (Path(warning.path).name, warning.line) == ("questionnaire.yaml", 39)
+    assert report.wording[0].changes == []
+
+
+def test_an_edit_of_a_table_cell_names_its_input(agency, built, tmp_path):
+    document = Document(built / "policy.docx")
+    cell = document.tables[0].rows[0].cells[1].paragraphs[0]
+    cell.runs[0].text = "Harbor Family Health Centre"
+    document.save(tmp_path / "table.docx")
+    report = ingest(agency, [tmp_path / "table.docx"])
+    assert any(w.field == "agency.legal_name" for w in report.warnings)
+
+
+def wording_file(agency: Path, changes: list[dict]) -> None:
+    (agency / "wording.yaml").write_text(yaml.safe_dump({"changes": changes}, sort_keys=False))
+
+
+def test_a_replacement_whose_standard_text_changed_is_kept_and_warns(agency, tmp_path):
+    wording_file(
+        agency,
+        [
+            {
+                "replace": "policy/safety/2",
+                "standard": "Do not confront anyone who came with the patient.",
+                "text": "Our own words about companions.",
+            }
+        ],
+    )
+    result = build_packet(agency, tmp_path / "out", pdf=False)
+    warning = next(w for w in result.warnings if "has changed" in w.message)
+    assert "Do not confront a companion or ask" in warning.message
+    rebuilt = Document(result.out / "policy.docx")
+    assert any(p.text == "Our own words about companions." for p in rebuilt.paragraphs)
+
+
+def test_a_reference_that_no_longer_exists_is_a_problem_line(agency, tmp_path):
+    wording_file(agency, [{"remove": "policy/safety/42"}])
+    with pytest.raises(InputError) as raised:
+        build_packet(agency, tmp_path / "out", pdf=False)
+    assert "did you mean policy/safety/" in str(raised.value.problems[0])
+    assert not (tmp_path / "out").exists()
+
+
+def test_removing_a_mandatory_reporting_paragraph_warns(agency, tmp_path):
+    wording_file(agency, [{"remove": "policy/mandatory-reporting/2"}])
+    result = build_packet(agency, tmp_path / "out", pdf=False)
+    assert any("mandatory-reporting procedure" in w.message for w in result.warnings)
+
+
+def test_an_edit_of_an_assessment_item_is_refused_with_the_reason(agency, built, tmp_path):
+    document = Document(built / "assessment.docx")
+    rating = paragraph(document, "Rating. Based on your responses")
+    set_text(rating, "Rate it as you like.")
+    document.save(tmp_path / "assessment.docx")
+    report = ingest(agency, [tmp_path / "assessment.docx"])
+    assert any("standard the agency is measured against" in w.message for w in report.warnings)
+    assert report.wording[0].changes == []
+
+
+def test_the_assessment_introduction_can_be_reworded(agency, built, tmp_path):
+    document = Document(built / "assessment.docx")
+    set_text(paragraph(document, "Answer for the clinic as a whole"), "Answer for all sites.")
+    document.save(tmp_path / "assessment.docx")
+    ingest(agency, [tmp_path / "assessment.docx"])
+    rebuilt = build_packet(agency, tmp_path / "out", pdf=False).out / "assessment.docx"
+    assert any(p.text == "Answer for all sites." for p in Document(rebuilt).paragraphs)
+
+
+def test_a_document_of_another_kind_writes_nothing(agency, tmp_path):
+    other = Document()
+    other.add_paragraph("Minutes of the board meeting")
+    other.save(tmp_path / "minutes.docx")
+    with pytest.raises(InputError) as raised:
+        ingest(agency, [tmp_path / "minutes.docx"])
+    assert "none of the packet's documents" in raised.value.problems[0].message
+    assert not (agency / "wording.yaml").exists()
+
+
+def test_an_unknown_value_name_is_a_problem_with_a_suggestion(agency, tmp_path):
+    wording_file(
+        agency, [{"replace": "policy/safety/1", "text": "Call {governance.champion.nmae}."}]
+    )
+    with pytest.raises(InputError) as raised:
+        build_packet(agency, tmp_path / "out", pdf=False)
+    assert "did you mean {governance.champion.name}?" in raised.value.problems[0].message
+
+
+def test_a_change_without_what_it_needs_names_the_line(agency, tmp_path):
+    (agency / "wording.yaml").write_text("changes:\n  - replace: policy/safety/1\n")
+    with pytest.raises(InputError) as raised:
+        build_packet(agency, tmp_path / "out", pdf=False)
+    problem = raised.value.problems[0]
+    assert (problem.line, problem.message) == (2, "`replace` needs `text`")
+
+
+def test_added_paragraphs_take_the_documents_styles(agency, tmp_path):
+    wording_file(
+        agency,
+        [
+            {
+                "after": "policy/safety",
+                "add": [{"heading": "Front desk", "level": 3}, {"bullet": "**Lock** the door."}],
+            }
+        ],
+    )
+    rebuilt = Document(build_packet(agency, tmp_path / "out", pdf=False).out / "policy.docx")
+    heading = next(p for p in rebuilt.paragraphs if p.text == "Front desk")
+    bullet = next(p for p in rebuilt.paragraphs if p.text == "Lock the door.")
+    assert (heading.style.name, bullet.style.name, bullet.runs[0].bold) == (
+        "Heading 3",
+        "List Bullet",
+        True,
+    )
+
+
+def test_packet_wording_lists_every_reference_with_its_text(agency):
+    result = CliRunner().invoke(main, ["wording", str(agency), "--document", "policy"])
+    assert "policy/safety/2" in result.output
+    assert "{governance.champion.name}" in result.output
+
+
+def test_a_paragraph_copied_in_place_is_kept_twice(agency, built, tmp_path):
+    document = Document(built / "policy.docx")
+    target = paragraph(document, "Do not confront a companion")
+    target._p.addnext(copy.deepcopy(target._p))
+    document.save(tmp_path / "copied.docx")
+    ingest(agency, [tmp_path / "copied.docx"])
+    rebuilt = Document(rebuilt_policy(agency, tmp_path))
+    assert [p.text for p in rebuilt.paragraphs].count(target.text) == 2
