@@ -261,6 +261,8 @@ def write_version(
         "previous": record["previous"],
         "signature": signature,
         "style": style_record(result.style),
+        # The agency's own wording (inputs/wording.yaml, archived with the inputs), by change.
+        "wording": wording_record(result.context.get("wording")),
         "tool_version": package_version("protocol-packet-builder"),
         "files": files,
         "templates": hashes(TEMPLATE_DIR, "*.docx"),
@@ -269,6 +271,20 @@ def write_version(
     }
     (bag_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
     bag.save(manifests=True)  # the tag manifest now covers manifest.json too
+
+
+def wording_record(wording) -> list[dict[str, str]]:
+    """Each of the agency's changes to the standard text: what it does, where, and why."""
+    if wording is None:
+        return []
+    return [
+        {
+            "change": change.action,
+            "ref": change.ref,
+            **({"note": change.note} if change.note else {}),
+        }
+        for change in wording.changes
+    ]
 
 
 def style_record(style: HouseStyle | None) -> dict[str, str]:

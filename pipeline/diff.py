@@ -19,6 +19,9 @@ from pipeline.directory import COLUMNS
 from pipeline.errors import UsageError, counted
 from pipeline.render import render_document
 from pipeline.training import COMPLIANT_STATUSES, STATUSES
+from pipeline.wording.changes import REMOVE, REPLACE, WORDING, Change, change_from
+from pipeline.wording.markup import plain
+from pipeline.wording.readback import slot
 
 # Every field of an entry but the two that identify it (category and name).
 DIRECTORY_FIELDS = tuple(name for name in COLUMNS.names if name not in ("id", "name"))
@@ -74,6 +77,7 @@ def compare(old: ArchivedVersion, new: ArchivedVersion) -> dict[str, Any]:
         "new": {"name": new.name, **new.manifest},
         "facts": fact_changes(old, new),
         "policy": policy_changes(policy_paragraphs(old), policy_paragraphs(new)),
+        "wording": wording_changes(archived_wording(old), archived_wording(new)),
         "ratings": rating_changes(before["assessment"]["ratings"], after["assessment"]["ratings"]),
         "directory": directory_changes(before["directory"], after["directory"]),
         "training": {
@@ -100,6 +104,43 @@ def fact_changes(old: ArchivedVersion, new: ArchivedVersion) -> list[dict[str, s
                     }
                 )
     return changes
+
+
+def archived_wording(version: ArchivedVersion) -> dict[tuple[str, str], str]:
+    """The agency's changes in an archived version's wording.yaml, by (kind, reference), each
+    described in words."""
+    path = version.path / "data" / "inputs" / WORDING
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    changes = data.get("changes") if isinstance(data, dict) else None
+    described = {}
+    for index, item in enumerate(changes if isinstance(changes, list) else []):
+        if isinstance(item, dict):
+            change = change_from(item, index)
+            described[(slot(change), change.ref)] = described_change(change)
+    return described
+
+
+def described_change(change: Change) -> str:
+    """`replaced by: ...`, `removed`, `adds: ...; ...` (values as {field} names)."""
+    if change.action == REPLACE:
+        return f"replaced by: {plain(change.text)}"
+    if change.action == REMOVE:
+        return "removed"
+    return "adds: " + "; ".join(plain(item.text) for item in change.add)
+
+
+def wording_changes(
+    old: dict[tuple[str, str], str], new: dict[tuple[str, str], str]
+) -> list[dict[str, str]]:
+    """The agency's wording changes that differ between two versions, by reference."""
+    rows = []
+    for key in [*new, *(key for key in old if key not in new)]:
+        if old.get(key) != new.get(key):
+            kind = "added" if key not in old else "dropped" if key not in new else "changed"
+            rows.append(
+                {"ref": key[1], "kind": kind, "old": old.get(key, ""), "new": new.get(key, "")}
+            )
+    return rows
 
 
 def input_facts(version: ArchivedVersion, name: str) -> dict[tuple, Any]:
@@ -279,6 +320,11 @@ def as_text(changes: dict[str, Any]) -> str:
             lines.append(f"  - {change['old']}")
         if change["kind"] != "removed":
             lines.append(f"  + {change['new']}")
+    lines += ["", f"Agency's own wording: {counted(len(changes['wording']), 'change')} differ"]
+    for change in changes["wording"]:
+        lines.append(f"  {change['ref']} ({change['kind']})")
+        lines += [f"    - {change['old']}"] if change["old"] else []
+        lines += [f"    + {change['new']}"] if change["new"] else []
     lines += ["", "Service assessment: mean domain ratings"]
     for row in changes["ratings"]:
         shown = [f"{value:.1f}" if value is not None else "-" for value in (row["old"], row["new"])]

@@ -331,3 +331,18 @@ def test_a_paragraph_copied_in_place_is_kept_twice(agency, built, tmp_path):
     ingest(agency, [tmp_path / "copied.docx"])
     rebuilt = Document(rebuilt_policy(agency, tmp_path))
     assert [p.text for p in rebuilt.paragraphs].count(target.text) == 2
+
+
+@pytest.mark.pdf
+def test_the_archive_lists_the_changes_and_diff_shows_them(agency, tmp_path):
+    from pipeline.archive import archive_packet
+    from pipeline.diff import as_text, compare
+
+    root = tmp_path / "archive"
+    first = archive_packet(agency, 2026, root)
+    wording_file(agency, [{"remove": "policy/step-1-notice-red-flags/2", "note": "Board asked"}])
+    second = archive_packet(agency, 2026, root, revision="The board's wording")
+    assert second.manifest["wording"] == [
+        {"change": "remove", "ref": "policy/step-1-notice-red-flags/2", "note": "Board asked"}
+    ]
+    assert "policy/step-1-notice-red-flags/2 (added)" in as_text(compare(first, second))
