@@ -6,7 +6,10 @@
    bundle.docx files converted by one plain `soffice --convert-to pdf` call;
 3. a no-op rebuild of that batch;
 4. one agency with a 2,000-entry directory and a 1,000-person training log (median of three
-   runs), against a plain `soffice --convert-to pdf` of its bundle measured after each run.
+   runs), against a plain `soffice --convert-to pdf` of its bundle measured after each run;
+5. the sample agency with fifty changes of its own wording against the same agency without
+   them (cold builds with PDF, in turn, median of three runs each);
+6. `packet ingest` of an edited bundle.docx (the reading and writing, in the process).
 """
 
 from __future__ import annotations
@@ -56,6 +59,54 @@ def measured_build(folder: Path, out: Path) -> dict[str, float]:
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     figures["wall_seconds"] = time.perf_counter() - started
     return figures
+
+
+# Times `packet ingest` of one edited document in the process, after the imports.
+MEASURED_INGEST = """
+import json, sys, time
+from pathlib import Path
+from pipeline.ingest import ingest
+started = time.perf_counter()
+ingest(Path(sys.argv[1]), [Path(sys.argv[2])])
+print(json.dumps({"seconds": time.perf_counter() - started}))
+"""
+WORDING_CHANGES = 50
+
+
+def make_worded(folder: Path) -> None:
+    """The sample with fifty changes of its policy's wording: rewritten, removed and added."""
+    import yaml
+
+    from pipeline.load import load_agency
+    from pipeline.wording.apply import standard_markup
+    from pipeline.wording.listing import standard_blocks
+
+    shutil.copytree(SAMPLE, folder)
+    inputs = load_agency(folder)
+    paragraphs = [
+        block for block in standard_blocks(inputs, ["policy"]) if block.kind == "paragraph"
+    ]
+    changes = []
+    for number, block in enumerate(paragraphs[: WORDING_CHANGES // 2]):
+        standard = standard_markup(block, inputs.values)
+        changes.append(
+            {"replace": block.ref, "standard": standard, "text": f"{standard} ({number})"}
+        )
+    headings = [block for block in standard_blocks(inputs, ["policy"]) if block.kind == "heading"]
+    for number, block in enumerate(headings[: WORDING_CHANGES - len(changes)]):
+        changes.append({"after": block.ref, "add": [f"The agency's own paragraph {number}."]})
+    (folder / "wording.yaml").write_text(yaml.safe_dump({"changes": changes}, sort_keys=False))
+
+
+def edited_bundle(bundle: Path, target: Path) -> None:
+    """A bundle with ten paragraphs rewritten, as a person would in Word."""
+    from docx import Document
+
+    document = Document(bundle)
+    prose = [p for p in document.paragraphs if len(p.text) > 80][:10]
+    for paragraph in prose:
+        paragraph.add_run(" Our agency adds a sentence here.")
+    document.save(target)
 
 
 def listed(seconds) -> str:
@@ -200,6 +251,31 @@ def main() -> None:
             f"{floor:.1f} s (runs {listed(floors)}); "
             f"ratio {figures['wall_seconds'] / floor:.2f}x"
         )
+
+        worded = work / "worded" / "harbor-family-health"
+        make_worded(worded)
+        plain_runs, worded_runs = [], []
+        for run in range(SINGLE_RUNS):
+            plain_runs.append(measured_build(SAMPLE, work / f"plain-{run}")["wall_seconds"])
+            worded_runs.append(measured_build(worded, work / f"worded-{run}")["wall_seconds"])
+        without, with_changes = sorted(plain_runs)[1], sorted(worded_runs)[1]
+        print(
+            f"5. {WORDING_CHANGES} changes of the agency's own wording: {with_changes:.1f} s "
+            f"(runs {listed(worded_runs)}) against {without:.1f} s without (runs "
+            f"{listed(plain_runs)}): {100 * (with_changes / without - 1):+.0f}%"
+        )
+
+        edited = work / "edited-bundle.docx"
+        edited_bundle(work / "plain-0" / "bundle.docx", edited)
+        result = subprocess.run(
+            [sys.executable, "-c", MEASURED_INGEST, str(worded), str(edited)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        seconds = json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
+        print(f"6. packet ingest of an edited bundle.docx: {seconds:.2f} s")
 
 
 if __name__ == "__main__":
