@@ -346,3 +346,20 @@ def test_the_archive_lists_the_changes_and_diff_shows_them(agency, tmp_path):
         {"change": "remove", "ref": "policy/step-1-notice-red-flags/2", "note": "Board asked"}
     ]
     assert "policy/step-1-notice-red-flags/2 (added)" in as_text(compare(first, second))
+
+
+def test_next_years_packet_keeps_the_agency_wording(agency, built, tmp_path):
+    edited = tmp_path / "policy.docx"
+    edit_like_a_person(built / "policy.docx", edited)
+    ingest(agency, [edited])
+    profile = agency / "profile.yaml"
+    next_year = (
+        profile.read_text()
+        .replace("date: 2026-11-23", "date: 2027-11-22")
+        .replace('version: "2026.1"', 'version: "2027.1"')
+    )
+    profile.write_text(next_year)
+    rebuilt = Document(rebuilt_policy(agency, tmp_path))
+    texts = [p.text for p in rebuilt.paragraphs]
+    assert "Media enquiries" in texts
+    assert not any("Remember that red flags suggest" in text for text in texts)
