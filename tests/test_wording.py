@@ -363,3 +363,63 @@ def test_next_years_packet_keeps_the_agency_wording(agency, built, tmp_path):
     texts = [p.text for p in rebuilt.paragraphs]
     assert "Media enquiries" in texts
     assert not any("Remember that red flags suggest" in text for text in texts)
+
+
+def test_a_reference_to_an_unknown_document_suggests_one(agency, tmp_path):
+    wording_file(agency, [{"remove": "polcy/safety/2"}])
+    with pytest.raises(InputError) as raised:
+        build_packet(agency, tmp_path / "out", pdf=False)
+    assert "did you mean policy?" in raised.value.problems[0].message
+
+
+def rewrite_like_word(source: Path, target: Path) -> None:
+    """What Word does on save: runs split at every few letters, new paragraph ids and rsids,
+    bookmarks dropped."""
+    document = Document(source)
+    body = document.element.body
+    for number, element in enumerate(body.iter(qn("w:p"))):
+        element.set(qn("w14:paraId"), f"{number:08X}")
+        element.set(qn("w:rsidR"), "00A1B2C3")
+    for mark in [*body.iter(qn("w:bookmarkStart")), *body.iter(qn("w:bookmarkEnd"))]:
+        mark.getparent().remove(mark)
+    for run in list(body.iter(qn("w:r"))):
+        text = run.find(qn("w:t"))
+        content = [child for child in run if child.tag != qn("w:rPr")]
+        if content != [text] or not text.text or len(text.text) < 4:
+            continue
+        pieces = [text.text[i : i + 3] for i in range(0, len(text.text), 3)]
+        text.text = pieces[0]
+        text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        anchor = run
+        for piece in pieces[1:]:
+            twin = copy.deepcopy(run)
+            twin.find(qn("w:t")).text = piece
+            twin.set(qn("w:rsidR"), "00D4E5F6")
+            anchor.addnext(twin)
+            anchor = twin
+    document.save(target)
+
+
+def test_a_file_rewritten_as_word_saves_it_reads_as_unchanged(agency, built, tmp_path):
+    rewrite_like_word(built / "bundle.docx", tmp_path / "saved-by-word.docx")
+    report = ingest(agency, [tmp_path / "saved-by-word.docx"])
+    assert (report.wording[0].changes, report.warnings) == ([], [])
+
+
+def test_edits_in_a_file_rewritten_as_word_saves_it_are_read(agency, built, tmp_path):
+    edit_like_a_person(built / "policy.docx", tmp_path / "edited.docx")
+    rewrite_like_word(tmp_path / "edited.docx", tmp_path / "saved-by-word.docx")
+    ingest(agency, [tmp_path / "saved-by-word.docx"])
+    assert block_texts(rebuilt_policy(agency, tmp_path)) == block_texts(tmp_path / "edited.docx")
+
+
+@pytest.mark.pdf
+def test_the_bundle_and_the_pdfs_carry_the_agency_wording(agency, built, tmp_path):
+    from tests.helpers import pdf_text
+
+    edit_like_a_person(built / "policy.docx", tmp_path / "edited.docx")
+    ingest(agency, [tmp_path / "edited.docx"])
+    out = build_packet(agency, tmp_path / "out").out
+    bundle = [p.text for p in Document(out / "bundle.docx").paragraphs]
+    assert "Staff refer every media enquiry to the communications lead." in bundle
+    assert "Media enquiries" in pdf_text(out / "policy.pdf")

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from pipeline import schema
+from pipeline.content import content
 from pipeline.errors import WARNING, Problem
 from pipeline.wording.blocks import HEADING, PARAGRAPH
 from pipeline.wording.markup import bad_links, value_names
@@ -184,10 +185,17 @@ def addition_from(item: Any) -> Addition:
 
 
 def check_changes(wording: Wording) -> list[Problem]:
-    """Two changes of one paragraph, and links that are not web, mail or phone links."""
+    """Unknown documents, two changes of one paragraph, and links that are not web, mail or
+    phone links."""
     problems = []
     seen: dict[tuple[str, str], Change] = {}
+    documents = [entry["id"] for entry in content("documents")["documents"]]
     for change in wording.changes:
+        if change.document not in documents:
+            close = difflib.get_close_matches(change.document, documents, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            message = f"no document '{change.document}' in a packet{hint} ({', '.join(documents)})"
+            problems.append(wording.problem(change, message))
         slot = (AFTER if change.action == AFTER else REPLACE, change.ref)
         if slot in seen:
             first = seen[slot]
