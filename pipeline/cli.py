@@ -251,7 +251,13 @@ def forms(agency: Path, out: Path | None, no_pdf: bool) -> None:
     "files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False)
 )
 @click.option("--replace", is_flag=True, help="Overwrite respondent files that hold other answers.")
-def ingest(agency: Path, files: tuple[Path, ...], replace: bool) -> None:
+@click.option(
+    "--update-inputs",
+    is_flag=True,
+    help="Write values edited in a document (a phone number, a name) into the input that holds "
+    "them, keeping the file's comments; without it they are only reported.",
+)
+def ingest(agency: Path, files: tuple[Path, ...], replace: bool, update_inputs: bool) -> None:
     """Read filled forms, survey exports and edited documents back into the agency's inputs.
 
     FILES are filled respondent forms (.docx or .pdf, from `packet forms`), survey exports
@@ -264,7 +270,7 @@ def ingest(agency: Path, files: tuple[Path, ...], replace: bool) -> None:
     from pipeline.ingest import summary_line
     from pipeline.ingest.document import wording_summary
 
-    report = ingest_answers(agency, list(files), replace=replace)
+    report = ingest_answers(agency, list(files), replace=replace, update_inputs=update_inputs)
     show_warnings(report.warnings)
     for note in report.notes:
         click.echo(note)

@@ -423,3 +423,29 @@ def test_the_bundle_and_the_pdfs_carry_the_agency_wording(agency, built, tmp_pat
     bundle = [p.text for p in Document(out / "bundle.docx").paragraphs]
     assert "Staff refer every media enquiry to the communications lead." in bundle
     assert "Media enquiries" in pdf_text(out / "policy.pdf")
+
+
+def test_update_inputs_writes_an_edited_value_into_its_input_keeping_comments(
+    agency, built, tmp_path
+):
+    document = Document(built / "policy.docx")
+    for run in paragraph(document, "Security: ").runs:
+        run.text = run.text.replace(SECURITY_PHONE, "(555) 010-4999")
+    document.save(tmp_path / "phone.docx")
+    questionnaire = agency / "questionnaire.yaml"
+    before = questionnaire.read_text().splitlines()
+    ingest(agency, [tmp_path / "phone.docx"], update_inputs=True)
+    after = questionnaire.read_text().splitlines()
+    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    assert changed == [(before[38], before[38].replace("010-4000", "010-4999"))]
+
+
+def test_update_inputs_refuses_a_value_the_inputs_do_not_accept(agency, built, tmp_path):
+    document = Document(built / "policy.docx")
+    for run in paragraph(document, "Security: ").runs:
+        run.text = run.text.replace(SECURITY_PHONE, "call the desk")
+    document.save(tmp_path / "phone.docx")
+    original = (agency / "questionnaire.yaml").read_text()
+    with pytest.raises(InputError):
+        ingest(agency, [tmp_path / "phone.docx"], update_inputs=True)
+    assert (agency / "questionnaire.yaml").read_text() == original

@@ -14,6 +14,7 @@ from pathlib import Path
 from pipeline.errors import InputError, Problem, errors_and_warnings
 from pipeline.ingest.answers import AnswerSet, IngestReport, agency_type_of, count_answers
 from pipeline.ingest.document import is_packet_form, read_edited, write_wording
+from pipeline.ingest.facts import updated_inputs, write_inputs
 from pipeline.ingest.forms import answers_from_form, read_pdf_form, read_word_form
 from pipeline.ingest.survey import read_survey
 from pipeline.ingest.write import plan_targets, summary_line, write_targets
@@ -25,14 +26,22 @@ FORM_SUFFIXES = (".docx", ".pdf")
 SURVEY_SUFFIXES = (".csv", ".xlsx")
 
 
-def ingest(folder: Path, files: list[Path], replace: bool = False) -> IngestReport:
-    """Read every file, check every answer set, then write respondent files (or nothing)."""
+def ingest(
+    folder: Path, files: list[Path], replace: bool = False, update_inputs: bool = False
+) -> IngestReport:
+    """Read every file, check every answer set and edited document, then write respondent
+    files, the agency's wording and (with `update_inputs`) the edited values (or nothing)."""
     folder = agency_folder(folder)
     report = IngestReport()
     documents = [
         path for path in files if path.suffix.lower() == ".docx" and not is_packet_form(path)
     ]
-    problems = read_documents(folder, documents, report)
+    problems = read_documents(folder, documents, report, update_inputs)
+    inputs_texts: dict[Path, str] = {}
+    if update_inputs and not problems and report.wording:
+        facts = [fact for update in report.wording for fact in update.facts]
+        inputs_texts, fact_problems = updated_inputs(folder, facts)
+        problems += fact_problems
     for path in files:
         if path in documents:
             continue
@@ -53,10 +62,14 @@ def ingest(folder: Path, files: list[Path], replace: bool = False) -> IngestRepo
     write_targets(report.answer_sets)
     if report.wording:
         write_wording(report.wording[-1])
+    write_inputs(inputs_texts)
+    report.notes += [f"updated {path}" for path in inputs_texts]
     return report
 
 
-def read_documents(folder: Path, paths: list[Path], report: IngestReport) -> list[Problem]:
+def read_documents(
+    folder: Path, paths: list[Path], report: IngestReport, update_inputs: bool = False
+) -> list[Problem]:
     """Edited documents, one after the other on the agency's wording; the errors found."""
     if not paths:
         return []
@@ -64,7 +77,7 @@ def read_documents(folder: Path, paths: list[Path], report: IngestReport) -> lis
     changes = inputs.wording.changes
     errors: list[Problem] = []
     for path in paths:
-        update, problems = read_edited(path, inputs, changes)
+        update, problems = read_edited(path, inputs, changes, update_inputs)
         found_errors, warnings = errors_and_warnings(problems)
         errors += found_errors
         report.warnings += warnings

@@ -34,7 +34,7 @@ from pipeline.wording.changes import (
     Wording,
     wording_yaml,
 )
-from pipeline.wording.readback import Readback, normal, read_back
+from pipeline.wording.readback import FactEdit, Readback, normal, read_back
 from pipeline.yamlfile import read_yaml
 
 TRACKED = (qn("w:ins"), qn("w:del"), qn("w:moveFrom"), qn("w:moveTo"))
@@ -51,6 +51,7 @@ class WordingUpdate:
     tracked: int = 0
     comments: list[str] = field(default_factory=list)
     target: Path | None = None
+    facts: list[FactEdit] = field(default_factory=list)  # values edited, held by the inputs
 
 
 def is_packet_form(path: Path) -> bool:
@@ -64,7 +65,7 @@ def is_packet_form(path: Path) -> bool:
 
 
 def read_edited(
-    path: Path, inputs: AgencyInputs, changes: list[Change]
+    path: Path, inputs: AgencyInputs, changes: list[Change], update_inputs: bool = False
 ) -> tuple[WordingUpdate | None, list[Problem]]:
     """An edited document's changes on top of `changes`, and what could not be taken."""
     display = str(path)
@@ -119,8 +120,9 @@ def read_edited(
         tracked=sum(1 for _ in edited_document.element.body.iter(*TRACKED)),
         comments=comments(edited_document),
         target=inputs.folder / WORDING,
+        facts=readback.facts,
     )
-    return update, problems + not_taken(display, readback, inputs)
+    return update, problems + not_taken(display, readback, inputs, update_inputs)
 
 
 def counted_edits(old: list[Change], new: list[Change], ids: list[str]) -> Counter:
@@ -152,7 +154,9 @@ def counted_edits(old: list[Change], new: list[Change], ids: list[str]) -> Count
     return counts
 
 
-def not_taken(display: str, readback: Readback, inputs: AgencyInputs) -> list[Problem]:
+def not_taken(
+    display: str, readback: Readback, inputs: AgencyInputs, update_inputs: bool
+) -> list[Problem]:
     """Warnings for edited values (naming the input that holds each) and refused edits."""
     problems = []
     files = {}
@@ -162,9 +166,14 @@ def not_taken(display: str, readback: Readback, inputs: AgencyInputs) -> list[Pr
             files[fact.value.file], _ = read_yaml(path, str(path))
         document = files[fact.value.file]
         line, column = document.where(fact.value.field_path) if document else (1, 1)
+        advice = (
+            "--update-inputs writes the new value here"
+            if update_inputs
+            else "change it here and the documents follow (or ingest with --update-inputs)"
+        )
         message = (
             f"{display} changes {fact.value.printed!r} to {fact.now!r}: this value comes from "
-            "the inputs and is not stored as wording; change it here and the documents follow"
+            f"the inputs and is not stored as wording; {advice}"
         )
         problems.append(Problem(str(path), line, column, fact.value.name, message, WARNING))
     for refusal in readback.refused:
