@@ -112,3 +112,20 @@ def fill_pdf_form(form: Path, target: Path, values: dict[str, bool | str]) -> Pa
         writer.update_page_form_field_values(page, entries, auto_regenerate=False)
     writer.write(target)
     return target
+
+
+def fill_pdf_form_with_mupdf(form: Path, target: Path, values: dict[str, bool | str]) -> Path:
+    """What a respondent does in a MuPDF-based reader (SumatraPDF, many phone apps): the same,
+    through PyMuPDF, which redraws each field it changes."""
+    import pymupdf
+
+    document = pymupdf.open(form)
+    for page in document:
+        for widget in page.widgets():
+            if widget.field_name not in values:
+                continue
+            value = values[widget.field_name]
+            widget.field_value = widget.on_state() if value is True else value
+            widget.update()
+    document.save(target)
+    return target

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
+import pikepdf
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from PIL import Image
 from pypdf import PdfReader
 
 from pipeline.assessment import answerable, items_by_id, rated_domains
 from pipeline.content import content
-from pipeline.forms import FORM_DOCX, FORM_PDF, build_forms, field_description
-from tests.helpers import W14, docx_text
+from pipeline.forms import (
+    FORM_DOCX,
+    FORM_PDF,
+    build_forms,
+    field_description,
+    form_tags,
+    form_text,
+    recorded_form_text,
+)
+from pipeline.ingest.places import qualified_name
+from tests.helpers import W14, docx_text, fill_pdf_form, fill_pdf_form_with_mupdf
 
 
 def expected_tags(slug: str) -> set[str]:
@@ -48,6 +61,17 @@ def word_form(tmp_path_factory) -> Path:
 def test_word_form_has_one_control_per_tag(word_form):
     controls = word_controls(word_form)
     assert set(controls) == expected_tags("harbor-family-health")
+
+
+def test_ingest_knows_every_field_of_the_form_in_its_order(word_form):
+    assert list(word_controls(word_form)) == form_tags()
+
+
+def test_the_form_keeps_a_record_of_its_own_text(word_form):
+    document = Document(word_form)
+    recorded = recorded_form_text(document)
+    assert recorded == form_text(document.element.body)
+    assert "Thank you. Return the filled form to the person who sent it to you." in recorded
 
 
 def test_answer_and_rating_controls_are_unticked_checkboxes(word_form):
@@ -153,3 +177,168 @@ def test_a_schools_form_marks_an_item_not_applicable_to_a_school(school_form):
 
 def test_a_schools_form_says_how_a_school_uses_the_assessment(school_form):
     assert "How a school uses this assessment" in docx_text(school_form)
+
+
+# The fillable PDF is valid PDF, accessible, and shows a ticked box as ticked in every common
+# reader: poppler (Evince, Okular, most Linux and e-mail previewers), MuPDF (SumatraPDF, many phone
+# apps) and PDFium (Chrome's and Edge's viewers).
+
+
+@pytest.mark.pdf
+def test_pdf_form_passes_qpdfs_strict_check(pdf_form):
+    with pikepdf.open(pdf_form) as document:
+        assert document.check_pdf_syntax() == []
+        assert document.get_warnings() == []
+
+
+@pytest.mark.pdf
+def test_pdf_form_keeps_the_version_its_features_need(pdf_form):
+    assert PdfReader(pdf_form).pdf_header == "%PDF-1.7"
+
+
+@pytest.mark.pdf
+def test_every_pdf_field_has_a_spoken_name(pdf_form):
+    """A screen reader speaks a field's /TU: `Item 1.1: Yes`, never its tag or nothing."""
+    for tag, (_, widget) in fields_by_name(pdf_form).items():
+        assert widget["/TU"] == field_description(tag) != tag
+
+
+@pytest.mark.pdf
+def test_tab_order_follows_the_structure_on_every_page(pdf_form):
+    assert {str(page.get("/Tabs")) for page in PdfReader(pdf_form).pages} == {"/S"}
+
+
+@pytest.mark.pdf
+def test_every_pdf_field_is_a_form_element_of_the_structure(pdf_form):
+    reader = PdfReader(pdf_form)
+    numbers = reader.trailer["/Root"]["/StructTreeRoot"]["/ParentTree"]["/Nums"]
+    elements = {int(numbers[i]): numbers[i + 1].get_object() for i in range(0, len(numbers), 2)}
+    for widget in form_widgets(pdf_form):
+        assert elements[int(widget["/StructParent"])]["/S"] == "/Form", widget["/T"]
+
+
+@pytest.mark.pdf
+def test_field_appearances_name_only_declared_fonts(pdf_form):
+    reader = PdfReader(pdf_form)
+    declared = set(reader.trailer["/Root"]["/AcroForm"]["/DR"]["/Font"])
+    for widget in form_widgets(pdf_form):
+        assert set(FONT_IN_LOOK.findall(str(widget["/DA"]))) <= declared, widget["/T"]
+
+
+FONT_IN_LOOK = re.compile(r"(/\S+)\s+[\d.]+\s+Tf")
+
+
+@pytest.mark.pdf
+def test_boxes_name_a_declared_zapfdingbats_for_readers_that_redraw_them(pdf_form):
+    fonts = PdfReader(pdf_form).trailer["/Root"]["/AcroForm"]["/DR"]["/Font"]
+    assert fonts["/ZaDb"]["/BaseFont"] == "/ZapfDingbats"
+    boxes = [widget for widget in form_widgets(pdf_form) if widget["/FT"] == "/Btn"]
+    assert {FONT_IN_LOOK.findall(str(box["/DA"]))[0] for box in boxes} == {"/ZaDb"}
+
+
+@pytest.mark.pdf
+def test_readers_draw_the_appearances_the_form_holds(pdf_form):
+    assert "/NeedAppearances" not in PdfReader(pdf_form).trailer["/Root"]["/AcroForm"]
+
+
+@pytest.mark.pdf
+def test_ticks_are_drawn_as_lines_not_glyphs(pdf_form):
+    for widget in form_widgets(pdf_form):
+        if widget["/FT"] == "/Btn":
+            drawing = widget["/AP"]["/N"]["/Yes"].get_object().get_data()
+            assert b"Tf" not in drawing and drawing.endswith(b"S Q"), widget["/T"]
+
+
+def form_widgets(path: Path) -> list:
+    return [widget for _, widget in fields_by_name(path).values()]
+
+
+def fields_by_name(path: Path) -> dict[str, tuple[int, object]]:
+    """Full field name -> the page it is on and its widget."""
+    return {
+        qualified_name(annotation.get_object()): (number, annotation.get_object())
+        for number, page in enumerate(PdfReader(path).pages, start=1)
+        for annotation in page.get("/Annots", [])
+        if annotation.get_object()["/Subtype"] == "/Widget"
+    }
+
+
+TICKED, UNTICKED = "answer/1.1/yes", "answer/1.1/no"
+
+
+@pytest.fixture(scope="module")
+def ticked_forms(pdf_form, tmp_path_factory) -> dict[str, Path]:
+    """The form with one box ticked, saved by pypdf and by PyMuPDF (each draws fields its way)."""
+    folder = tmp_path_factory.mktemp("ticked")
+    values = {TICKED: True, "respondent/role": "Nurse"}
+    return {
+        "pypdf": fill_pdf_form(pdf_form, folder / "pypdf.pdf", values),
+        "pymupdf": fill_pdf_form_with_mupdf(pdf_form, folder / "pymupdf.pdf", values),
+    }
+
+
+RESOLUTION = 144  # pixels per inch: a 12-point box is 24 pixels wide
+
+
+def render_with_poppler(path: Path, page: int, folder: Path) -> Image.Image:
+    result = subprocess.run(
+        ["pdftoppm", "-r", str(RESOLUTION), "-f", str(page), "-l", str(page), "-png"]
+        + ["-singlefile", str(path), str(folder / "page")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stderr == ""  # no "Unknown font tag 'ZaDb'", no syntax error
+    return Image.open(folder / "page.png").convert("L")
+
+
+def render_with_mupdf(path: Path, page: int, folder: Path) -> Image.Image:
+    import pymupdf
+
+    pixmap = pymupdf.open(path)[page - 1].get_pixmap(dpi=RESOLUTION)
+    return Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples).convert("L")
+
+
+def render_with_pdfium(path: Path, page: int, folder: Path) -> Image.Image:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path)
+    document.init_forms()
+    bitmap = document[page - 1].render(scale=RESOLUTION / 72, may_draw_forms=True)
+    return bitmap.to_pil().convert("L")
+
+
+RENDERERS = {
+    "poppler": render_with_poppler,
+    "mupdf": render_with_mupdf,
+    "pdfium": render_with_pdfium,
+}
+
+
+def ink_inside(image: Image.Image, widget, page_height: float) -> float:
+    """The share of dark pixels inside a box, its border left out."""
+    left, bottom, right, top = (float(value) for value in widget["/Rect"])
+    scale, inset = RESOLUTION / 72, 2.5
+    area = image.crop(
+        (
+            round((left + inset) * scale),
+            round((page_height - top + inset) * scale),
+            round((right - inset) * scale),
+            round((page_height - bottom - inset) * scale),
+        )
+    )
+    histogram = area.histogram()
+    return sum(histogram[:128]) / sum(histogram)
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize("renderer", sorted(RENDERERS))
+@pytest.mark.parametrize("filler", ["pypdf", "pymupdf"])
+def test_a_ticked_box_shows_its_tick(ticked_forms, renderer, filler, tmp_path):
+    form = ticked_forms[filler]
+    fields = fields_by_name(form)
+    number, ticked = fields[TICKED]
+    image = RENDERERS[renderer](form, number, tmp_path)
+    height = float(PdfReader(form).pages[number - 1].mediabox.top)
+    ink = {box: ink_inside(image, fields[box][1], height) for box in (TICKED, UNTICKED)}
+    assert ink[UNTICKED] < 0.02 and ink[TICKED] > 0.08, ink

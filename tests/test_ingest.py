@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import csv
+import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
 from openpyxl import Workbook
 from pypdf import PdfWriter
 
-from pipeline.assessment import answerable, items_by_id
+from pipeline.assessment import answerable, items_by_id, rated_domains
 from pipeline.build import build_packet
 from pipeline.cli import main
+from pipeline.convert import soffice
 from pipeline.errors import InputError
-from pipeline.forms import FORM_PDF, build_forms
-from pipeline.ingest import ingest
-from tests.helpers import fill_pdf_form, fill_word_form, item_rows
+from pipeline.forms import FORM_PDF, build_forms, form_tags
+from pipeline.ingest import ingest, summary_line
+from pipeline.render import long_date
+from tests.helpers import (
+    cell_text,
+    docx_text,
+    fill_pdf_form,
+    fill_pdf_form_with_mupdf,
+    fill_word_form,
+    item_rows,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GLYPH = {True: "☒", False: "☐"}
@@ -86,20 +99,120 @@ def test_word_forms_round_trip_to_the_completed_assessment(agency, word_form, tm
     written = sorted(path.name for path in (agency / "assessment").iterdir())
     assert written == ["ana-example-fictus.yaml", "front-desk.yaml"]
     assert [answer_set.data for answer_set in report.answer_sets] == [NURSE, FRONT_DESK]
+    assert report.warnings == [] and report.notes == []
     check_completed_assessment(agency, tmp_path / "out", [NURSE, FRONT_DESK])
 
 
+def every_tag_respondents() -> list[dict]:
+    """Six respondents who between them tick every box of the form and fill every field: one
+    answers every item Yes, one No, one N/A (each giving the "IF YES" items' conditions the
+    answer that lets them be answered), two give those conditions the other answers, and each
+    rates each domain with another of the six values and comments on every domain, 12 too."""
+    items = [item for item in items_by_id().values() if answerable(item)]
+    conditions = {
+        item["condition"]["item"]: item["condition"]["answer"]
+        for item in items
+        if item.get("condition")
+    }
+    others = {parent: [a for a in ANSWERS if a != needed] for parent, needed in conditions.items()}
+    answer_sets = [
+        {item["id"]: conditions.get(item["id"], answer) for item in items} for answer in ANSWERS
+    ]
+    answer_sets += [{parent: others[parent][n] for parent in conditions} for n in (0, 1)]
+    answer_sets.append({})
+    values = [*range(1, 6), "N/A"]
+    return [
+        {
+            "respondent": {"role": f"Role {n}", "name": f"Person {n}", "date": f"2026-10-1{n}"},
+            "answers": answers,
+            "ratings": {str(d["number"]): values[(n + d["number"]) % 6] for d in rated_domains()},
+            "comments": {str(d): f"Comment {n} on domain {d}" for d in range(1, 13)},
+        }
+        for n, answers in enumerate(answer_sets)
+    ]
+
+
+ANSWERS = ("yes", "no", "n/a")
+
+
+def test_every_tag_of_the_form_reaches_the_completed_assessment(agency, word_form, tmp_path):
+    respondents = every_tag_respondents()
+    values = [form_values(respondent) for respondent in respondents]
+    assert set().union(*values) == set(form_tags()) - {"form/agency"}
+    filled = [fill_word_form(word_form, tmp_path / f"{n}.docx", v) for n, v in enumerate(values)]
+    report = ingest(agency, filled)
+    assert [answer_set.data for answer_set in report.answer_sets] == respondents
+    check_completed_assessment(agency, tmp_path / "out", respondents)  # every item's counts
+    assessment = tmp_path / "out" / "assessment.docx"
+    assert rating_rows(assessment) == [["☒ ×1"] * 6] * len(rated_domains())
+    people = [row[:3] for row in table_rows(assessment, "Respondent role")]
+    assert people == [
+        [r["respondent"]["role"], r["respondent"]["name"], long_date(r["respondent"]["date"])]
+        for r in respondents
+    ]
+    for document in (assessment, tmp_path / "out" / "bundle.docx"):
+        text = docx_text(document)
+        for respondent in respondents:
+            for comment in respondent["comments"].values():
+                assert f"{respondent['respondent']['role']}: “{comment}”" in text, document.name
+
+
+def rating_rows(path: Path) -> list[list[str]]:
+    """The counts row under each domain's rating scale (`1 Very weak | 2 … | N/A …`)."""
+    return [
+        [cell_text(cell) for cell in table.rows[1].cells]
+        for table in Document(path).tables
+        if cell_text(table.rows[0].cells[0]).startswith("1 ") and len(table.columns) == 6
+    ]
+
+
+def table_rows(path: Path, heading: str) -> list[list[str]]:
+    """The rows after the header of the table whose first header cell is `heading`."""
+    table = next(t for t in Document(path).tables if cell_text(t.rows[0].cells[0]) == heading)
+    return [[cell_text(cell) for cell in row.cells] for row in table.rows[1:]]
+
+
+@pytest.fixture(scope="module")
+def pdf_form(tmp_path_factory) -> Path:
+    """The fillable PDF form of the `agency` fixture's agency (its slug is test-agency)."""
+    folder = tmp_path_factory.mktemp("pdf-form") / "inputs" / "test-agency"
+    shutil.copytree(FIXTURES / "minimal-clinic", folder)
+    build_forms(folder, folder.parent.parent / "forms")
+    return folder.parent.parent / "forms" / FORM_PDF
+
+
 @pytest.mark.pdf
-def test_pdf_forms_round_trip_to_the_completed_assessment(agency, tmp_path):
-    form = tmp_path / "forms" / FORM_PDF
-    build_forms(agency, form.parent)
+@pytest.mark.parametrize(
+    "fill", [fill_pdf_form, fill_pdf_form_with_mupdf], ids=["pypdf", "pymupdf"]
+)
+def test_pdf_forms_round_trip_to_the_completed_assessment(agency, pdf_form, tmp_path, fill):
     filled = [
-        fill_pdf_form(form, tmp_path / name, form_values(answers))
+        fill(pdf_form, tmp_path / name, form_values(answers))
         for name, answers in (("nurse.pdf", NURSE), ("desk.pdf", FRONT_DESK))
     ]
     report = ingest(agency, filled)
     assert [answer_set.data for answer_set in report.answer_sets] == [NURSE, FRONT_DESK]
+    assert report.warnings == [] and report.notes == []
     check_completed_assessment(agency, tmp_path / "out", [NURSE, FRONT_DESK])
+
+
+@pytest.mark.pdf
+def test_a_word_form_saved_again_by_libreoffice_ingests_as_filled(agency, word_form, tmp_path):
+    """A respondent who fills the Word form in LibreOffice: its boxes, fields and the form's
+    record of its own text come back, so nothing is lost and nothing is reported."""
+    filled = fill_word_form(word_form, tmp_path / "filled.docx", form_values(NURSE))
+    saved = tmp_path / "saved"
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run(
+        [soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to"]
+        + ["docx:MS Word 2007 XML", "--outdir", str(saved), str(filled)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    report = ingest(agency, [saved / "filled.docx"])
+    assert [answer_set.data for answer_set in report.answer_sets] == [NURSE]
+    assert report.warnings == [] and report.notes == []
 
 
 # A survey as Microsoft Forms or Google Forms exports it: tool columns, then one per question,
@@ -193,6 +306,15 @@ def test_survey_workbook_round_trips_to_the_completed_assessment(agency, tmp_pat
     check_completed_assessment(agency, tmp_path / "out", [NURSE, FRONT_DESK])
 
 
+def test_a_survey_comment_on_domain_12_reaches_the_assessment(agency, tmp_path):
+    export = tmp_path / "survey.csv"
+    export.write_text("Role,Comment 12\nNurse,The county clinic closed its dental service.\n")
+    ingest(agency, [export])
+    out = build_packet(agency, tmp_path / "out", pdf=False).out
+    text = docx_text(out / "assessment.docx")
+    assert "Nurse: “The county clinic closed its dental service.”" in text
+
+
 def test_qualtrics_extra_header_rows_are_skipped(agency, tmp_path):
     export = tmp_path / "qualtrics.csv"
     questions = ["Role", "1.1", "Rating 1"]
@@ -245,6 +367,239 @@ def test_written_files_name_the_source_file_but_not_its_folders(agency, word_for
     ingest(agency, [fill_word_form(word_form, folder / "nurse.docx", form_values(NURSE))])
     text = (agency / "assessment" / "ana-example-fictus.yaml").read_text()
     assert "nurse.docx" in text and "Downloads" not in text
+
+
+# Damaged forms: what a respondent did besides filling the fields is read where it can be (with a
+# warning naming the item), and refused where the answer cannot be known.
+
+
+def controls_of(document) -> dict[str, object]:
+    return {
+        control.find(qn("w:sdtPr")).find(qn("w:tag")).get(qn("w:val")): control
+        for control in document.element.body.iter(qn("w:sdt"))
+    }
+
+
+def item_cells(document, item_id: str) -> list:
+    return next(
+        row.cells for table in document.tables for row in table.rows if row.cells[0].text == item_id
+    )
+
+
+def damage_word_form(form: Path, target: Path) -> Path:
+    """A filled Word form, damaged as respondents do in Word: boxes deleted (and an X typed in
+    one's place), a glyph pasted over a box, a comment typed where its field was deleted,
+    and text typed in a question and after the form's last line."""
+    filled = fill_word_form(form, target, {"respondent/role": "Nurse", "answer/1.1/yes": True})
+    document = Document(filled)
+    controls = controls_of(document)
+    for item in ("2.1", "2.2"):
+        for choice in ("yes", "no", "na"):
+            control = controls[f"answer/{item}/{choice}"]
+            control.getparent().remove(control)
+    item_cells(document, "2.1")[2].paragraphs[0].add_run("X")
+    glyph = next(controls["answer/2.3/no"].iter(qn("w:t")))
+    glyph.text = "☒"  # pasted: the box's checked flag stays off
+    comment = controls["comment/3"]
+    paragraph = comment.getparent()
+    paragraph.remove(comment)
+    Paragraph(paragraph, None).add_run("We have no interpreter at night.")
+    item_cells(document, "3.1")[1].paragraphs[-1].add_run(" (only partly)")
+    document.add_paragraph("PS: we need more training on labour trafficking.")
+    document.save(filled)
+    return filled
+
+
+@pytest.fixture(scope="module")
+def damaged_word_form(tmp_path_factory):
+    """The damaged Word form, ingested: the report and the messages (warnings) it gave."""
+    work = tmp_path_factory.mktemp("damaged-word")
+    folder = work / "inputs" / "test-agency"
+    shutil.copytree(FIXTURES / "minimal-clinic", folder)
+    form = build_forms(folder, work / "forms", pdf=False)[0]
+    damaged = damage_word_form(form, work / "damaged.docx")
+    report = ingest(folder, [damaged])
+    messages = [str(warning).split(": warning: ", 1) for warning in report.warnings]
+    return report, {(field.split(":1:1: ")[1], message) for field, message in messages}
+
+
+def test_deleted_boxes_are_a_warning_naming_the_item(damaged_word_form):
+    _, warnings = damaged_word_form
+    assert (
+        "item 2.2",
+        "its Yes, No and N/A boxes are missing from the form (deleted?), and nothing was put "
+        "in their place",
+    ) in warnings
+
+
+def test_an_x_typed_where_a_box_was_deleted_is_read_as_a_tick(damaged_word_form):
+    report, warnings = damaged_word_form
+    assert report.answer_sets[0].data["answers"]["2.1"] == "yes"
+    assert ("item 2.1", "the “X” typed in place of the Yes box is read as a tick") in warnings
+    assert (
+        "item 2.1",
+        "its Yes, No and N/A boxes are missing from the form (deleted?)",
+    ) in warnings
+
+
+def test_a_box_showing_a_tick_its_flag_denies_is_read_as_it_shows(damaged_word_form):
+    report, warnings = damaged_word_form
+    assert report.answer_sets[0].data["answers"]["2.3"] == "no"
+    assert (
+        "item 2.3",
+        "the No box shows a tick but the file marks it not ticked (it was changed outside the "
+        "form's box); read as it shows",
+    ) in warnings
+
+
+def test_a_comment_typed_where_its_field_was_deleted_is_read(damaged_word_form):
+    report, warnings = damaged_word_form
+    assert report.answer_sets[0].data["comments"]["3"] == "We have no interpreter at night."
+    assert (
+        "comment on domain 3",
+        "the text typed in place of the field is read as part of it",
+    ) in warnings
+
+
+def test_text_typed_into_a_question_is_a_warning_naming_the_item(damaged_word_form):
+    _, warnings = damaged_word_form
+    assert (
+        "item 3.1",
+        "text typed outside the form's fields is not read: “(only partly)”",
+    ) in warnings
+
+
+def test_a_line_added_to_the_form_is_a_warning_saying_where(damaged_word_form):
+    _, warnings = damaged_word_form
+    assert (
+        "after comment on domain 12",
+        "text typed outside the form's fields is not read: “PS: we need more training on labour "
+        "trafficking.”",
+    ) in warnings
+
+
+def test_nothing_else_is_reported_about_a_damaged_form(damaged_word_form):
+    report, warnings = damaged_word_form
+    assert len(warnings) == len(report.warnings) == 7 and report.notes == []
+
+
+def test_the_summary_counts_the_warnings(damaged_word_form):
+    report, _ = damaged_word_form
+    assert ", 7 warnings above -> " in summary_line(report.answer_sets[0])
+
+
+def test_text_typed_beside_unticked_boxes_cannot_be_read(agency, word_form, tmp_path):
+    filled = fill_word_form(word_form, tmp_path / "partly.docx", form_values(NURSE))
+    document = Document(filled)
+    item_cells(document, "2.1")[2].paragraphs[0].add_run(" partly")
+    document.save(filled)
+    assert refused(agency, [filled]) == [
+        f"{filled}:1:1: item 2.1: “partly” is typed at the Yes box and cannot be read as an "
+        "answer; tick one box, or leave them all blank"
+    ]
+
+
+def test_a_form_that_lost_its_record_of_its_text_says_what_was_not_checked(
+    agency, word_form, tmp_path
+):
+    filled = fill_word_form(word_form, tmp_path / "nurse.docx", form_values(NURSE))
+    document = Document(filled)
+    for key, relationship in list(document.part.rels.items()):
+        if relationship.reltype.endswith("/customXml"):
+            document.part.drop_rel(key)
+    document.save(filled)
+    (note,) = ingest(agency, [filled]).notes
+    assert note.startswith(f"{filled}: the form no longer holds the record of its own text")
+
+
+def damage_pdf_form(form: Path, target: Path) -> Path:
+    """A filled PDF form, damaged as respondents do in a PDF reader's editing and comment tools:
+    fields deleted, a box's look changed without its value, marks typed and drawn on boxes, a
+    comment typed on the comment field, a sticky note beside a question."""
+    import pymupdf
+
+    document = pymupdf.open(form)
+    widgets = {w.field_name: (page, w) for page in document for w in page.widgets()}
+    page, role = widgets["respondent/role"]
+    role.field_value = "Nurse"
+    role.update()
+    for choice in ("yes", "no", "na"):
+        page, widget = widgets[f"answer/2.1/{choice}"]
+        page.delete_widget(widget)
+    page, widget = widgets["answer/2.2/no"]
+    document.xref_set_key(widget.xref, "AS", "/Yes")
+    page, widget = widgets["answer/2.3/na"]
+    page.add_freetext_annot(widget.rect + (-1, -1, 1, 1), "X")
+    page, widget = widgets["answer/2.4/yes"]
+    corners = [tuple(corner) for corner in (widget.rect.tl, widget.rect.br)]
+    corners += [tuple(corner) for corner in (widget.rect.tr, widget.rect.bl)]
+    page.add_ink_annot([corners[:2], corners[2:]])  # an X drawn with the pen
+    page, widget = widgets["comment/2"]
+    page.add_freetext_annot(widget.rect + (4, 4, -4, -20), "Typed with the comment tool")
+    page, widget = widgets["answer/2.5/yes"]
+    page.add_text_annot(widget.rect.tl - (300, 0), "Ask the nurse manager")
+    document.save(target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def damaged_pdf_form(pdf_form, tmp_path_factory):
+    work = tmp_path_factory.mktemp("damaged-pdf")
+    folder = work / "inputs" / "test-agency"
+    shutil.copytree(FIXTURES / "minimal-clinic", folder)
+    report = ingest(folder, [damage_pdf_form(pdf_form, work / "damaged.pdf")])
+    messages = [str(warning).split(": warning: ", 1) for warning in report.warnings]
+    return report, {(field.split(":1:1: ")[1], message) for field, message in messages}
+
+
+@pytest.mark.pdf
+def test_deleted_pdf_fields_are_a_warning_naming_the_item(damaged_pdf_form):
+    _, warnings = damaged_pdf_form
+    assert (
+        "item 2.1",
+        "its Yes, No and N/A boxes are missing from the form (deleted?), and nothing was put "
+        "in their place",
+    ) in warnings
+
+
+@pytest.mark.pdf
+def test_a_pdf_box_showing_a_tick_its_value_denies_is_read_as_it_shows(damaged_pdf_form):
+    report, warnings = damaged_pdf_form
+    assert report.answer_sets[0].data["answers"]["2.2"] == "no"
+    assert (
+        "item 2.2",
+        "the No box shows a tick but the file marks it not ticked (it was changed outside the "
+        "form's box); read as it shows",
+    ) in warnings
+
+
+@pytest.mark.pdf
+def test_marks_typed_or_drawn_on_a_pdf_box_are_read_as_ticks(damaged_pdf_form):
+    report, warnings = damaged_pdf_form
+    assert {key: report.answer_sets[0].data["answers"][key] for key in ("2.3", "2.4")} == {
+        "2.3": "n/a",
+        "2.4": "yes",
+    }
+    assert ("item 2.3", "the “X” typed at the N/A box is read as a tick") in warnings
+    assert ("item 2.4", "a mark drawn at the Yes box is read as a tick") in warnings
+
+
+@pytest.mark.pdf
+def test_text_typed_on_a_pdf_comment_field_is_read_as_the_comment(damaged_pdf_form):
+    report, warnings = damaged_pdf_form
+    assert report.answer_sets[0].data["comments"]["2"] == "Typed with the comment tool"
+    assert ("comment on domain 2", "the text typed beside the field is read as part of it") in (
+        warnings
+    )
+
+
+@pytest.mark.pdf
+def test_a_sticky_note_is_a_warning_naming_the_item_beside_it(damaged_pdf_form):
+    _, warnings = damaged_pdf_form
+    assert (
+        "item 2.5 (page 3)",
+        "text typed outside the form's fields is not read: “Ask the nurse manager”",
+    ) in warnings
 
 
 # Bad forms and exports: each is refused with a message naming the file and the item, and nothing

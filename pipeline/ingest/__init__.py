@@ -51,6 +51,7 @@ def ingest(
         report.warnings += warnings
         report.notes += notes
         if not errors:
+            count_warnings(found, warnings)
             report.answer_sets += found
     if not problems:
         problems += plan_targets(report.answer_sets, folder / ASSESSMENT_FOLDER, replace)
@@ -87,21 +88,27 @@ def read_documents(
     return errors
 
 
+def count_warnings(answer_sets: list[AnswerSet], warnings: list[Problem]) -> None:
+    """Each answer set's warnings: all of a form's, or those on a survey row's line."""
+    for found in answer_sets:
+        found.warnings = len([w for w in warnings if len(answer_sets) == 1 or w.line == found.line])
+
+
 def read_answers(path: Path, slug: str) -> tuple[list[AnswerSet], list[Problem], list[str]]:
     """Answer sets of one file, its problems, and notes about what was ignored."""
     display = str(path)
     suffix = path.suffix.lower()
     if suffix == ".docx":
-        values, problems = read_word_form(path, display)
+        values, problems, notes = read_word_form(path, display)
     elif suffix == ".pdf":
-        values, problems = read_pdf_form(path, display)
+        values, problems, notes = read_pdf_form(path, display)
     elif suffix in SURVEY_SUFFIXES:
         return read_survey(path, display)
     else:
         expected = ", ".join(FORM_SUFFIXES + SURVEY_SUFFIXES)
         message = f"expected a filled form or a survey export ({expected})"
         return [], [Problem(display, 1, 1, "", message)], []
-    if problems:
-        return [], problems, []
-    answer_set, problems = answers_from_form(values, display, slug)
-    return ([answer_set] if answer_set else []), problems, []
+    if not values:
+        return [], problems, notes
+    answer_set, found = answers_from_form(values, display, slug)
+    return ([answer_set] if answer_set else []), problems + found, notes

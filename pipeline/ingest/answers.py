@@ -46,6 +46,7 @@ class AnswerSet:
     applicable: int = 0
     target: Path | None = None
     outcome: str = ""
+    warnings: int = 0  # warnings about this respondent's answers, shown before the summary
 
     @property
     def source(self) -> str:

@@ -19,49 +19,38 @@ from pipeline.ingest.answers import (
     field_label,
     normalise_respondent,
 )
+from pipeline.ingest.places import pdf_places, read_places, word_places
 from pipeline.sheets import check_supplied
 from pipeline.yamlfile import FieldPath
 
 # Tag values in the forms -> the answer words of assessment files.
 FORM_ANSWERS = {"yes": "yes", "no": "no", "na": "n/a"}
-W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 
 
-def read_word_form(path: Path, display: str) -> tuple[dict[str, bool | str], list[Problem]]:
-    """Tag -> ticked (checkboxes) or typed text (text fields) of a filled Word form."""
+def read_word_form(
+    path: Path, display: str
+) -> tuple[dict[str, bool | str], list[Problem], list[str]]:
+    """Tag -> ticked (checkboxes) or typed text (text fields) of a filled Word form, what was
+    found besides (pipeline/ingest/places.py), and notes."""
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
-    from docx.oxml.ns import qn
     from lxml.etree import XMLSyntaxError
 
     problems = check_supplied(path, display, "a zip package", "a Word document (.docx)")
     if problems:
-        return {}, problems
+        return {}, problems, []
     try:
-        body = Document(path).element.body
+        document = Document(path)
     except (zipfile.BadZipFile, EOFError) as error:
-        return {}, [Problem(display, 1, 1, "", f"the file is damaged or incomplete: {error}")]
+        return {}, [Problem(display, 1, 1, "", f"the file is damaged or incomplete: {error}")], []
     except (PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as error:
-        return {}, [Problem(display, 1, 1, "", f"not a Word document that can be read: {error}")]
-    values: dict[str, bool | str] = {}
-    for control in body.iter(qn("w:sdt")):
-        properties = control.find(qn("w:sdtPr"))
-        tag = properties.find(qn("w:tag")) if properties is not None else None
-        if tag is None:
-            continue
-        name = tag.get(qn("w:val"), "")
-        box = properties.find(f"{{{W14}}}checkbox")
-        if box is not None:
-            checked = box.find(f"{{{W14}}}checked")
-            state = checked.get(f"{{{W14}}}val", "0") if checked is not None else "0"
-            values[name] = state.lower() in ("1", "true")
-        elif properties.find(qn("w:showingPlcHdr")) is not None:
-            values[name] = ""
-        else:
-            values[name] = control_text(control.find(qn("w:sdtContent")))
-    if not values:
-        return {}, [Problem(display, 1, 1, "", NO_FIELDS.format(kind="Word document"))]
-    return values, []
+        message = f"not a Word document that can be read: {error}"
+        return {}, [Problem(display, 1, 1, "", message)], []
+    places, strays, notes = word_places(document)
+    if not any(place.found for place in places.values()):
+        return {}, [Problem(display, 1, 1, "", NO_FIELDS.format(kind="Word document"))], []
+    values, problems = read_places(places, strays, display)
+    return values, problems, [f"{display}: {note}" for note in notes]
 
 
 NO_FIELDS = (
@@ -71,51 +60,32 @@ NO_FIELDS = (
 )
 
 
-def control_text(content) -> str:
-    """A text control's typed text, its paragraphs and line breaks kept as lines."""
-    from docx.oxml.ns import qn
-
-    if content is None:
-        return ""
-    lines = []
-    for paragraph in content.iter(qn("w:p")) if content.find(qn("w:p")) is not None else [content]:
-        text = ""
-        for node in paragraph.iter(qn("w:t"), qn("w:br"), qn("w:tab")):
-            text += node.text or "" if node.tag == qn("w:t") else "\n" if "br" in node.tag else "\t"
-        lines.append(text)
-    return "\n".join(lines).strip()
-
-
-def read_pdf_form(path: Path, display: str) -> tuple[dict[str, bool | str], list[Problem]]:
-    """Field name -> ticked (checkboxes) or typed text of a filled PDF form."""
+def read_pdf_form(
+    path: Path, display: str
+) -> tuple[dict[str, bool | str], list[Problem], list[str]]:
+    """Field name -> ticked (checkboxes) or typed text of a filled PDF form, and what was found
+    besides (pipeline/ingest/places.py)."""
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
     problems = check_supplied(path, display, "a PDF document", "a PDF form (.pdf)")
     if problems:
-        return {}, problems
+        return {}, problems, []
+    locked = "the PDF is password-protected; save it again without a password"
     try:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
-            message = "the PDF is password-protected; save it again without a password"
-            return {}, [Problem(display, 1, 1, "", message)]
-        fields = reader.get_fields() or {}
+            return {}, [Problem(display, 1, 1, "", locked)], []
+        places, strays = pdf_places(reader)
     except FileNotDecryptedError:
-        message = "the PDF is password-protected; save it again without a password"
-        return {}, [Problem(display, 1, 1, "", message)]
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+        return {}, [Problem(display, 1, 1, "", locked)], []
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
         message = f"the PDF is damaged or incomplete and cannot be read: {error}"
-        return {}, [Problem(display, 1, 1, "", message)]
-    values: dict[str, bool | str] = {}
-    for name, found in fields.items():
-        kind, value = found.get("/FT"), found.get("/V")
-        if kind == "/Btn":
-            values[name] = value is not None and str(value) not in ("/Off", "", "Off")
-        elif kind == "/Tx":
-            values[name] = str(value).strip() if value is not None else ""
-    if not values:
-        return {}, [Problem(display, 1, 1, "", NO_FIELDS.format(kind="PDF"))]
-    return values, []
+        return {}, [Problem(display, 1, 1, "", message)], []
+    if not places:
+        return {}, [Problem(display, 1, 1, "", NO_FIELDS.format(kind="PDF"))], []
+    values, problems = read_places(places, strays, display)
+    return values, problems, []
 
 
 def answers_from_form(

@@ -15,7 +15,7 @@ from pipeline.assessment import (
     normalise_rating,
     rated_domains,
 )
-from pipeline.errors import Problem
+from pipeline.errors import Problem, counted
 from pipeline.ingest.answers import AnswerSet
 from pipeline.yamlfile import read_yaml
 
@@ -100,12 +100,14 @@ def respondent_yaml(found: AnswerSet) -> str:
 
 
 def summary_line(found: AnswerSet) -> str:
-    """`forms/ana.pdf: 80 of 82 items answered, 11 ratings, 2 comments -> ... (new)`."""
+    """`forms/ana.pdf: 80 of 82 items answered, 11 ratings, 2 comments -> ... (new)`, and how
+    many warnings were given about the answers (`, 2 warnings above`)."""
     ratings = len(found.data["ratings"])
     comments = len(found.data.get("comments", {}))
+    warned = f", {counted(found.warnings, 'warning')} above" if found.warnings else ""
     return (
         f"{found.source}: {found.answered} of {found.applicable} items answered, "
         f"{ratings} of {len(rated_domains())} domains rated, "
-        f"{comments} comment{'' if comments == 1 else 's'} "
+        f"{counted(comments, 'comment')}{warned} "
         f"-> {found.target} ({found.outcome})"
     )
