@@ -499,6 +499,17 @@ def test_text_typed_beside_unticked_boxes_cannot_be_read(agency, word_form, tmp_
     ]
 
 
+def test_pages_pasted_into_a_form_are_counted_after_twenty_warnings(agency, word_form, tmp_path):
+    filled = fill_word_form(word_form, tmp_path / "letter.docx", form_values(NURSE))
+    document = Document(filled)
+    for number in range(100):
+        document.add_paragraph(f"Paragraph {number} of a letter pasted into the form.")
+    document.save(filled)
+    warnings = ingest(agency, [filled]).warnings
+    assert len(warnings) == 20
+    assert warnings[-1].message == "81 more paragraphs typed outside the form's fields are not read"
+
+
 def test_a_form_that_lost_its_record_of_its_text_says_what_was_not_checked(
     agency, word_form, tmp_path
 ):

@@ -63,6 +63,7 @@ class Stray:
 
     near: str  # the item or part of the form it is nearest to
     text: str
+    counted: int = 0  # stands for this many paragraphs, not quoted
 
 
 def is_mark(text: str) -> bool:
@@ -120,7 +121,9 @@ def read_places(
 
 
 def stray_warning(stray: Stray, display: str) -> Problem:
-    if stray.text == DRAWN:
+    if stray.counted:
+        message = f"{stray.counted} more paragraphs typed outside the form's fields are not read"
+    elif stray.text == DRAWN:
         message = "a mark drawn outside the form's boxes is not read"
     else:
         message = f"text typed outside the form's fields is not read: “{excerpt(stray.text)}”"
@@ -378,13 +381,22 @@ def strays_in_text(
     strays = []
     matcher = difflib.SequenceMatcher(a=recorded, b=[text for text, _ in found], autojunk=False)
     for operation, old_start, old_end, start, end in matcher.get_opcodes():
-        if operation in ("insert", "replace"):
-            before = recorded[old_start:old_end]
-            for text, paragraph in found[start:end]:
-                added = typed_into(before, text)
-                if added:
-                    strays.append(Stray(labels.get(paragraph, "the form"), added))
+        if operation not in ("insert", "replace"):
+            continue
+        # Paragraphs of the form edited in place: what was added to them (a few, not pages).
+        before = recorded[old_start:old_end] if max(old_end - old_start, end - start) <= 10 else []
+        for text, paragraph in found[start:end]:
+            added = typed_into(before, text)
+            if added:
+                strays.append(Stray(labels.get(paragraph, "the form"), added))
+    if len(strays) > MAX_STRAYS:
+        rest = len(strays) - MAX_STRAYS + 1
+        near = strays[MAX_STRAYS - 1].near
+        strays[MAX_STRAYS - 1 :] = [Stray(near, f"{rest} more paragraphs", counted=rest)]
     return strays
+
+
+MAX_STRAYS = 20  # warnings about text typed outside the fields; the rest are counted
 
 
 def typed_into(originals: list[str], text: str) -> str:
