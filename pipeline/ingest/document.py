@@ -20,7 +20,7 @@ from lxml import etree
 
 from pipeline.build import packet_context
 from pipeline.errors import WARNING, Problem, counted
-from pipeline.forms import REFERENCE_TAG
+from pipeline.forms import FORM_TEXT_NAMESPACE, REFERENCE_TAG
 from pipeline.load import AgencyInputs
 from pipeline.sheets import check_supplied
 from pipeline.wording.base import BaseBlock, document_base
@@ -55,13 +55,22 @@ class WordingUpdate:
 
 
 def is_packet_form(path: Path) -> bool:
-    """True for a respondent form of `packet forms` (its controls carry the agency tag)."""
+    """True for a respondent form of `packet forms`: its controls carry the agency tag, or it
+    keeps the form's own text (a form whose fields were all deleted is still a form)."""
     try:
-        with zipfile.ZipFile(path) as package, package.open("word/document.xml") as stream:
-            head = stream.read(4_000_000)
+        with zipfile.ZipFile(path) as package:
+            with package.open("word/document.xml") as stream:
+                head = stream.read(4_000_000)
+            if f'w:val="{REFERENCE_TAG}"'.encode() in head or b'w:val="answer/' in head:
+                return True
+            for name in package.namelist():
+                if name.startswith("customXml/item") and name.endswith(".xml"):
+                    with package.open(name) as stream:
+                        if FORM_TEXT_NAMESPACE.encode() in stream.read(1_000_000):
+                            return True
     except (OSError, KeyError, zipfile.BadZipFile):
         return True  # not a readable Word file: the form reader says what is wrong
-    return f'w:val="{REFERENCE_TAG}"'.encode() in head or b'w:val="answer/' in head
+    return False
 
 
 def read_edited(
