@@ -38,14 +38,21 @@ COLUMNS = Columns(
     ),
     lists=frozenset({"phones", "languages"}),
     flags=frozenset({"address_confidential", "twenty_four_seven"}),
+    phones=frozenset({"phones"}),
+    required=("name", "category", "last_verified"),
+    noun="entry",
+    sheet_words=("directory", "resources", "entries"),
 )
 STALE_AFTER_MONTHS = 12
 
 
-def read_spreadsheet(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
-    """directory.csv or directory.xlsx: one entry per row."""
-    rows, problems, sheet = read_rows(path, display, COLUMNS)
-    return table_document(path, display, "entries", rows, sheet), problems
+def read_spreadsheet(
+    path: Path, display: str, country: str | None = None
+) -> tuple[YamlDocument | None, list[Problem]]:
+    """directory.csv, .xlsx, .xls or .ods: one entry per row; `country` (the agency's) tells how
+    phone numbers stored as numbers were typed."""
+    rows, problems, sheet = read_rows(path, display, COLUMNS, country)
+    return table_document(path, display, "entries", rows, sheet, COLUMNS.noun), problems
 
 
 @cache

@@ -13,7 +13,8 @@ from pipeline import directory, images, schema, training
 from pipeline.assessment import Respondent, check_answers, check_settings, read_respondent
 from pipeline.content import content
 from pipeline.dates import parse_date
-from pipeline.errors import InputError, Problem, UsageError, errors_and_warnings
+from pipeline.errors import WARNING, InputError, Problem, UsageError, errors_and_warnings
+from pipeline.sheets import SAVE_AS, SHEET_SUFFIXES, refused_format
 from pipeline.style import HouseStyle, read_style
 from pipeline.wording.changes import Wording, check_value_names, read_wording
 from pipeline.wording.values import InputValue, input_values
@@ -78,10 +79,11 @@ def load_agency(path: Path) -> AgencyInputs:
     # checked row by row even when other rows broke the schema.
     profile_raw, profile = _valid(found, *_read(folder, PROFILE, "profile"))
     questionnaire_raw, questionnaire = _valid(found, *_read(folder, QUESTIONNAIRE, "questionnaire"))
+    country = _country(profile_raw)
     listing_raw, listing = _valid(
-        found, *_read_table(folder, "directory", directory.read_spreadsheet)
+        found, *_read_table(folder, "directory", directory.read_spreadsheet, country)
     )
-    records, _ = _valid(found, *_read_table(folder, "training", training.read_spreadsheet))
+    records, _ = _valid(found, *_read_table(folder, "training", training.read_spreadsheet, country))
     packet_date = date.fromisoformat(profile.data["packet"]["date"]) if profile else None
     agency_type = profile.data["agency"]["type"] if profile else None
     respondents, respondent_problems = _read_respondents(folder, agency_type, packet_date)
@@ -146,30 +148,79 @@ def _valid(
     return document, (None if errors else document)
 
 
-SPREADSHEET_SUFFIXES = (".csv", ".xlsx")
+TABLE_SUFFIXES = (".yaml", *SHEET_SUFFIXES)
+# Files that may hold a table: one whose name says directory or training in such a format is
+# read, or named in a problem line; never ignored in silence.
+TABLE_LIKE_SUFFIXES = (*TABLE_SUFFIXES, ".yml", ".json", ".xml", *SAVE_AS)
 
 
 def _read_table(
-    folder: Path, name: str, read_spreadsheet: Callable
+    folder: Path, name: str, read_spreadsheet: Callable, country: str | None
 ) -> tuple[YamlDocument | None, list[Problem]]:
-    """`<name>.yaml`, `.csv` or `.xlsx` (a spreadsheet), checked against the same schema."""
-    found = [
-        folder / f"{name}{suffix}"
-        for suffix in (".yaml", *SPREADSHEET_SUFFIXES)
-        if (folder / f"{name}{suffix}").exists()
-    ]
+    """`<name>.yaml`, or a spreadsheet (`.csv`, `.xlsx`, `.xls`, `.ods`) checked against the same
+    schema; problems for other files whose name says `name` and that are not read."""
+    found, unread, notes = _table_files(folder, name)
     if len(found) > 1:
         names = " and ".join(path.name for path in found)
         return None, [Problem(str(found[-1]), 1, 1, "", f"both {names} exist; keep one")]
     if not found:
-        return None, []
+        return None, [*notes, *(_not_read(path, name, None) for path in unread)]
     path = found[0]
+    notes += [_not_read(other, name, path) for other in unread]
     if path.suffix == ".yaml":
-        return _read(folder, path.name, name)
+        document, problems = _read(folder, path.name, name)
+        return document, [*notes, *problems]
     if not _inside(path, folder):
         return None, [Problem(str(path), 1, 1, "", "file links outside the agency folder")]
-    document, problems = read_spreadsheet(path, str(path))
-    return document, [*problems, *document.warnings, *schema.check(document, name)]
+    document, problems = read_spreadsheet(path, str(path), country)
+    return document, [*notes, *problems, *document.warnings, *schema.check(document, name)]
+
+
+def _table_files(folder: Path, name: str) -> tuple[list[Path], list[Path], list[Problem]]:
+    """The files `<name>.<suffix>` that are read (any letter case), the files whose name says
+    `name` that are not, and warnings for a workbook left open in Excel or LibreOffice."""
+    found, unread, notes = [], [], []
+    for path in sorted(folder.iterdir()):
+        lower = path.name.lower()
+        if name not in lower or path.is_dir():
+            continue
+        if lower.startswith(("~$", ".~lock.")):
+            opened = path.name.removeprefix("~$").removeprefix(".~lock.").rstrip("#")
+            message = (
+                f"{opened} is open in Excel or LibreOffice (this is its lock file); save and "
+                "close it so that what is read is what you see"
+            )
+            notes.append(Problem(str(path), 1, 1, "", message, WARNING))
+        elif lower.startswith("."):
+            continue
+        elif path.stem.lower() == name and path.suffix.lower() in TABLE_SUFFIXES:
+            found.append(path)
+        elif path.suffix.lower() in TABLE_LIKE_SUFFIXES:
+            unread.append(path)
+    return found, unread, notes
+
+
+def _not_read(path: Path, name: str, read: Path | None) -> Problem:
+    """A file whose name says directory or training that is not read: an error when no file of
+    that name is read (it was surely meant to be), a warning beside the one that is."""
+    accepted = ", ".join(f"{name}{suffix}" for suffix in TABLE_SUFFIXES)
+    reason = refused_format(path)
+    if read is not None:
+        message = f"not read: the {name} is read from {read.name}"
+        return Problem(str(path), 1, 1, "", message, WARNING)
+    if path.stem.lower() == name and path.suffix.lower() == ".yml":
+        reason = f"rename it {name}.yaml"
+    elif reason is None:
+        reason = f"name it {name} with one of these endings"
+    return Problem(str(path), 1, 1, "", f"not read: the {name} is read from {accepted}; {reason}")
+
+
+def _country(profile: YamlDocument | None) -> str | None:
+    """The agency's country code, if its profile says (phone numbers in sheets depend on it)."""
+    agency = profile.data.get("agency") if profile and isinstance(profile.data, dict) else None
+    address = agency.get("address") if isinstance(agency, dict) else None
+    country = address.get("country") if isinstance(address, dict) else None
+    return country.upper() if isinstance(country, str) else None
 
 
 def _directory_gaps(profile: YamlDocument, listing: YamlDocument | None) -> list[Problem]:

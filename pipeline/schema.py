@@ -22,6 +22,7 @@ PHONE = re.compile(r"^\+?[0-9 ()./-]{3,25}(\s*(ext\.?|x)\s*[0-9]{1,6})?$")
 EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 WEB_URL = re.compile(r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]+)?(/\S*)?$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+REQUIRED_MESSAGE = "missing; this field is required"
 
 formats = FormatChecker(formats=())
 
@@ -100,7 +101,7 @@ def _describe(document: YamlDocument, error: ValidationError) -> list[Problem]:
     if keyword == "required":
         missing = re.search(r"'([^']+)' is a required property", error.message)
         name = missing.group(1) if missing else "?"
-        return [document.problem((*at, name), "missing; this field is required")] if missing else []
+        return [document.problem((*at, name), REQUIRED_MESSAGE)] if missing else []
     if keyword in ("additionalProperties", "unevaluatedProperties"):
         allowed = _allowed_keys(error.schema)
         extra = [key for key in error.instance if key not in allowed]

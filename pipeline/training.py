@@ -9,7 +9,7 @@ from typing import Any
 from pipeline.content import content
 from pipeline.dates import add_months, parse_date
 from pipeline.errors import Problem
-from pipeline.tables import Columns, TableDocument, read_rows
+from pipeline.tables import Columns, TableDocument, locate, read_rows
 from pipeline.yamlfile import YamlDocument
 
 COLUMNS = Columns(
@@ -30,6 +30,9 @@ COLUMNS = Columns(
     ),
     lists=frozenset({"topics"}),
     numbers=frozenset({"hours"}),
+    required=("staff_id", "name", "role"),
+    noun="row",
+    sheet_words=("training", "log", "records", "staff"),
 )
 VALID_FOR_MONTHS = 12
 DUE_SOON_DAYS = 30
@@ -44,35 +47,33 @@ STATUSES = {
 }
 
 
-def read_spreadsheet(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
-    """training.csv or .xlsx: one row per record; a row with no date and no topics only lists
-    a person."""
-    rows, problems, sheet = read_rows(path, display, COLUMNS)
+def read_spreadsheet(
+    path: Path, display: str, country: str | None = None
+) -> tuple[YamlDocument | None, list[Problem]]:
+    """training.csv, .xlsx, .xls or .ods: one row per record; a row with no date and no topics
+    only lists a person."""
+    rows, problems, sheet = read_rows(path, display, COLUMNS, country)
     staff: dict[str, dict[str, Any]] = {}
     locations: dict[tuple, tuple[int, int]] = {(): (1, 1)}
     cells: dict[tuple, tuple[int, str]] = {}
     records = []
+    person_columns = {"id": "staff_id", **{name: name for name in STAFF_FIELDS}}
     for line, values, positions in rows:
         person_id = values.get("staff_id", "")
         if person_id not in staff:
-            index = len(staff)
+            at = ("staff", len(staff))
             staff[person_id] = {
                 "id": person_id,
                 **{k: values[k] for k in STAFF_FIELDS if k in values},
             }
-            locations[("staff", index)] = (line, 1)
-            cells[("staff", index)] = (line, "")
+            locate(locations, cells, at, line, positions, sheet, person_columns)
         if "date" not in values and "topics" not in values:
             continue
-        index = len(records)
+        locate(locations, cells, ("records", len(records)), line, positions, sheet)
         records.append(values)
-        locations[("records", index)] = (line, 1)
-        cells[("records", index)] = (line, "")
-        for name in values:
-            locations[("records", index, name)] = (line, positions[name])
-            cells[("records", index, name)] = (line, name)
     data = {"staff": list(staff.values()), "records": records}
-    return TableDocument(path, display, data, locations, cells, sheet), problems
+    document = TableDocument(path, display, data, locations, cells, sheet, COLUMNS.noun)
+    return document, problems
 
 
 def topics(questionnaire: dict[str, Any]) -> list[dict[str, str]]:

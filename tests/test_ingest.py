@@ -670,22 +670,24 @@ def test_an_unknown_item_column(agency):
     export = FIXTURES / "survey-unknown-item" / "survey.csv"
     (message,) = refused(agency, [export])
     assert message.startswith(
-        f"{export}:1:4: column '1.12 Is there a policy on staff wellbeing?': unknown item '1.12'"
+        f"{export}:1:4: row 1, column '1.12 Is there a policy on staff wellbeing?': unknown item "
+        "'1.12'"
     )
 
 
 def test_a_survey_answer_to_a_conditional_item(agency):
     export = FIXTURES / "survey-conditional" / "survey.csv"
     assert refused(agency, [export]) == [
-        f"{export}:2:3: row 2, item 1.6: answered, but it only applies when 1.5 is 'yes' and 1.5 "
-        "was answered 'no'"
+        f"{export}:2:3: row 2, column '1.6 IF YES: developed with survivors?' (item 1.6): "
+        "answered, but it only applies when 1.5 is 'yes' and 1.5 was answered 'no'"
     ]
 
 
 def test_two_answers_in_one_survey_cell(agency):
     export = FIXTURES / "survey-two-answers" / "survey.csv"
     assert refused(agency, [export]) == [
-        f"{export}:2:2: row 2, item 1.1: two answers (Yes;No) for one item; give one"
+        f"{export}:2:2: row 2, column '1.1 Have staff received training on HT/E?' (item 1.1): "
+        "two answers (Yes;No) for one item; give one"
     ]
 
 
@@ -693,7 +695,9 @@ def test_a_rating_that_is_not_on_the_scale(agency, tmp_path):
     export = tmp_path / "survey.csv"
     export.write_text("Role,Rating 2\nNurse,Very good\n")
     (message,) = refused(agency, [export])
-    assert message.startswith(f"{export}:2:2: row 2, rating of domain 2: expected a rating")
+    assert message.startswith(
+        f"{export}:2:2: row 2, column 'Rating 2' (rating of domain 2): expected a rating"
+    )
 
 
 def test_a_header_excel_turned_into_a_number(agency, tmp_path):
@@ -702,7 +706,9 @@ def test_a_header_excel_turned_into_a_number(agency, tmp_path):
     workbook.active.append(["Nurse", "Yes", 3])
     workbook.save(tmp_path / "survey.xlsx")
     (message,) = refused(agency, [tmp_path / "survey.xlsx"])
-    assert message.startswith(f"{tmp_path}/survey.xlsx:1:2: sheet 'Sheet', header: the header 1.1")
+    assert message.startswith(
+        f"{tmp_path}/survey.xlsx:1:2: sheet 'Sheet', row 1, column '1.1': the header 1.1"
+    )
 
 
 def test_a_password_protected_workbook(agency):

@@ -1,6 +1,6 @@
 """Answers from the people who have them: filled forms and survey exports into respondent files.
 
-Each filled Word form (.docx), filled PDF form (.pdf) or survey export row (.csv, .xlsx) becomes
+Each filled Word form (.docx), filled PDF form (.pdf) or survey export row (.csv, .xlsx, .xls, .ods) becomes
 one respondent's answer set, checked by the same rules as a hand-written
 `assessment/<respondent>.yaml`; an edited packet document (.docx that is not a form) becomes the
 agency's wording (`wording.yaml`). Files are written only when every file of the run is free of
@@ -12,7 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.errors import InputError, Problem, errors_and_warnings
-from pipeline.ingest.answers import AnswerSet, IngestReport, agency_type_of, count_answers
+from pipeline.ingest.answers import (
+    AnswerSet,
+    IngestReport,
+    agency_facts,
+    count_answers,
+    few_answers,
+)
 from pipeline.ingest.document import is_packet_form, read_edited, write_wording
 from pipeline.ingest.facts import updated_inputs, write_inputs
 from pipeline.ingest.forms import answers_from_form, read_pdf_form, read_word_form
@@ -23,7 +29,7 @@ from pipeline.load import ASSESSMENT_FOLDER, PROFILE, agency_folder, load_agency
 __all__ = ["ingest", "summary_line"]
 
 FORM_SUFFIXES = (".docx", ".pdf")
-SURVEY_SUFFIXES = (".csv", ".xlsx")
+SURVEY_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def ingest(
@@ -33,6 +39,8 @@ def ingest(
     files, the agency's wording and (with `update_inputs`) the edited values (or nothing)."""
     folder = agency_folder(folder)
     report = IngestReport()
+    profile = folder / PROFILE
+    agency_type, country = agency_facts(profile) if profile.is_file() else (None, None)
     documents = [
         path for path in files if path.suffix.lower() == ".docx" and not is_packet_form(path)
     ]
@@ -45,7 +53,7 @@ def ingest(
     for path in files:
         if path in documents:
             continue
-        found, file_problems, notes = read_answers(path, folder.name)
+        found, file_problems, notes = read_answers(path, folder.name, country)
         errors, warnings = errors_and_warnings(file_problems)
         problems += errors
         report.warnings += warnings
@@ -57,9 +65,11 @@ def ingest(
         problems += plan_targets(report.answer_sets, folder / ASSESSMENT_FOLDER, replace)
     if problems:
         raise InputError(problems)
-    agency_type = agency_type_of(folder) if (folder / PROFILE).is_file() else None
     for found in report.answer_sets:
         count_answers(found, agency_type)
+        few = few_answers(found)
+        report.warnings += few
+        found.warnings += len(few)
     write_targets(report.answer_sets)
     if report.wording:
         write_wording(report.wording[-1])
@@ -94,7 +104,9 @@ def count_warnings(answer_sets: list[AnswerSet], warnings: list[Problem]) -> Non
         found.warnings = len([w for w in warnings if len(answer_sets) == 1 or w.line == found.line])
 
 
-def read_answers(path: Path, slug: str) -> tuple[list[AnswerSet], list[Problem], list[str]]:
+def read_answers(
+    path: Path, slug: str, country: str | None = None
+) -> tuple[list[AnswerSet], list[Problem], list[str]]:
     """Answer sets of one file, its problems, and notes about what was ignored."""
     display = str(path)
     suffix = path.suffix.lower()
@@ -103,7 +115,7 @@ def read_answers(path: Path, slug: str) -> tuple[list[AnswerSet], list[Problem],
     elif suffix == ".pdf":
         values, problems, notes = read_pdf_form(path, display)
     elif suffix in SURVEY_SUFFIXES:
-        return read_survey(path, display)
+        return read_survey(path, display, country)
     else:
         expected = ", ".join(FORM_SUFFIXES + SURVEY_SUFFIXES)
         message = f"expected a filled form or a survey export ({expected})"

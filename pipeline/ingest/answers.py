@@ -12,8 +12,7 @@ from pipeline.assessment import (
     applicable_items,
     items_by_id,
 )
-from pipeline.errors import Problem
-from pipeline.load import PROFILE
+from pipeline.errors import WARNING, Problem
 from pipeline.yamlfile import FieldPath, YamlDocument, read_yaml
 
 ANSWER_WORDS = {
@@ -129,15 +128,59 @@ def normalise_respondent(
     return problems
 
 
-def parse_written_date(text: str) -> date | None:
-    """`2026-10-12`, `October 12, 2026`, `12 Oct 2026`; not `10/12/2026` (which day is it?)."""
+def parse_written_date(text: str, order: str | None = None) -> date | None:
+    """`2026-10-12`, `October 12, 2026`, `12 Oct 2026`; `10/12/2026` only in a known `order`
+    (`mdy` or `dmy`), or when one of its numbers cannot be a month (`11/20/2026`)."""
     text = text.strip()
     for pattern in DATE_FORMATS:
         try:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+    numbers = numeric_date(text)
+    if numbers is None:
+        return None
+    first, second, year = numbers
+    readings = {"mdy": (first, second), "dmy": (second, first)}
+    possible = {name: valid_day(year, *pair) for name, pair in readings.items()}
+    possible = {name: day for name, day in possible.items() if day}
+    if order in possible:
+        return possible[order]
+    if len(possible) == 1 and order is None:
+        return next(iter(possible.values()))
     return None
+
+
+SLASHED_DATE = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+# Who writes the month first: the United States (and the territories that follow it). Canada
+# writes both ways, so its slashed dates are read only when one number cannot be a month.
+MONTH_FIRST = {"US", "PR", "GU", "VI", "AS", "MP"}
+EITHER_WAY = {"CA"}
+
+
+def numeric_date(text: str) -> tuple[int, int, int] | None:
+    """`11/20/2026` -> (11, 20, 2026); `20.11.26` -> (20, 11, 2026); None for other text."""
+    found = SLASHED_DATE.match(text.strip())
+    if not found:
+        return None
+    first, second, year = (int(part) for part in found.groups())
+    return first, second, year + 2000 if year < 100 else year
+
+
+def valid_day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def date_order(country: str | None) -> str | None:
+    """How the agency's country writes dates with numbers: `mdy`, `dmy`, or None (unknown)."""
+    if not country or country in EITHER_WAY:
+        return None
+    return "mdy" if country in MONTH_FIRST else "dmy"
 
 
 def answer_set(
@@ -154,11 +197,31 @@ def count_answers(found: AnswerSet, agency_type: str | None) -> None:
     found.applicable = len(applicable)
 
 
-def agency_type_of(folder: Path) -> str | None:
-    """The agency's type, if its profile says; the counts are only a summary, so no more."""
-    document, _ = read_yaml(folder / PROFILE, str(folder / PROFILE))
+def agency_facts(profile: Path) -> tuple[str | None, str | None]:
+    """The agency's type and country code, if its profile says; the counts are only a summary
+    and the country only settles how dates are read, so no more is checked."""
+    document, _ = read_yaml(profile, str(profile))
     agency = document.data.get("agency") if document and isinstance(document.data, dict) else None
-    return agency.get("type") if isinstance(agency, dict) else None
+    agency = agency if isinstance(agency, dict) else {}
+    address = agency.get("address") if isinstance(agency.get("address"), dict) else {}
+    country = address.get("country")
+    agency_type = agency.get("type")
+    return (
+        agency_type if isinstance(agency_type, str) else None,
+        country.upper() if isinstance(country, str) else None,
+    )
+
+
+def few_answers(found: AnswerSet) -> list[Problem]:
+    """A warning for a respondent who answered fewer than half of the items that apply."""
+    if not found.applicable or found.answered * 2 >= found.applicable:
+        return []
+    message = (
+        f"only {found.answered} of the {found.applicable} items that apply were answered "
+        "(fewer than half); check that the form or the export holds all of this respondent's "
+        "answers"
+    )
+    return [Problem(found.file, found.line, 1, found.row, message, WARNING)]
 
 
 def ordered(data: dict[str, Any]) -> dict[str, Any]:

@@ -1,19 +1,21 @@
-"""Survey exports (.csv, .xlsx): one answer set per respondent row."""
+"""Survey exports (.csv, .xlsx, .xls, .ods): one answer set per respondent row.
+
+The layouts of the services' exports are in `layouts`; this module reads what each column
+holds and checks every row, naming the row and the column (its header and position) of
+every problem.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline import schema
-from pipeline.assessment import (
-    check_answers,
-    items_by_id,
-    rated_domains,
-)
+from pipeline.assessment import check_answers, items_by_id, rated_domains
 from pipeline.content import content
 from pipeline.errors import WARNING, Problem
 from pipeline.ingest.answers import (
@@ -23,27 +25,58 @@ from pipeline.ingest.answers import (
     AnswerSet,
     SourceDocument,
     answer_set,
+    date_order,
     field_label,
-    normalise_respondent,
+    numeric_date,
+    parse_written_date,
 )
-from pipeline.sheets import Sheet, read_sheet
-from pipeline.yamlfile import FieldPath
+from pipeline.ingest.layouts import (
+    NOT_A_NAME,
+    Export,
+    ExportColumn,
+    export_layout,
+    item_id_in,
+    looks_like_item,
+    plain,
+)
+from pipeline.sheets import Grid, read_grid, shown
+from pipeline.yamlfile import CONTROL_CHARACTERS, CONTROL_MESSAGE, FieldPath
 
-ITEM_HEADER = re.compile(r"^\s*(\d{1,2}\.\d{1,2}(?:\.[a-z])?)(?=$|[\s.:)\-–—])", re.IGNORECASE)
 RATING_HEADER = re.compile(
     r"^\s*(?:rating\s*(?:of\s*)?(?:domain\s*)?(\d{1,2})|(?:domain\s*)?(\d{1,2})\s*rating)\b",
     re.IGNORECASE,
 )
+# A rating asked in a grid or with the domain's name: `Rate each domain [Domain 3: ...]`.
+RATING_OF_DOMAIN = re.compile(r"\brat(?:e|ing)\b.*?\bdomain\s*(\d{1,2})\b", re.IGNORECASE)
 COMMENT_HEADER = re.compile(
     r"^\s*(?:comments?\s*(?:on\s*)?(?:domain\s*)?(\d{1,2})|(?:domain\s*)?(\d{1,2})\s*comments?)\b",
     re.IGNORECASE,
 )
 RESPONDENT_HEADERS = {
-    "role": ("role", "your role", "respondent role", "job title", "position"),
-    "name": ("name", "your name", "respondent name", "respondent", "full name"),
-    "date": ("date", "respondent date", "date completed"),
+    "role": re.compile(
+        r"^(?:what is )?(?:your |respondent )?(?:role|job title|position)(?: at .*)?$"
+    ),
+    "name": re.compile(r"^(?:what is )?(?:your |respondent )?(?:full )?name$|^respondent$"),
+    "date": re.compile(
+        r"^(?:respondent |today'?s )?date(?: completed| of (?:the )?assessment| answered)?$"
+        r"|^date completed$"
+    ),
 }
-QUALTRICS_IMPORT_ROW = '{"importid"'
+PARENTHESES = re.compile(r"\s*\((?:optional|required)\)\s*|\s*\*\s*$", re.IGNORECASE)
+# How to export answers as their words rather than codes, by service.
+CHOICE_TEXT_ADVICE = {
+    "Qualtrics": "export the responses again with 'Use choice text' (Data & Analysis > Export & "
+    "Import > Export data > CSV or Excel > Use choice text), not 'Use numeric values'",
+    "REDCap": "export the report with 'CSV / Microsoft Excel (labels)', not '(raw data)', with "
+    "each field's label starting with its item id",
+    "SurveyMonkey": "export 'All responses data' with 'Actual answer text', not 'Numerical value'",
+}
+GENERAL_ADVICE = "export the answers as their text (Yes, No, N/A), not as numeric codes"
+ITEM_PLACES = (
+    "an item column's header starts with its item id ('1.1 Have staff...'), holds it in "
+    "brackets ('Domain 1 [1.1 Have staff...]'), after ' - ' ('Domain 1 - 1.1 ...'), or in "
+    "the second header row (SurveyMonkey)"
+)
 
 
 @dataclass(frozen=True)
@@ -56,129 +89,265 @@ class Column:
     header: str
 
 
-def survey_columns(sheet: Sheet) -> tuple[list[Column], list[Problem], list[str]]:
-    """The columns the assessment reads; problems for unknown items; the ignored headers."""
-    known = items_by_id()
-    rated = {str(domain["number"]) for domain in rated_domains()}
-    domains = {str(domain["number"]) for domain in content("assessment")["domains"]}
-    columns, problems, ignored = [], [], []
-    seen: dict[tuple[str, str], str] = {}
-    for number, header in enumerate(sheet.header, start=1):
-        column, message = classify_header(header, known, rated, domains)
-        where = f"{sheet.where(1)}, column '{header}'" if sheet.sheet_name else f"column '{header}'"
-        if message:
-            problems.append(Problem(sheet.display, 1, number, where, message))
-            continue
-        if column is None:
-            if header:
-                ignored.append(header)
-            continue
-        column = Column(column[0], column[1], number, header)
-        if (column.section, column.key) in seen:
-            message = f"a second column for {field_label((column.section, column.key))}"
-            problems.append(
-                Problem(
-                    sheet.display,
-                    1,
-                    number,
-                    where,
-                    f"{message} (the first is '{seen[(column.section, column.key)]}'); keep one",
-                )
-            )
-            continue
-        seen[(column.section, column.key)] = header
-        columns.append(column)
-    if not any(column.section == "respondent" and column.key == "role" for column in columns):
-        problems.append(
-            Problem(
-                sheet.display,
-                1,
-                1,
-                "header",
-                "no 'Role' column; the assessment names "
-                "each respondent by role, so the survey must ask for it",
-            )
-        )
-    return columns, problems, ignored
-
-
 def classify_header(
     header: str, known: dict, rated: set[str], domains: set[str]
 ) -> tuple[tuple[str, str] | None, str | None]:
     """(section, key) for a header the assessment reads, or an error message, or neither."""
-    plain = header.strip().rstrip(":?").strip().lower()
-    for key, names in RESPONDENT_HEADERS.items():
-        if plain in names:
-            return ("respondent", key), None
-    if match := ITEM_HEADER.match(header):
-        item_id = match.group(1).lower()
-        if item_id not in known:
-            return (
-                None,
-                f"unknown item '{item_id}'; the item ids are those of the assessment "
-                "(pipeline/content/assessment.yaml), such as 1.5 or 5.5.a",
-            )
-        if known[item_id].get("stem"):
-            return (
-                None,
-                f"'{item_id}' is a heading; give columns for its sub-items "
-                f"{item_id}.a, {item_id}.b, ...",
-            )
-        return ("answers", item_id), None
-    if match := RATING_HEADER.match(header):
-        domain = match.group(1) or match.group(2)
-        if domain not in rated:
-            return None, f"domain {domain} has no 1-5 rating; ratings are for domains 1 to 11"
-        return ("ratings", domain), None
-    if match := COMMENT_HEADER.match(header):
-        domain = match.group(1) or match.group(2)
-        if domain not in domains:
-            return None, f"there is no domain {domain}; comments are for domains 1 to 12"
-        return ("comments", domain), None
+    return classify_texts([header], known, rated, domains)
+
+
+def classify_texts(
+    texts: list[str], known: dict, rated: set[str], domains: set[str]
+) -> tuple[tuple[str, str] | None, str | None]:
+    """(section, key) for a column read by any of its texts (its row label, its question and
+    row, its header), or an error message, or neither."""
+    for text in texts:
+        words = PARENTHESES.sub("", plain(text).rstrip(":?").strip()).rstrip(":?").strip()
+        for key, pattern in RESPONDENT_HEADERS.items():
+            if pattern.match(words):
+                return ("respondent", key), None
+    for text in texts:
+        if item_id := item_id_in(text):
+            if item_id not in known:
+                return (
+                    None,
+                    f"unknown item '{item_id}'; the item ids are those of the assessment "
+                    "(pipeline/content/assessment.yaml), such as 1.5 or 5.5.a",
+                )
+            if known[item_id].get("stem"):
+                return (
+                    None,
+                    f"'{item_id}' is a heading; give columns for its sub-items "
+                    f"{item_id}.a, {item_id}.b, ...",
+                )
+            return ("answers", item_id), None
+    for text in texts:
+        if match := COMMENT_HEADER.match(text):
+            domain = match.group(1) or match.group(2)
+            if domain not in domains:
+                return None, f"there is no domain {domain}; comments are for domains 1 to 12"
+            return ("comments", domain), None
+    for text in texts:
+        if match := RATING_HEADER.match(text) or RATING_OF_DOMAIN.search(text):
+            domain = next(group for group in match.groups() if group)
+            if domain not in rated:
+                return None, f"domain {domain} has no 1-5 rating; ratings are for domains 1 to 11"
+            return ("ratings", domain), None
     return None, None
 
 
-def read_survey(path: Path, display: str) -> tuple[list[AnswerSet], list[Problem], list[str]]:
-    """One answer set per respondent row of a survey export (Microsoft Forms, Google Forms,
-    Qualtrics ... as .csv or .xlsx)."""
-    sheet, problems = read_sheet(path, display)
-    if sheet is None:
+@dataclass
+class Columns:
+    """The columns of an export the assessment reads, the ignored ones, and their problems."""
+
+    read: list[Column]
+    ignored: list[ExportColumn]
+    problems: list[Problem]
+
+
+def survey_columns(export: Export, grid: Grid) -> Columns:
+    """The columns the assessment reads; problems for unknown items; the ignored columns."""
+    known = items_by_id()
+    rated = {str(domain["number"]) for domain in rated_domains()}
+    domains = {str(domain["number"]) for domain in content("assessment")["domains"]}
+    found = Columns([], [], [])
+    seen: dict[tuple[str, str], Column] = {}
+    line = export.header_line
+    for column in export.columns:
+        where = column_place(grid, line, column.header)
+        if (line, column.number) in grid.numeric and looks_like_item(column.header):
+            message = NUMBER_HEADER.format(column.header)
+            found.problems.append(Problem(grid.display, line, column.number, where, message))
+            continue
+        kind, message = classify_texts(column.texts, known, rated, domains)
+        if message:
+            found.problems.append(Problem(grid.display, line, column.number, where, message))
+            continue
+        if kind is None or column.number in export.account_columns:
+            if column.header:
+                found.ignored.append(column)
+            continue
+        read = Column(kind[0], kind[1], column.number, column.header)
+        if kind in seen:
+            first = seen[kind].header
+            message = f"a second column for {field_label(kind)} (the first is '{shown(first)}')"
+            found.problems.append(
+                Problem(grid.display, line, column.number, where, f"{message}; keep one")
+            )
+            continue
+        seen[kind] = read
+        found.read.append(read)
+    name = account_name(export, seen)
+    found.read += name
+    found.ignored = [c for c in found.ignored if c.number not in {n.number for n in name}]
+    return found
+
+
+def account_name(export: Export, seen: dict) -> list[Column]:
+    """The service's account name (Microsoft Forms' `Name`) as the respondent's name, when the
+    survey did not ask for one."""
+    if ("respondent", "name") in seen or not export.account_columns:
+        return []
+    column = next(c for c in export.columns if c.number in sorted(export.account_columns))
+    return [Column("respondent", "name", column.number, column.header)]
+
+
+def column_place(grid: Grid, line: int, header: str) -> str:
+    """`sheet 'Form1', row 1, column 'Your role'` (no sheet for a CSV file)."""
+    return f"{grid.place(line)}, column '{shown(header, 120)}'"
+
+
+# Excel stores a header typed as 1.10 as the number 1.1: the item it named cannot be known.
+NUMBER_HEADER = (
+    "the header {} is a number, so Excel may have changed it (1.10 becomes 1.1); start the "
+    "header with the item id followed by its question, such as '1.10 Is there a system...'"
+)
+
+
+def read_survey(
+    path: Path, display: str, country: str | None = None
+) -> tuple[list[AnswerSet], list[Problem], list[str]]:
+    """One answer set per respondent row of a survey export (Google Forms, Microsoft Forms,
+    SurveyMonkey, Qualtrics, REDCap's labels export, a spreadsheet); `country` (the agency's)
+    says how dates written with numbers are read."""
+    grid, problems = read_grid(path, display, ("responses", "form", "data"))
+    if grid is None:
         return [], problems, []
-    columns, problems, ignored = survey_columns(sheet)
+    known = items_by_id()
+    rated = {str(domain["number"]) for domain in rated_domains()}
+    domains = {str(domain["number"]) for domain in content("assessment")["domains"]}
+
+    def is_known(text: str) -> bool:
+        kind, message = classify_texts([text], known, rated, domains)
+        return kind is not None or message is not None
+
+    export = export_layout(grid, is_known)
+    columns = survey_columns(export, grid)
     notes = []
-    if ignored:
+    if columns.ignored:
+        headers = ", ".join(shown(column.header) for column in columns.ignored)
         notes.append(
-            f"{display}: ignored {len(ignored)} columns the assessment does not use "
-            f"(their contents are not copied): {', '.join(ignored)}"
+            f"{display}: ignored {len(columns.ignored)} columns the assessment does not use "
+            f"(their contents are not copied): {headers}"
         )
+    problems = columns.problems + header_problems(export, columns, grid)
     if problems:
-        return [], problems + sheet.warnings, notes
-    answer_sets, warnings = [], list(sheet.warnings)
-    for line, cells in survey_rows(sheet):
-        found, row_problems = survey_answer_set(sheet, line, cells, columns)
+        return [], problems + grid.warnings, notes
+    rows = [(line, cells) for line, cells in export.rows]
+    problems = coded_answers(export, columns, grid, rows)
+    if problems:
+        return [], problems + grid.warnings, notes
+    orders = date_orders(columns, rows, country)
+    answer_sets, warnings, empty = [], list(grid.warnings), []
+    for line, cells in rows:
+        found, row_problems = survey_answer_set(grid, export, line, cells, columns.read, orders)
         problems += row_problems
-        if found is None and not row_problems:
+        answered = found is not None and found.data["answers"]
+        if not row_problems and not answered and item_like(columns):
+            empty.append(line)
+        elif found is None and not row_problems:
             message = "no answers in this row; skipped"
-            warnings.append(Problem(display, line, 1, sheet.where(line), message, WARNING))
+            warnings.append(Problem(display, line, 1, grid.place(line), message, WARNING))
         elif found:
             answer_sets.append(found)
+    if empty:
+        problems.append(unread_items(grid, export, columns, empty))
     if not answer_sets and not problems:
         problems.append(Problem(display, 1, 1, "", "no respondent rows with answers"))
     return answer_sets, problems + warnings, notes
 
 
-def survey_rows(sheet: Sheet) -> list[tuple[int, list[str]]]:
-    """Respondent rows: not blank, and not Qualtrics' two extra header rows (question text, and
-    the `{"ImportId": ...}` row)."""
-    rows = [(line, cells) for line, cells in sheet.rows if any(cell.strip() for cell in cells)]
-    for index, (_, cells) in enumerate(rows[:2]):
-        if any(cell.strip().lower().startswith(QUALTRICS_IMPORT_ROW) for cell in cells):
-            return rows[index + 1 :]
-    return rows
+def item_like(columns: Columns) -> list[ExportColumn]:
+    """Ignored columns whose header holds an item id: answers the survey may hold unread."""
+    return [column for column in columns.ignored if looks_like_item(column.header)]
+
+
+def unread_items(grid: Grid, export: Export, columns: Columns, lines: list[int]) -> Problem:
+    """Rows with no item answered while columns that look like items were not read."""
+    unread = item_like(columns)
+    names = ", ".join(f"'{shown(column.header)}'" for column in unread[:3])
+    more = f" and {len(unread) - 3} more" if len(unread) > 3 else ""
+    rows = ", ".join(str(line) for line in lines[:10]) + (" ..." if len(lines) > 10 else "")
+    message = (
+        f"no item answered in row(s) {rows}, while {len(unread)} columns that look like items "
+        f"were not read: {names}{more}; {ITEM_PLACES}. Nothing was written"
+    )
+    first = unread[0]
+    where = column_place(grid, export.header_line, first.header)
+    return Problem(grid.display, export.header_line, first.number, where, message)
+
+
+def header_problems(export: Export, columns: Columns, grid: Grid) -> list[Problem]:
+    """One problem for an export in which no column is an item, a rating or a comment (a
+    coded export, say), and one for a survey that does not ask the respondent's role."""
+    sections = {column.section for column in columns.read}
+    line = export.header_line
+    if not sections & {"answers", "ratings", "comments"}:
+        advice = CHOICE_TEXT_ADVICE.get(export.service, "")
+        whose = f"this {export.service} export" if export.service else "this export"
+        message = f"no column of {whose} was recognised as an assessment item, rating or comment; "
+        message += f"{advice}; " if advice else ""
+        return [Problem(grid.display, line, 1, "header", message + ITEM_PLACES)]
+    if "respondent" not in sections or not any(c.key == "role" for c in columns.read):
+        message = (
+            "no 'Role' column; the assessment names each respondent by role, so the survey "
+            "must ask for it (a question 'Your role')"
+        )
+        return [Problem(grid.display, line, 1, "header", message)]
+    return []
+
+
+def coded_answers(
+    export: Export, columns: Columns, grid: Grid, rows: list[tuple[int, list[str]]]
+) -> list[Problem]:
+    """One problem for an export whose item answers are numeric codes (Qualtrics' 'numeric
+    values', REDCap's raw data) rather than the words chosen."""
+    items = [column for column in columns.read if column.section == "answers"]
+    values = [
+        cells[column.number - 1].strip()
+        for _, cells in rows
+        for column in items
+        if column.number <= len(cells) and cells[column.number - 1].strip()
+    ]
+    if not values or not all(value.isdigit() for value in values):
+        return []
+    advice = CHOICE_TEXT_ADVICE.get(export.service, GENERAL_ADVICE)
+    codes = ", ".join(sorted(set(values))[:5])
+    first = items[0]
+    where = column_place(grid, export.header_line, first.header)
+    message = f"the item answers are numeric codes ({codes}), not Yes, No or N/A; {advice}"
+    return [Problem(grid.display, export.header_line, first.number, where, message)]
+
+
+def date_orders(
+    columns: Columns, rows: list[tuple[int, list[str]]], country: str | None
+) -> dict[int, str | None]:
+    """How each date column writes dates with numbers: its own dates say (`11/20/2026` can
+    only be month first), else the agency's country does."""
+    orders = {}
+    for column in columns.read:
+        if column.key != "date":
+            continue
+        evidence = Counter()
+        for _, cells in rows:
+            numbers = (
+                numeric_date(cells[column.number - 1]) if column.number <= len(cells) else None
+            )
+            if numbers and numbers[0] <= 12 < numbers[1]:
+                evidence["mdy"] += 1
+            elif numbers and numbers[1] <= 12 < numbers[0]:
+                evidence["dmy"] += 1
+        orders[column.number] = next(iter(evidence)) if len(evidence) == 1 else date_order(country)
+    return orders
 
 
 def survey_answer_set(
-    sheet: Sheet, line: int, cells: list[str], columns: list[Column]
+    grid: Grid,
+    export: Export,
+    line: int,
+    cells: list[str],
+    columns: list[Column],
+    orders: dict[int, str | None],
 ) -> tuple[AnswerSet | None, list[Problem]]:
     """One row's answer set (None for a row with nothing to read) and its problems."""
     data: dict[str, Any] = {"respondent": {}, "answers": {}, "ratings": {}}
@@ -186,34 +355,62 @@ def survey_answer_set(
     problems: list[Problem] = []
     for column in columns:
         text = cells[column.number - 1].strip() if column.number <= len(cells) else ""
+        label = field_label((column.section, column.key))
+        where = f"{column_place(grid, line, column.header)} ({label})"
+        places[(column.section, column.key)] = (line, column.number, where)
         if not text:
             continue
-        where = f"{sheet.where(line)}, {field_label((column.section, column.key))}"
-        places[(column.section, column.key)] = (line, column.number, where)
-        value, message = survey_value(column, text)
+        if CONTROL_CHARACTERS.search(text):
+            problems.append(Problem(grid.display, line, column.number, where, CONTROL_MESSAGE))
+            continue
+        value, message = survey_value(column, text, orders.get(column.number))
         if message:
-            problems.append(Problem(sheet.display, line, column.number, where, message))
-        else:
+            problems.append(Problem(grid.display, line, column.number, where, message))
+        elif value is not None:
             data.setdefault(column.section, {})[column.key] = value
     if not data["answers"] and not data["ratings"] and not data.get("comments"):
         return None, problems
-    problems += normalise_respondent(data, sheet.display, (line, 1), f"{sheet.where(line)}, ")
+    if not data["respondent"].get("role"):
+        line_, number, where = places.get(("respondent", "role"), (line, 1, grid.place(line)))
+        message = (
+            "empty; the respondent's role is needed (the assessment names respondents by role)"
+        )
+        problems.append(Problem(grid.display, line_, number, where, message))
     if problems:
         return None, problems
-    document = SourceDocument(sheet.display, data, places)
+    document = SourceDocument(grid.display, data, places)
     found = schema.check(document, "assessment") + check_answers(document)
     if found:
         return None, found
-    return answer_set(sheet.display, data, document, sheet.where(line), line), []
+    return answer_set(grid.display, data, document, grid.place(line), line), []
 
 
-def survey_value(column: Column, text: str) -> tuple[Any, str | None]:
+def survey_value(column: Column, text: str, order: str | None) -> tuple[Any, str | None]:
     """A cell's value as an assessment file holds it, or the message for a value that is not."""
     if column.section == "answers":
         return item_answer(text)
     if column.section == "ratings":
         return rating_value(text)
+    if column.section == "respondent" and column.key == "name":
+        return (None if plain(text) in NOT_A_NAME else text), None
+    if column.section == "respondent" and column.key == "date":
+        day = parse_written_date(text, order)
+        if day is None:
+            return None, date_message(text, order)
+        return day.isoformat(), None
     return text, None
+
+
+def date_message(text: str, order: str | None) -> str:
+    numbers = numeric_date(text)
+    if numbers and order is None and numbers[0] <= 12 and numbers[1] <= 12:
+        return (
+            f"{text!r} could be either day (month/day or day/month) and the agency's country "
+            "does not say which; write it as 2026-10-12 or October 12, 2026"
+        )
+    written = {"mdy": "month/day/year", "dmy": "day/month/year"}.get(order, "")
+    expected = f"a {written} date or " if written else ""
+    return f"expected {expected}a date such as 2026-10-12 or October 12, 2026, got {text!r}"
 
 
 def plain_words(text: str) -> str:
@@ -222,9 +419,24 @@ def plain_words(text: str) -> str:
     return " ".join(text.lower().split()).rstrip(".")
 
 
+# `N/A - Don't know`, `N/A | Don't know`: the scale's own wording of "not known".
+NOT_KNOWN_PARTS = re.compile(r"\s*(?:\s[-–—]\s|[|/]\s|\s/|[;(),])\s*")
+
+
+def not_known(words: str) -> bool:
+    if words in NOT_KNOWN:
+        return True
+    parts = [part.strip() for part in NOT_KNOWN_PARTS.split(words) if part.strip()]
+    return bool(parts) and all(part in NOT_KNOWN or part == "n/a" for part in parts)
+
+
 def item_answer(text: str) -> tuple[str | None, str | None]:
+    if not_known(plain_words(text)):
+        return "n/a", None
     choices = [plain_words(part) for part in MULTIPLE_CHOICES.split(text) if part.strip()]
-    answers = [ANSWER_WORDS.get(choice) for choice in choices]
+    answers = [
+        ANSWER_WORDS.get(choice) or ("n/a" if not_known(choice) else None) for choice in choices
+    ]
     if None in answers:
         return None, f"expected Yes, No or N/A (or Y, N, NA, Don't know), got {text!r}"
     if len(set(answers)) > 1:
@@ -233,9 +445,10 @@ def item_answer(text: str) -> tuple[str | None, str | None]:
 
 
 def rating_value(text: str) -> tuple[int | str | None, str | None]:
-    """1-5, a label of the scale ('Somewhat strong'), both ('4 - Somewhat strong'), or N/A."""
+    """1-5, a label of the scale ('Somewhat strong'), both ('4 - Somewhat strong'), or N/A
+    in the scale's words ('N/A - Don't know')."""
     words = plain_words(text)
-    if words in NOT_KNOWN:
+    if not_known(words):
         return "N/A", None
     labels = {
         plain_words(option["label"]): option["value"]
