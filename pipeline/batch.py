@@ -35,6 +35,7 @@ from pipeline.build import (
 from pipeline.convert import Converter
 from pipeline.errors import PacketError, UsageError, counted
 from pipeline.load import PROFILE, load_agency
+from pipeline.sheets import csv_safe
 from pipeline.style import HouseStyle
 
 
@@ -249,16 +250,15 @@ def write_report(outcomes: list[Outcome], out_root: Path) -> list[Path]:
         writer.writerow(REPORT_COLUMNS)
         for outcome in outcomes:
             problems = [*outcome.warnings, *filter(None, [outcome.error.rstrip()])]
-            writer.writerow(
-                (
-                    outcome.slug,
-                    outcome.status,
-                    "" if outcome.pages is None else outcome.pages,
-                    len(outcome.warnings),
-                    f"{outcome.seconds:.1f}",
-                    "\n".join(problems),
-                )
+            row = (
+                outcome.slug,
+                outcome.status,
+                "" if outcome.pages is None else outcome.pages,
+                len(outcome.warnings),
+                f"{outcome.seconds:.1f}",
+                "\n".join(problems),
             )
+            writer.writerow([csv_safe(value) for value in row])
     text_path.write_text(report_text(outcomes) + "\n", encoding="utf-8")
     return [csv_path, text_path]
 

@@ -187,3 +187,223 @@ def test_starter_sample_rows_are_never_read(tmp_path, sample):
     inputs = load_agency(folder)
     assert inputs.directory == {"entries": []}
     assert inputs.training == {"staff": [], "records": []}
+
+
+# Workbooks as agencies keep them (tests/fixtures/spreadsheets/README.md says what each is).
+SHEETS = FIXTURES / "spreadsheets"
+SAMPLE_DIRECTORY = (
+    Path(__file__).parent.parent / "inputs" / "harbor-family-health" / "directory.csv"
+)
+
+
+def with_file(scenario, source: Path, name: str, fixture: str = "minimal-clinic") -> Path:
+    folder = scenario(fixture)
+    shutil.copy(source, folder / name)
+    return folder
+
+
+def refused_lines(folder: Path) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        load_agency(folder)
+    return [str(problem).removeprefix(f"{folder}/") for problem in caught.value.problems]
+
+
+def plain_directory(scenario) -> list[dict]:
+    """The 28 entries of the fixture workbooks, read from a CSV without titles or numbers."""
+    folder = scenario("minimal-clinic", slug="plain-agency")
+    with SAMPLE_DIRECTORY.open(encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    extra = dict.fromkeys(rows[0], "")
+    extra.update(
+        name="Bayview Food Pantry (fictional)",
+        category="food_organizations",
+        last_verified="2026-10-01",
+    )
+    with (folder / "directory.csv").open("w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream).writerows([*rows, [extra[name] for name in rows[0]]])
+    return load_agency(folder).directory["entries"]
+
+
+def test_a_hidden_first_sheet_is_not_read(scenario):
+    inputs = load_agency(with_file(scenario, SHEETS / "directory.xlsx", "directory.xlsx"))
+    names = [entry["name"] for entry in inputs.directory["entries"]]
+    assert len(names) == 28 and "Old Shelter (closed)" not in names
+
+
+def test_the_sheet_read_is_named_when_the_workbook_has_others(scenario):
+    inputs = load_agency(with_file(scenario, SHEETS / "directory.xlsx", "directory.xlsx"))
+    (note,) = [w.message for w in inputs.warnings if w.message.startswith("read sheet")]
+    assert "read sheet 'Resources'" in note and "not read: 'Old list' (hidden)" in note
+
+
+@pytest.mark.parametrize("name", ["directory.xlsx", "directory.ods", "directory.xls"])
+def test_a_workbook_below_a_title_row_reads_like_the_plain_csv(scenario, name):
+    inputs = load_agency(with_file(scenario, SHEETS / name, name))
+    assert inputs.directory["entries"] == plain_directory(scenario)
+
+
+def test_the_header_row_taken_is_named(scenario):
+    inputs = load_agency(with_file(scenario, SHEETS / "directory.ods", "directory.ods"))
+    (note,) = [w for w in inputs.warnings if "taken as the header row" in w.message]
+    assert (note.line, note.field) == (3, "sheet 'Resources', row 3")
+
+
+def test_a_phone_stored_as_a_number_is_written_as_the_agencys_others(scenario):
+    inputs = load_agency(with_file(scenario, SHEETS / "directory.xlsx", "directory.xlsx"))
+    first, second = inputs.directory["entries"][:2]
+    assert first["phones"] == ["(555) 010-4190"] and second["phones"][0] == "(555) 010-5210"
+
+
+def test_a_training_log_in_ods_keeps_staff_ids_as_shown(scenario):
+    inputs = load_agency(with_file(scenario, SHEETS / "training.ods", "training.ods"))
+    assert [person["id"] for person in inputs.training["staff"]] == ["00042", "00007"]
+
+
+def test_a_uk_phone_that_lost_its_leading_zero_is_a_warning(scenario):
+    folder = scenario("uk-clinic")
+    header = ["name", "category", "phones", "last_verified"]
+    rows = [header, ["Kendle Refuge", "childrens_shelter", 1632960200, "2026-09-01"]]
+    rows.append(["Kendle Advice", "legal_aid_organizations", "01632 960100", "2026-09-01"])
+    write_workbook(folder / "directory.xlsx", rows, title="Entries")
+    inputs = load_agency(folder)
+    assert inputs.directory["entries"][0]["phones"] == ["01632 960200"]
+    (warning,) = [w for w in inputs.warnings if "leading zero" in w.message]
+    assert (warning.line, warning.column) == (2, 3)
+    assert warning.field == "sheet 'Entries', row 2, column 'phones'"
+    assert "format the column as Text" in warning.message
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_missing_value_names_its_column_and_position(scenario, suffix):
+    folder = scenario("minimal-clinic")
+    rows = [["category", "name", "last_verified"], ["childrens_shelter", "", "2026-09-01"]]
+    rows.insert(1, ["childrens_shelter", "Line One", "2026-09-01"])
+    if suffix == ".csv":
+        with (folder / "directory.csv").open("w", newline="") as stream:
+            csv.writer(stream).writerows(rows)
+    else:
+        write_workbook(folder / "directory.xlsx", rows, title="Resources")
+    sheet = "sheet 'Resources', " if suffix == ".xlsx" else ""
+    assert refused_lines(folder) == [
+        f"directory{suffix}:3:2: {sheet}row 3, column 'name': missing; every entry needs a name"
+    ]
+
+
+def test_a_sheet_with_no_header_is_one_problem_naming_the_columns(scenario):
+    folder = scenario("minimal-clinic")
+    write_workbook(folder / "directory.xlsx", [["Our partners"], ["Safe Harbor", "555-0100"]])
+    (line,) = refused_lines(folder)
+    assert "no header row found" in line
+    assert "name, category, last_verified (required)" in line
+
+
+def test_a_header_without_a_required_column_is_one_problem(scenario):
+    folder = scenario("minimal-clinic")
+    rows = [["name", "phones"], *[[f"Line {n}", "555-0100"] for n in range(20)]]
+    write_workbook(folder / "directory.xlsx", rows)
+    lines = refused_lines(folder)
+    assert [line.split(": ", 2)[-1][:22] for line in lines] == [
+        "no column 'category'; ",
+        "no column 'last_verifi",
+    ]
+
+
+def test_headers_as_people_type_them_are_read(scenario):
+    folder = scenario("minimal-clinic")
+    rows = [["Name", "Category", "Phone", "Last verified"]]
+    rows.append(["Refugio Uno", "childrens_shelter", "(555) 010-2000", "2026-09-01"])
+    write_workbook(folder / "directory.xlsx", rows)
+    (entry,) = load_agency(folder).directory["entries"]
+    assert entry["phones"] == ["(555) 010-2000"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("directory.numbers", "Apple Numbers files are not read"),
+        ("Directory 2026.xlsx", "name it directory with one of these endings"),
+        ("directory.xlsb", "Excel's binary workbook (.xlsb) is not read"),
+    ],
+)
+def test_a_directory_in_a_format_not_read_is_refused_by_name(scenario, name, message):
+    folder = scenario("minimal-clinic")
+    (folder / name).write_bytes(b"PK\x03\x04")
+    (line,) = refused_lines(folder)
+    assert line.startswith(f"{name}:1:1: not read: the directory is read from directory.yaml")
+    assert message in line
+
+
+def test_a_file_beside_the_one_read_is_a_warning(scenario):
+    folder = with_file(scenario, SHEETS / "directory.xlsx", "directory.xlsx")
+    (folder / "directory-old.csv").write_text("name\n")
+    inputs = load_agency(folder)
+    assert any(
+        w.message == "not read: the directory is read from directory.xlsx" for w in inputs.warnings
+    )
+
+
+def test_a_workbook_open_in_excel_is_a_warning(scenario):
+    folder = with_file(scenario, SHEETS / "directory.xlsx", "directory.xlsx")
+    (folder / "~$directory.xlsx").write_bytes(b"\x00lock")
+    inputs = load_agency(folder)
+    assert any("directory.xlsx is open in Excel" in w.message for w in inputs.warnings)
+
+
+def test_the_file_name_is_read_in_any_letter_case(scenario):
+    inputs = load_agency(with_file(scenario, SHEETS / "directory.xlsx", "Directory.XLSX"))
+    assert len(inputs.directory["entries"]) == 28
+
+
+@pytest.mark.parametrize(
+    ("fixture", "start"),
+    [
+        ("last-row.xlsx", "directory.xlsx:1048576:1: sheet 'Sheet': a cell is filled at A1048576"),
+        ("wide-rows.xlsx", "directory.xlsx:2:501: sheet 'Sheet': a cell is filled at SG2"),
+        (
+            "directory-other-workbook.xlsx",
+            "directory.xlsx:2:1: sheet 'Directory', row 2: cell A2 takes its value from another "
+            "workbook",
+        ),
+    ],
+)
+def test_workbooks_past_the_limits_are_a_problem_line_at_once(scenario, fixture, start):
+    import time
+
+    folder = with_file(scenario, SHEETS / fixture, "directory.xlsx")
+    began = time.monotonic()
+    (line,) = refused_lines(folder)
+    assert time.monotonic() - began < 1.5
+    assert line.startswith(start)
+
+
+def test_a_workbook_that_inflates_far_past_its_size_is_refused(scenario):
+    import zipfile
+
+    folder = scenario("minimal-clinic")
+    write_workbook(folder / "directory.xlsx", [["name", "category", "last_verified"]])
+    with zipfile.ZipFile(folder / "directory.xlsx", "a", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("xl/media/padding.bin", b"\x00" * 20_000_000)
+    (line,) = refused_lines(folder)
+    assert "inflates to 20 MB or more" in line
+
+
+def test_a_sheet_name_with_a_line_break_is_written_escaped(scenario):
+    folder = scenario("minimal-clinic")
+    rows = [["name", "category", "last_verified"], ["Refugio", "no_such_category", "2026-09-01"]]
+    write_workbook(folder / "directory.xlsx", rows, title="Entries\nratings 5")
+    (line,) = refused_lines(folder)
+    assert "sheet 'Entries\\nratings 5', row 2" in line and "\n" not in line
+
+
+def test_text_that_a_spreadsheet_would_run_is_neutralised_in_csv():
+    from pipeline.sheets import csv_safe
+
+    cells = ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "plain", 3]
+    assert [csv_safe(cell) for cell in cells] == [
+        '\'=HYPERLINK("x")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "plain",
+        3,
+    ]

@@ -42,11 +42,23 @@ GRID_HEADER = re.compile(r"^(.*?)\s*\[(.+)\]\s*$", re.DOTALL)
 
 @dataclass
 class ExportColumn:
-    """One column: its number, its header as a person sees it, and the texts to read it by."""
+    """One column: its number, its header as a person sees it, and the texts to read it by.
+    `members` are the columns of one answer an export spreads over several (SurveyMonkey's
+    expanded export gives each choice of a question its own column)."""
 
     number: int
     header: str
     texts: list[str]
+    members: tuple[int, ...] = ()
+
+    def text_in(self, cells: list[str]) -> str:
+        """This column's answer in a row: its cell, or the filled cells of its members."""
+        numbers = self.members or (self.number,)
+        return ", ".join(
+            cells[number - 1].strip()
+            for number in numbers
+            if number <= len(cells) and cells[number - 1].strip()
+        )
 
 
 @dataclass
@@ -75,27 +87,28 @@ def service_of(header: list[str]) -> str:
     return ""
 
 
-def export_layout(grid: Grid, is_known) -> Export:
+def export_layout(grid: Grid, classify) -> Export:
     """The layout of a survey export: its header rows found (below any title rows of a
-    hand-made sheet), and each column's texts from every header row."""
+    hand-made sheet), and each column's texts from every header row. `classify(text)` says
+    what a header names: "answers", "respondent", "ratings", "comments" or None."""
     rows = [(line, cells) for line, cells in grid.rows if any(cell.strip() for cell in cells)]
+    if not rows:
+        return Export("", [], [], 1)
     start = next(
         (
             index
             for index, (_, cells) in enumerate(rows[:30])
-            if service_of(cells) or any(is_known(cell) for cell in cells if cell.strip())
+            if service_of(cells) or any(classify(cell) for cell in cells if cell.strip())
         ),
         0,
     )
-    if not rows:
-        return Export("", [], [], 1)
     header_line, header = rows[start]
     service = service_of(header)
     below = [cells for _, cells in rows[start + 1 : start + 3]]
     if service == "Qualtrics" or (below and is_import_row(below[-1])):
         return qualtrics(header_line, header, rows[start + 1 :], service or "Qualtrics")
     if service == "SurveyMonkey" and below:
-        return surveymonkey(header_line, header, below[0], rows[start + 2 :])
+        return surveymonkey(header_line, header, below[0], rows[start + 2 :], classify)
     columns = [
         ExportColumn(number, cell.strip(), grid_texts(cell))
         for number, cell in enumerate(header, start=1)
@@ -141,20 +154,32 @@ def qualtrics(header_line: int, tags: list[str], rest: list, service: str) -> Ex
     return Export(service, columns, rest[skip:], header_line, 1 + skip)
 
 
-def surveymonkey(header_line: int, top: list[str], sub: list[str], rest: list) -> Export:
-    """The question over the first column of each matrix, the row labels under it."""
-    columns, question = [], ""
-    for number in range(1, max(len(top), len(sub)) + 1):
-        above = top[number - 1].strip() if number <= len(top) else ""
-        under = sub[number - 1].strip() if number <= len(sub) else ""
-        question = above or (question if under.lower() not in UNDER_SINGLE_QUESTION else "")
-        if under.lower() in UNDER_SINGLE_QUESTION or not question:
-            header = above or under
-            columns.append(ExportColumn(number, header, [header]))
+def surveymonkey(header_line: int, top: list[str], sub: list[str], rest: list, classify) -> Export:
+    """The question over the first column of each matrix or choice list, the row labels or
+    choices under it (`Response` under a question of one column). A matrix's rows are items;
+    the choices of one question (the expanded export) are one answer."""
+    width = max(len(top), len(sub))
+    cell = lambda cells, number: cells[number - 1].strip() if number <= len(cells) else ""  # noqa: E731
+    groups: list[list[int]] = []
+    for number in range(1, width + 1):
+        if cell(top, number) or not groups or not cell(sub, number):
+            groups.append([number])
         else:
-            columns.append(
-                ExportColumn(number, f"{question} [{under}]", [under, f"{question} {under}"])
-            )
+            groups[-1].append(number)
+    columns = []
+    for group in groups:
+        question = cell(top, group[0])
+        unders = [cell(sub, number) for number in group]
+        single = len(group) == 1 and unders[0].lower() in UNDER_SINGLE_QUESTION
+        if single or not question:
+            header = question or unders[0]
+            columns.append(ExportColumn(group[0], header, [header]))
+        elif classify(question) in ("respondent", "ratings", "comments"):
+            columns.append(ExportColumn(group[0], question, [question], tuple(group)))
+        else:
+            for number, under in zip(group, unders, strict=True):
+                texts = [under, f"{question} {under}"]
+                columns.append(ExportColumn(number, f"{question} [{under}]", texts))
     return Export("SurveyMonkey", columns, rest, header_line, 2)
 
 

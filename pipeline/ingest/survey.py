@@ -62,7 +62,8 @@ RESPONDENT_HEADERS = {
         r"|^date completed$"
     ),
 }
-PARENTHESES = re.compile(r"\s*\((?:optional|required)\)\s*|\s*\*\s*$", re.IGNORECASE)
+# `Your name (optional)`, `Date (MM/DD/YYYY)`, `Role *`: what follows the question's words.
+PARENTHESES = re.compile(r"\s*\([^)]*\)\s*$|\s*\*\s*$")
 # How to export answers as their words rather than codes, by service.
 CHOICE_TEXT_ADVICE = {
     "Qualtrics": "export the responses again with 'Use choice text' (Data & Analysis > Export & "
@@ -87,6 +88,11 @@ class Column:
     key: str
     number: int
     header: str
+    members: tuple[int, ...] = ()
+
+    def text_in(self, cells: list[str]) -> str:
+        """This column's answer in a row (see ExportColumn.text_in)."""
+        return ExportColumn(self.number, self.header, [], self.members).text_in(cells)
 
 
 def classify_header(
@@ -167,7 +173,7 @@ def survey_columns(export: Export, grid: Grid) -> Columns:
             if column.header:
                 found.ignored.append(column)
             continue
-        read = Column(kind[0], kind[1], column.number, column.header)
+        read = Column(kind[0], kind[1], column.number, column.header, column.members)
         if kind in seen:
             first = seen[kind].header
             message = f"a second column for {field_label(kind)} (the first is '{shown(first)}')"
@@ -189,7 +195,7 @@ def account_name(export: Export, seen: dict) -> list[Column]:
     if ("respondent", "name") in seen or not export.account_columns:
         return []
     column = next(c for c in export.columns if c.number in sorted(export.account_columns))
-    return [Column("respondent", "name", column.number, column.header)]
+    return [Column("respondent", "name", column.number, column.header, column.members)]
 
 
 def column_place(grid: Grid, line: int, header: str) -> str:
@@ -217,11 +223,11 @@ def read_survey(
     rated = {str(domain["number"]) for domain in rated_domains()}
     domains = {str(domain["number"]) for domain in content("assessment")["domains"]}
 
-    def is_known(text: str) -> bool:
+    def section_of(text: str) -> str | None:
         kind, message = classify_texts([text], known, rated, domains)
-        return kind is not None or message is not None
+        return kind[0] if kind else ("answers" if message else None)
 
-    export = export_layout(grid, is_known)
+    export = export_layout(grid, section_of)
     columns = survey_columns(export, grid)
     notes = []
     if columns.ignored:
@@ -303,12 +309,7 @@ def coded_answers(
     """One problem for an export whose item answers are numeric codes (Qualtrics' 'numeric
     values', REDCap's raw data) rather than the words chosen."""
     items = [column for column in columns.read if column.section == "answers"]
-    values = [
-        cells[column.number - 1].strip()
-        for _, cells in rows
-        for column in items
-        if column.number <= len(cells) and cells[column.number - 1].strip()
-    ]
+    values = [value for _, cells in rows for column in items if (value := column.text_in(cells))]
     if not values or not all(value.isdigit() for value in values):
         return []
     advice = CHOICE_TEXT_ADVICE.get(export.service, GENERAL_ADVICE)
@@ -354,7 +355,7 @@ def survey_answer_set(
     places: dict[FieldPath, tuple[int, int, str]] = {}
     problems: list[Problem] = []
     for column in columns:
-        text = cells[column.number - 1].strip() if column.number <= len(cells) else ""
+        text = column.text_in(cells)
         label = field_label((column.section, column.key))
         where = f"{column_place(grid, line, column.header)} ({label})"
         places[(column.section, column.key)] = (line, column.number, where)
