@@ -261,10 +261,11 @@ def ingest(agency: Path, files: tuple[Path, ...], replace: bool, update_inputs: 
     """Read filled forms, survey exports and edited documents back into the agency's inputs.
 
     FILES are filled respondent forms (.docx or .pdf, from `packet forms`), survey exports
-    (.csv or .xlsx, one row per respondent) and packet documents edited in Word or LibreOffice
-    (policy.docx, bundle.docx...). Each respondent becomes assessment/<name or role>.yaml; the
-    edits of a document become the agency's wording, wording.yaml. If any file has a problem,
-    nothing is written.
+    (.csv, .xlsx, .xls or .ods, one row per respondent, as Google Forms, Microsoft Forms,
+    SurveyMonkey, Qualtrics or REDCap's labels export write them) and packet documents edited
+    in Word or LibreOffice (policy.docx, bundle.docx...). Each respondent becomes
+    assessment/<name or role>.yaml; the edits of a document become the agency's wording,
+    wording.yaml. If any file has a problem, nothing is written.
     """
     from pipeline.ingest import ingest as ingest_answers
     from pipeline.ingest import summary_line

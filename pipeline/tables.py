@@ -85,11 +85,13 @@ class TableDocument(YamlDocument):
         cells,
         sheet: Sheet | None = None,
         noun: str = "row",
+        nouns: dict[str, str] | None = None,
     ) -> None:
         super().__init__(path, display, data, locations)
         self.cells: dict[FieldPath, tuple[int, str]] = cells
         self.sheet = sheet
         self.noun = noun
+        self.nouns = nouns or {}  # what a row is, by the list it went to: {"staff": "person"}
         if sheet:
             self.warnings = list(sheet.warnings)
 
@@ -99,8 +101,9 @@ class TableDocument(YamlDocument):
             if field_path[:length] in self.cells:
                 row, name = self.cells[field_path[:length]]
                 if message == REQUIRED_MESSAGE and name:
+                    noun = self.nouns.get(str(field_path[0]), self.noun)
                     article = "an" if name[:1].lower() in "aeiou" else "a"
-                    message = f"missing; every {self.noun} needs {article} {shown(name)}"
+                    message = f"missing; every {noun} needs {article} {shown(name)}"
                 sheet = self.sheet or Sheet(self.display, [], [])
                 return Problem(self.display, line, column, sheet.where(row, name), message)
         return Problem(self.display, line, column, "", message)

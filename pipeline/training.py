@@ -72,7 +72,8 @@ def read_spreadsheet(
         locate(locations, cells, ("records", len(records)), line, positions, sheet)
         records.append(values)
     data = {"staff": list(staff.values()), "records": records}
-    document = TableDocument(path, display, data, locations, cells, sheet, COLUMNS.noun)
+    nouns = {"staff": "person", "records": "training record"}
+    document = TableDocument(path, display, data, locations, cells, sheet, COLUMNS.noun, nouns)
     return document, problems
 
 

@@ -407,3 +407,32 @@ def test_text_that_a_spreadsheet_would_run_is_neutralised_in_csv():
         "plain",
         3,
     ]
+
+
+def test_a_csv_past_the_rows_read_is_a_problem_line(scenario):
+    folder = scenario("minimal-clinic")
+    lines = ["name,category,last_verified", *["x,hotlines,2026-09-01"] * 20_001]
+    (folder / "directory.csv").write_text("\n".join(lines) + "\n")
+    (line,) = refused_lines(folder)
+    assert line.startswith("directory.csv:20001:1: a cell is filled at A20001, past the 20,000")
+
+
+def test_a_sheet_whose_cells_have_no_references_is_scanned_cell_by_cell(scenario):
+    import zipfile
+
+    folder = scenario("minimal-clinic")
+    write_workbook(folder / "directory.xlsx", [["name", "category", "last_verified"]])
+    cells = "".join("<c><v>1</v></c>" for _ in range(501))
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<sheetData><row r="1">{cells}</row></sheetData></worksheet>'
+    )
+    source = folder / "directory.xlsx"
+    with zipfile.ZipFile(source) as package:
+        parts = {item.filename: package.read(item.filename) for item in package.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(source, "w") as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    (line,) = refused_lines(folder)
+    assert line.startswith("directory.xlsx:1:501: sheet 'Sheet1': a cell is filled at SG1")

@@ -136,3 +136,16 @@ def test_due_dates_are_written_like_every_other_date(scenario, tmp_path):
 def test_no_date_is_left_in_iso_form_in_the_training_log(scenario, tmp_path):
     out = build_packet(scenario("training-statuses"), tmp_path / "o", pdf=False).out
     assert not re.search(r"\b20\d\d-\d\d-\d\d\b", docx_text(out / "training.docx"))
+
+
+def test_a_missing_value_names_its_column_and_position(scenario):
+    folder = scenario("minimal-clinic")
+    (folder / "training.csv").write_text(
+        "staff_id,name,role,topics,date\nS1,Pat Example,,confidentiality,2026-03-12\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load_agency(folder)
+    (problem,) = caught.value.problems
+    assert str(problem) == (
+        f"{folder}/training.csv:2:3: row 2, column 'role': missing; every person needs a role"
+    )

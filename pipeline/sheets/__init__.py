@@ -16,6 +16,7 @@ from pathlib import Path
 from pipeline.errors import Problem
 from pipeline.sheets.files import MAX_SUPPLIED_BYTES, check_supplied, file_kind, read_text
 from pipeline.sheets.grid import Grid, Sheet, cell_text, find_header, shown
+from pipeline.sheets.limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS, too_far, too_many_cells
 from pipeline.sheets.starter import write_starter_workbook
 
 __all__ = [
@@ -91,8 +92,19 @@ def read_csv(path: Path, display: str) -> tuple[Grid | None, list[Problem]]:
         return None, problems
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[tuple[int, list[str]]] = []
+    filled = 0
     try:
         for cells in reader:
+            width = len(cells)
+            while width and not cells[width - 1].strip():
+                width -= 1
+            filled += width
+            if width and (len(rows) >= MAX_ROWS or width > MAX_COLUMNS):
+                row = min(len(rows) + 1, MAX_ROWS + 1)
+                column = MAX_COLUMNS + 1 if width > MAX_COLUMNS else 1
+                return None, [too_far(display, "", row, column)]
+            if filled > MAX_CELLS:
+                return None, [too_many_cells(display, "", reader.line_num)]
             rows.append((reader.line_num, cells))
     except csv.Error as error:
         line = reader.line_num

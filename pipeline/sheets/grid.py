@@ -134,11 +134,8 @@ def find_header(
         rows = [(number, (row + [""] * width)[:width]) for number, row in rows]
     warnings = list(grid.warnings)
     if position:
-        above = shown(next(cell for cell in candidates[0][1] if cell.strip()))
-        message = (
-            f"row {line} taken as the header row; the {position} row(s) above it "
-            f"(such as '{above}') are not read"
-        )
+        above = shown(next(cell for cell in candidates[0][1] if cell.strip()), 80)
+        message = f"row {line} taken as the header row; the rows above it ('{above}') are not read"
         warnings.append(Problem(grid.display, line, 1, grid.place(line), message, WARNING))
     sheet = Sheet(grid.display, header, rows, grid.sheet_name, warnings, line, grid.numeric)
     return sheet, []
