@@ -282,6 +282,19 @@ def ingest(agency: Path, files: tuple[Path, ...], replace: bool, update_inputs: 
             click.echo(line)
 
 
+@main.command()
+def questions() -> None:
+    """Print the survey to build in Google Forms, Microsoft Forms, SurveyMonkey or Qualtrics.
+
+    One question per block: the respondent's role, name and date; one grid per domain whose
+    rows are the items, each starting with its id (columns Yes, No, N/A); the ratings as one
+    grid; a comment question per domain. An export of such a survey ingests as it is.
+    """
+    from pipeline.ingest.questions import survey_questions
+
+    click.echo(survey_questions())
+
+
 AGENCY_TYPES = click.Choice(agency_types())
 
 

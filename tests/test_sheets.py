@@ -436,3 +436,40 @@ def test_a_sheet_whose_cells_have_no_references_is_scanned_cell_by_cell(scenario
             package.writestr(name, data)
     (line,) = refused_lines(folder)
     assert line.startswith("directory.xlsx:1:501: sheet 'Sheet1': a cell is filled at SG1")
+
+
+def test_a_training_workbook_with_a_hidden_first_sheet_reads_the_visible_one(scenario):
+    folder = scenario("minimal-clinic")
+    workbook = Workbook()
+    workbook.active.title = "2025"
+    workbook.active.append(["staff_id", "name", "role"])
+    workbook.active.append(["S9", "Gone Example", "Nurse"])
+    workbook.active.sheet_state = "hidden"
+    visible = workbook.create_sheet("Training")
+    visible.append(["staff_id", "name", "role"])
+    visible.append(["S1", "Pat Example", "Nurse"])
+    workbook.save(folder / "training.xlsx")
+    assert [person["id"] for person in load_agency(folder).training["staff"]] == ["S1"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "start"),
+    [
+        (
+            "directory.ods",
+            b"PK\x03\x04 cut short",
+            "not a LibreOffice spreadsheet that can be read",
+        ),
+        (
+            "directory.xls",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600,
+            "not an Excel 97-2003 workbook (.xls) that can be read",
+        ),
+        ("directory.ods", b"name,category\n", "expected a LibreOffice Calc spreadsheet (.ods)"),
+    ],
+)
+def test_damaged_ods_and_xls_files_are_a_problem_line(scenario, name, content, start):
+    folder = scenario("minimal-clinic")
+    (folder / name).write_bytes(content)
+    (line,) = refused_lines(folder)
+    assert line.startswith(f"{name}:1:1: {start}")

@@ -181,3 +181,47 @@ def test_a_sheet_name_with_a_line_break_stays_in_the_written_comment(scenario, t
     (written,) = (folder / "assessment").glob("*.yaml")
     comments = [line for line in written.read_text().splitlines() if "survey.xlsx" in line]
     assert comments == ["# survey.xlsx, sheet 'Form\\nratings 5', row 2."]
+
+
+def test_a_name_question_after_the_account_columns_is_the_name(scenario, tmp_path):
+    workbook = Workbook()
+    header = ["ID", "Start time", "Completion time", "Email", "Name", "Name", "Your role"]
+    workbook.active.append([*header, "1.1 Have staff received training on HT/E?"])
+    start = datetime(2026, 11, 20, 14, 0)
+    workbook.active.append(
+        [1, start, start, "anonymous", "anonymous", "Rosa Example", "Nurse", "Yes"]
+    )
+    workbook.save(tmp_path / "forms.xlsx")
+    (found,) = ingest(scenario("minimal-clinic"), [tmp_path / "forms.xlsx"]).answer_sets
+    assert found.data["respondent"] == {"role": "Nurse", "name": "Rosa Example"}
+
+
+def test_the_printed_questions_build_a_survey_whose_export_ingests_whole(scenario, tmp_path):
+    from pipeline.assessment import items_by_id
+    from pipeline.ingest.questions import survey_questions
+
+    header, answers = ["Timestamp"], ["11/20/2026 14:03:11"]
+    for block in survey_questions().split("\n\n"):
+        title, *rows = block.split("\n")
+        if "(grid;" not in title:
+            header += [title, *rows]
+            answers += ["Nurse", "", "11/20/2026"] if title == "Your role" else ["A comment"] * 12
+            continue
+        question = title.split("  (grid;")[0]
+        header += [f"{question} [{row}]" for row in rows]
+        answers += ["4 - Somewhat strong" if question.startswith("Rate") else "" for _ in rows]
+    known = items_by_id()
+    for position, column in enumerate(header):
+        item_id = column.split("[", 1)[-1].split(" ", 1)[0]
+        condition = known.get(item_id, {}).get("condition")
+        if item_id in known and (condition is None or condition["answer"] == "yes"):
+            answers[position] = "Yes"
+    report = ingest(
+        scenario("minimal-clinic"), [write_csv(tmp_path / "all.csv", [header, answers])]
+    )
+    (found,) = report.answer_sets
+    assert (found.answered, found.applicable, len(found.data["ratings"])) == (81, 81, 11)
+    (note,) = report.notes
+    assert note.endswith(
+        "ignored 1 columns the assessment does not use (their contents are not copied): Timestamp"
+    )

@@ -184,10 +184,16 @@ def surveymonkey(header_line: int, top: list[str], sub: list[str], rest: list, c
 
 
 def account_columns(export: Export) -> set[int]:
-    """Columns where the service records the signed-in account (Microsoft Forms' `Name`,
-    among its own first columns), which are not the respondent's answer."""
+    """Columns where the service records the signed-in account, which are not the
+    respondent's answer: Microsoft Forms' `Name`, right after its `Email` column."""
     names = ACCOUNT_NAME_COLUMNS.get(export.service, ())
-    return {column.number for column in export.columns[:7] if plain(column.header) in names}
+    headers = [plain(column.header) for column in export.columns[:6]]
+    if "email" not in headers:
+        return set()
+    after = headers.index("email") + 1
+    if after < len(headers) and headers[after] in names:
+        return {export.columns[after].number}
+    return set()
 
 
 def item_id_in(text: str) -> str | None:
