@@ -39,6 +39,7 @@ COLUMNS = Columns(
     lists=frozenset({"phones", "languages"}),
     flags=frozenset({"address_confidential", "twenty_four_seven"}),
     phones=frozenset({"phones"}),
+    dates=frozenset({"last_verified"}),
     required=("name", "category", "last_verified"),
     noun="entry",
     sheet_words=("directory", "resources", "entries"),

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import WARNING, Problem
-from pipeline.schema import REQUIRED_MESSAGE
+from pipeline.schema import ISO_DATE, REQUIRED_MESSAGE
 from pipeline.sheets import Sheet, find_header, read_grid, shown
+from pipeline.sheets.dates import column_order, parse_written_date
 from pipeline.sheets.numbers import phone_as_typed, phone_shape
 from pipeline.yamlfile import CONTROL_CHARACTERS, CONTROL_MESSAGE, FieldPath, YamlDocument
 
@@ -40,6 +41,7 @@ class Columns:
     flags: frozenset[str] = frozenset()
     numbers: frozenset[str] = frozenset()
     phones: frozenset[str] = frozenset()
+    dates: frozenset[str] = frozenset()
     required: tuple[str, ...] = ()  # columns the header must have
     noun: str = "row"  # what a row is: "every entry needs a name"
     sheet_words: tuple[str, ...] = ()  # a workbook's sheet named with one of these is read
@@ -147,6 +149,7 @@ def read_rows(
         }
         rows.append((line, values, positions))
     problems += phones_as_typed(sheet, rows, columns, country)
+    dates_as_written(sheet, rows, columns, country)
     return rows, problems, sheet
 
 
@@ -219,6 +222,22 @@ def phones_as_typed(
                     column = positions[name]
                     warnings.append(Problem(sheet.display, line, column, where, message, WARNING))
     return warnings
+
+
+def dates_as_written(sheet: Sheet, rows: list[Row], columns: Columns, country: str | None) -> None:
+    """Dates a spreadsheet wrote with numbers (Excel's CSV writes `9/1/2026` in the US) or
+    spelled out, as YYYY-MM-DD; a date that cannot be read is left for the schema to name."""
+    for name in columns.dates:
+        texts = [values[name] for _, values, _ in rows if isinstance(values.get(name), str)]
+        if not texts or all(ISO_DATE.match(text) for text in texts):
+            continue
+        header = sheet.header[rows[0][2][name] - 1] if name in rows[0][2] else name
+        order = column_order(texts, country, header)
+        for _, values, _ in rows:
+            text = values.get(name)
+            if isinstance(text, str) and not ISO_DATE.match(text):
+                day = parse_written_date(text, order)
+                values[name] = day.isoformat() if day else text
 
 
 def table_document(

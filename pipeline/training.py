@@ -30,6 +30,7 @@ COLUMNS = Columns(
     ),
     lists=frozenset({"topics"}),
     numbers=frozenset({"hours"}),
+    dates=frozenset({"date"}),
     required=("staff_id", "name", "role"),
     noun="row",
     sheet_words=("training", "log", "records", "staff"),

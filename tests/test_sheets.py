@@ -473,3 +473,23 @@ def test_damaged_ods_and_xls_files_are_a_problem_line(scenario, name, content, s
     (folder / name).write_bytes(content)
     (line,) = refused_lines(folder)
     assert line.startswith(f"{name}:1:1: {start}")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "written", "read"),
+    [
+        ("minimal-clinic", ["9/1/2026", "10/2/2026"], ["2026-09-01", "2026-10-02"]),
+        ("uk-clinic", ["9/1/2026", "10/2/2026"], ["2026-01-09", "2026-02-10"]),
+        ("uk-clinic", ["9/1/2026", "11/20/2026"], ["2026-09-01", "2026-11-20"]),
+    ],
+)
+def test_dates_excel_wrote_into_a_csv_are_read_as_the_country_writes_them(
+    scenario, fixture, written, read
+):
+    folder = scenario(fixture)
+    rows = [["name", "category", "last_verified"]]
+    rows += [[f"Refugio {n}", "childrens_shelter", day] for n, day in enumerate(written)]
+    with (folder / "directory.csv").open("w", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+    entries = load_agency(folder).directory["entries"]
+    assert [entry["last_verified"] for entry in entries] == read

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from pipeline.assessment import (
     items_by_id,
 )
 from pipeline.errors import WARNING, Problem
+from pipeline.sheets.dates import parse_written_date
 from pipeline.yamlfile import FieldPath, YamlDocument, read_yaml
 
 ANSWER_WORDS = {
@@ -29,7 +29,6 @@ ANSWER_WORDS = {
 }
 NOT_KNOWN = {"n/a", "na", "n.a", "don't know", "dont know", "not applicable"}
 MULTIPLE_CHOICES = re.compile(r"\s*[;,|]\s*")
-DATE_FORMATS = ("%Y-%m-%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d")
 
 
 @dataclass
@@ -126,61 +125,6 @@ def normalise_respondent(
         else:
             respondent["date"] = day.isoformat()
     return problems
-
-
-def parse_written_date(text: str, order: str | None = None) -> date | None:
-    """`2026-10-12`, `October 12, 2026`, `12 Oct 2026`; `10/12/2026` only in a known `order`
-    (`mdy` or `dmy`), or when one of its numbers cannot be a month (`11/20/2026`)."""
-    text = text.strip()
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    numbers = numeric_date(text)
-    if numbers is None:
-        return None
-    first, second, year = numbers
-    readings = {"mdy": (first, second), "dmy": (second, first)}
-    possible = {name: valid_day(year, *pair) for name, pair in readings.items()}
-    possible = {name: day for name, day in possible.items() if day}
-    if order in possible:
-        return possible[order]
-    if len(possible) == 1 and order is None:
-        return next(iter(possible.values()))
-    return None
-
-
-SLASHED_DATE = re.compile(
-    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
-)
-# Who writes the month first: the United States (and the territories that follow it). Canada
-# writes both ways, so its slashed dates are read only when one number cannot be a month.
-MONTH_FIRST = {"US", "PR", "GU", "VI", "AS", "MP"}
-EITHER_WAY = {"CA"}
-
-
-def numeric_date(text: str) -> tuple[int, int, int] | None:
-    """`11/20/2026` -> (11, 20, 2026); `20.11.26` -> (20, 11, 2026); None for other text."""
-    found = SLASHED_DATE.match(text.strip())
-    if not found:
-        return None
-    first, second, year = (int(part) for part in found.groups())
-    return first, second, year + 2000 if year < 100 else year
-
-
-def valid_day(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def date_order(country: str | None) -> str | None:
-    """How the agency's country writes dates with numbers: `mdy`, `dmy`, or None (unknown)."""
-    if not country or country in EITHER_WAY:
-        return None
-    return "mdy" if country in MONTH_FIRST else "dmy"
 
 
 def answer_set(

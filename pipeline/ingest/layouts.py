@@ -32,9 +32,11 @@ ACCOUNT_NAME_COLUMNS = {"Microsoft Forms": ("name",)}
 NOT_A_NAME = {"anonymous", "anonymous user", "anon"}
 UNDER_SINGLE_QUESTION = {"response", "open-ended response", ""}
 # Where an item id stands in a header: at its start, inside its brackets (Google Forms'
-# `Domain 1 [1.1 Have staff...]`), or after ` - ` (Qualtrics' `Domain 1 - 1.1 Have staff...`).
+# `Domain 1 [1.1 Have staff...]`), after ` - ` (Qualtrics' `Domain 1 - 1.1 Have staff...`),
+# after a colon, or right after a question title and its period (`Domain 1.1.1 Have staff`).
 ITEM_ID_PLACE = re.compile(
-    r"(?:^|\[|\s[-–—]\s)\s*(\d{1,2}\.\d{1,2}(?:\.[a-z])?)(?=$|[\s.:)\]\-–—])", re.IGNORECASE
+    r"(?:^|\[|\s[-–—]\s|:\s|[A-Za-z)]\.)\s*(\d{1,2}\.\d{1,2}(?:\.[a-z])?)(?=$|[\s.:)\]\-–—])",
+    re.IGNORECASE,
 )
 ANY_ITEM_ID = re.compile(r"(?<![\d.])\d{1,2}\.\d{1,2}(?:\.[a-z])?(?![\d])", re.IGNORECASE)
 GRID_HEADER = re.compile(r"^(.*?)\s*\[(.+)\]\s*$", re.DOTALL)

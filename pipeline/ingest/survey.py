@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,10 +24,7 @@ from pipeline.ingest.answers import (
     AnswerSet,
     SourceDocument,
     answer_set,
-    date_order,
     field_label,
-    numeric_date,
-    parse_written_date,
 )
 from pipeline.ingest.layouts import (
     NOT_A_NAME,
@@ -40,6 +36,7 @@ from pipeline.ingest.layouts import (
     plain,
 )
 from pipeline.sheets import Grid, read_grid, shown
+from pipeline.sheets.dates import column_order, numeric_date, parse_written_date
 from pipeline.yamlfile import CONTROL_CHARACTERS, CONTROL_MESSAGE, FieldPath
 
 RATING_HEADER = re.compile(
@@ -323,23 +320,14 @@ def coded_answers(
 def date_orders(
     columns: Columns, rows: list[tuple[int, list[str]]], country: str | None
 ) -> dict[int, str | None]:
-    """How each date column writes dates with numbers: its own dates say (`11/20/2026` can
-    only be month first), else the agency's country does."""
-    orders = {}
-    for column in columns.read:
-        if column.key != "date":
-            continue
-        evidence = Counter()
-        for _, cells in rows:
-            numbers = (
-                numeric_date(cells[column.number - 1]) if column.number <= len(cells) else None
-            )
-            if numbers and numbers[0] <= 12 < numbers[1]:
-                evidence["mdy"] += 1
-            elif numbers and numbers[1] <= 12 < numbers[0]:
-                evidence["dmy"] += 1
-        orders[column.number] = next(iter(evidence)) if len(evidence) == 1 else date_order(country)
-    return orders
+    """How each date column writes dates with numbers (see sheets.dates.column_order)."""
+    return {
+        column.number: column_order(
+            (column.text_in(cells) for _, cells in rows), country, column.header
+        )
+        for column in columns.read
+        if column.key == "date"
+    }
 
 
 def survey_answer_set(
