@@ -39,6 +39,7 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
     "export",
     [
         "google-forms.csv",
+        "google-forms.ods",
         "microsoft-forms.xlsx",
         "surveymonkey-expanded.csv",
         "surveymonkey-condensed.csv",

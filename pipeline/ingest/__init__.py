@@ -1,7 +1,7 @@
 """Answers from the people who have them: filled forms and survey exports into respondent files.
 
-Each filled Word form (.docx), filled PDF form (.pdf) or survey export row (.csv, .xlsx, .xls, .ods) becomes
-one respondent's answer set, checked by the same rules as a hand-written
+Each filled Word form (.docx), filled PDF form (.pdf) or survey export row (.csv, .xlsx, .xls,
+.ods) becomes one respondent's answer set, checked by the same rules as a hand-written
 `assessment/<respondent>.yaml`; an edited packet document (.docx that is not a form) becomes the
 agency's wording (`wording.yaml`). Files are written only when every file of the run is free of
 errors.

@@ -157,8 +157,9 @@ def agency_facts(profile: Path) -> tuple[str | None, str | None]:
 
 
 def few_answers(found: AnswerSet) -> list[Problem]:
-    """A warning for a respondent who answered fewer than half of the items that apply."""
-    if not found.applicable or found.answered * 2 >= found.applicable:
+    """A warning for a survey respondent who answered fewer than half of the items that apply
+    (a form shows the respondent every item; an export may hold only some of them)."""
+    if not found.row or not found.applicable or found.answered * 2 >= found.applicable:
         return []
     message = (
         f"only {found.answered} of the {found.applicable} items that apply were answered "

@@ -212,7 +212,9 @@ def cell_value(cell) -> tuple[str, bool]:
         return cell_text(number), True
     if kind == "date":
         value = cell.getAttrNS(OFFICE_NS, "date-value") or text
-        return (value[:10] if value.endswith("T00:00:00") or len(value) == 10 else value), False
+        if value.endswith("T00:00:00"):
+            return value[:10], False
+        return value.replace("T", " "), False  # as cell_text writes a date with a time
     if kind == "boolean":
         return ("yes" if cell.getAttrNS(OFFICE_NS, "boolean-value") == "true" else "no"), False
     return text, False
