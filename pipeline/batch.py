@@ -28,13 +28,12 @@ from pipeline.build import (
     is_current,
     packet_context,
     packet_options,
-    publish,
     render_packet,
-    staging_area,
 )
 from pipeline.convert import Converter
 from pipeline.errors import PacketError, UsageError, counted
 from pipeline.load import PROFILE, load_agency
+from pipeline.publish import check_batch_root, check_destination, publish, recover, staging_area
 from pipeline.sheets import csv_safe
 from pipeline.style import HouseStyle
 
@@ -74,12 +73,21 @@ def batch_build(
     `style` gives every packet its look (else each agency's own `style:`, or the project's).
     """
     jobs = jobs or os.cpu_count() or 1
+    check_batch_root(out_root)
     out_root.mkdir(parents=True, exist_ok=True)
     outcomes: list[Outcome] = []
     pending: list[tuple[Path, str]] = []
     for folder in agency_folders(root):
         stamp = fingerprint(folder, **packet_options(pdf, False, False, style))
-        if not force and is_current(out_root / folder.name, stamp, pdf):
+        target = out_root / folder.name
+        try:
+            check_destination(target)
+        except UsageError as error:
+            outcomes.append(Outcome(folder.name, "failed", error=error.message))
+            progress(outcomes[-1])
+            continue
+        recover(target)
+        if not force and is_current(target, stamp, pdf):
             last = build_record(out_root / folder.name)  # what its last build reported
             outcomes.append(
                 Outcome(

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import multiprocessing
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import version as package_version
@@ -24,13 +19,14 @@ from pipeline.context import build_context
 from pipeline.convert import Converter, PdfJob, split_by_bookmarks
 from pipeline.errors import InputError, Problem, errors_and_warnings
 from pipeline.load import AgencyInputs, load_agency
+from pipeline.publish import MARKER, is_whole, publish, staging_area
 from pipeline.render import TEMPLATE_DIR, render_document, render_revised
 from pipeline.style import HouseStyle, apply_style, is_default
 
 FINGERPRINT = ".fingerprint"
 # The packet's year and the inputs' warnings, kept for the report of a batch that skips it.
 BUILD_RECORD = ".build.json"
-BOOKKEEPING = (FINGERPRINT, BUILD_RECORD)  # the hidden files a packet folder holds
+BOOKKEEPING = (FINGERPRINT, BUILD_RECORD, MARKER)  # the hidden files a packet folder holds
 PACKAGE_DIR = Path(__file__).parent
 
 
@@ -126,38 +122,6 @@ def build(
     return BuildResult(inputs.slug, out, files, warnings, context, inputs.files, style)
 
 
-STAGING_MARK = ".staging-"  # slugs hold no dot: `.<slug>.staging-*` is only ever this agency's
-
-
-@contextmanager
-def staging_area(out: Path, name: str) -> Iterator[Path]:
-    """A temporary folder beside `out` for one build of `name`, removed however the build ends.
-
-    Builds of the same output take turns. A build killed outright (kill -9, a power cut) cannot
-    remove its folder; the next build of the same output removes it first.
-    """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with output_lock(out):
-        prefix = f".{name}{STAGING_MARK}"
-        leftovers = [*out.parent.glob(f"{prefix}*"), out.with_name(f".{out.name}.old")]
-        for leftover in leftovers:
-            if leftover.is_dir():
-                shutil.rmtree(leftover, ignore_errors=True)
-        with tempfile.TemporaryDirectory(prefix=prefix, dir=out.parent) as work:
-            yield Path(work)
-
-
-@contextmanager
-def output_lock(out: Path) -> Iterator[None]:
-    """An exclusive lock on one output folder, kept outside it (nothing stray lands there)."""
-    folder = Path(tempfile.gettempdir()) / f"packet-builder-locks-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:24]
-    with (folder / f"{key}.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
 def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa: bool) -> int:
     """Convert the bundle, then cut one PDF per document out of it; return its page count."""
     converter.convert([PdfJob(staging / "bundle.docx", staging / "bundle.pdf", pdfa=pdfa)])
@@ -234,25 +198,6 @@ def output_files(out: Path, documents: list[dict], pdf: bool) -> list[Path]:
     return sorted(out / name for name in names)
 
 
-# Folders other commands write into a packet folder (`packet forms`): a rebuilt packet keeps them.
-KEPT_FOLDERS = ("forms",)
-
-
-def publish(staging: Path, out: Path) -> None:
-    """Swap the finished packet into place; earlier outputs survive any failure before this."""
-    retired = out.with_name(f".{out.name}.old")
-    if retired.exists():
-        shutil.rmtree(retired)
-    for name in KEPT_FOLDERS:
-        if (out / name).is_dir() and not (staging / name).exists():
-            shutil.copytree(out / name, staging / name)
-    if out.exists():
-        out.rename(retired)
-    staging.rename(out)
-    if retired.exists():
-        shutil.rmtree(retired)
-
-
 @cache
 def tool_fingerprint() -> str:
     """Hash of what every packet is made with: code, templates, content data and schemas."""
@@ -280,10 +225,12 @@ def fingerprint(folder: Path, **options: bool | str) -> str:
 
 
 def is_current(out: Path, stamp: str, pdf: bool) -> bool:
-    """True when `out` holds a complete packet built from exactly these inputs and tool."""
+    """True when `out` holds a complete packet built from exactly these inputs and tool, every
+    file it wrote still there as it was written."""
     marker = out / FINGERPRINT
     complete = (out / "bundle.docx").is_file() and (not pdf or (out / "bundle.pdf").is_file())
-    return complete and marker.is_file() and marker.read_text() == stamp
+    same = complete and marker.is_file() and marker.read_text() == stamp
+    return same and is_whole(out)
 
 
 def build_record(out: Path) -> dict[str, Any]:

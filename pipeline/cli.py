@@ -201,6 +201,7 @@ def batch(
     failed, and a failed agency's earlier packet stays as it was.
     """
     from pipeline import batch as batches
+    from pipeline.publish import mark_batch_root
 
     total = len(batches.agency_folders(inputs))
     style = house_style(style_file)
@@ -216,6 +217,7 @@ def batch(
         )
     written = batches.write_report(outcomes, out)
     written += batches.zip_packets(outcomes, out) if zip_packets else []
+    mark_batch_root(out, written)
     click.echo(batches.report_text(outcomes))
     for path in written:
         click.echo(f"wrote {path}")

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.assessment import answerable
-from pipeline.build import publish, staging_area
 from pipeline.bundle import freeze_docx
 from pipeline.content import content
 from pipeline.context import build_context
 from pipeline.convert import Converter, PdfJob, install_hint
 from pipeline.errors import ConversionError
 from pipeline.load import load_agency
+from pipeline.publish import MARKER, publish, staging_area
 from pipeline.render import render_document
 from pipeline.style import apply_style, is_default
 
@@ -62,7 +62,7 @@ def build_forms(folder: Path, out: Path, pdf: bool = True) -> list[Path]:
     }
     context["properties"] = {FORM_TEMPLATE: form_properties(context)}
     with (
-        staging_area(out, inputs.slug) as work,
+        staging_area(out, inputs.slug, kind="forms") as work,
         Converter() if pdf else nullcontext() as converter,
     ):
         staging = work / "forms"
@@ -76,8 +76,8 @@ def build_forms(folder: Path, out: Path, pdf: bool = True) -> list[Path]:
             exported = work / "exported.pdf"
             converter.convert([PdfJob(form, exported, form=True)])
             make_fillable(exported, staging / FORM_PDF, title=form_title(context))
-        publish(staging, out)
-    return sorted(out.iterdir())
+        publish(staging, out, kind="forms")
+    return sorted(path for path in out.iterdir() if path.name != MARKER)
 
 
 def form_tags() -> list[str]:

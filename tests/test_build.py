@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import staging_area
 from pipeline.convert import office_processes
+from pipeline.publish import staging_area
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "inputs" / "harbor-family-health"

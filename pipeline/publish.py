@@ -1,0 +1,246 @@
+"""Writing output folders without ever losing a file the packet builder did not write.
+
+Every folder the packet builder publishes carries a marker, `.packet-builder.json`, listing
+each file it wrote with its SHA-256. A command may replace a folder only when it is missing,
+empty, or carries that marker; it never writes into an agency's input folder, or into a folder
+inside one. Files a person added to a packet folder (a note, a signed scan) are carried over
+into the new packet. A packet is built aside and swapped in by two renames; a crash between
+them leaves the earlier packet under `.<name>.old`, which the next run puts back before it
+does anything else.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pipeline.errors import PacketError, UsageError
+
+MARKER = ".packet-builder.json"
+LEGACY_MARKER = ".fingerprint"  # packets built before the marker carry this file
+PROFILE = "profile.yaml"  # what makes a folder an agency's inputs
+STAGING_MARK = ".staging-"  # `.<name>.staging-*` beside the output is only ever this build's
+# Set by the tests only: seconds to wait between the two renames of a swap.
+PAUSE_BETWEEN_RENAMES = "PACKET_BUILDER_TEST_PAUSE_IN_SWAP"
+
+
+class OutputError(PacketError):
+    """An output folder cannot be written (no permission, a full disk)."""
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_marker(folder: Path) -> dict | None:
+    """The marker of a folder the packet builder wrote, or None."""
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("files"), dict) else None
+
+
+def is_ours(folder: Path) -> bool:
+    """True for a folder the packet builder wrote (its marker, or an older packet's)."""
+    return read_marker(folder) is not None or (folder / LEGACY_MARKER).is_file()
+
+
+def agency_above(folder: Path) -> Path | None:
+    """The agency input folder that `folder` is, or sits inside, if any."""
+    resolved = folder.resolve()
+    for candidate in (resolved, *resolved.parents):
+        if (candidate / PROFILE).is_file():
+            return candidate
+    return None
+
+
+def check_destination(out: Path, kind: str = "packet") -> None:
+    """Refuse, before any work, an output folder the packet builder may not replace (a
+    `forms` folder is the one that may sit inside a packet folder)."""
+    agency = agency_above(out)
+    if agency is not None:
+        where = "is" if agency == out.resolve() else "is inside"
+        raise UsageError(
+            f"{out} {where} the agency input folder {agency}; the packet builder never writes "
+            "there: name a folder outside the inputs (the default is outputs/<slug> of the "
+            "folder you run it from)"
+        )
+    for parent in out.resolve().parents:
+        marker = read_marker(parent)
+        if marker is not None and marker.get("kind") != "batch" and kind != "forms":
+            raise UsageError(
+                f"{out} is inside the packet folder {parent}; name a folder of its own"
+            )
+    if out.is_symlink():
+        raise UsageError(f"{out} is a link; name a real folder")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file, not a folder; name a new or empty folder")
+    if out.is_dir() and any(out.iterdir()) and not is_ours(out):
+        raise UsageError(
+            f"{out} holds files the packet builder did not write; name a new or empty folder"
+        )
+
+
+def check_batch_root(root: Path) -> None:
+    """A batch writes its report and one folder per agency into `root`: refuse a folder that
+    holds anything else than those, .gitkeep and earlier packets."""
+    agency = agency_above(root)
+    if agency is not None:
+        raise UsageError(f"{root} is inside the agency input folder {agency}; name another")
+    if not root.is_dir() or read_marker(root) is not None:
+        return
+    foreign = [
+        entry.name
+        for entry in root.iterdir()
+        if not (entry.name == ".gitkeep" or entry.name.startswith(".") or is_ours(entry))
+        and not (entry.is_dir() and not any(entry.iterdir()))
+    ]
+    if foreign:
+        raise UsageError(
+            f"{root} holds files the packet builder did not write ({', '.join(sorted(foreign)[:3])}"
+            f"{'...' if len(foreign) > 3 else ''}); name a new or empty folder"
+        )
+
+
+def written_files(folder: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under `folder` (the marker aside)."""
+    return {
+        str(path.relative_to(folder)): sha256(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != MARKER
+    }
+
+
+def write_marker(folder: Path, kind: str) -> None:
+    record = {"written_by": "protocol packet builder", "kind": kind, "files": written_files(folder)}
+    (folder / MARKER).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def mark_batch_root(root: Path, written: list[Path]) -> None:
+    """The files a batch wrote beside its packet folders (its reports, zips), in the root's
+    marker, with those of earlier batches."""
+    files = dict((read_marker(root) or {"files": {}})["files"])
+    files.update({str(path.relative_to(root)): sha256(path) for path in written})
+    record = {"written_by": "protocol packet builder", "kind": "batch", "files": files}
+    (root / MARKER).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def is_whole(folder: Path) -> bool:
+    """True when every file the marker lists is there with the content it was written with."""
+    marker = read_marker(folder)
+    if marker is None:
+        return False
+    for name, digest in marker["files"].items():
+        path = folder / name
+        if not path.is_file() or sha256(path) != digest:
+            return False
+    return True
+
+
+def carry_over_added_files(out: Path, staging: Path) -> None:
+    """Files and folders a person (or another command, `packet forms`) put into the packet
+    folder, which this build did not write, go into the new packet as they are."""
+    if not out.is_dir():
+        return
+    listed = set((read_marker(out) or {"files": {}})["files"])
+    for path in sorted(out.rglob("*")):
+        name = str(path.relative_to(out))
+        if path.name == MARKER and path.parent == out or name in listed:
+            continue
+        target = staging / name
+        if path.is_dir() or target.exists() or target.parent.is_file():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target, follow_symlinks=False)
+
+
+def publish(staging: Path, out: Path, kind: str = "packet") -> None:
+    """Swap a finished folder into place; the earlier one survives any failure, or a crash."""
+    write_marker(staging, kind)
+    carry_over_added_files(out, staging)
+    retired = out.with_name(f".{out.name}.old")
+    if out.exists():
+        out.rename(retired)
+    pause = os.environ.get(PAUSE_BETWEEN_RENAMES)
+    if pause:
+        time.sleep(float(pause))
+    staging.rename(out)
+    if retired.exists():
+        shutil.rmtree(retired)
+
+
+def recover(out: Path) -> None:
+    """Put back what a run killed during a swap left: the earlier folder, if the new one never
+    arrived; otherwise the earlier folder is removed."""
+    retired = out.with_name(f".{out.name}.old")
+    if not retired.is_dir():
+        return
+    if out.exists():
+        shutil.rmtree(retired)
+    else:
+        retired.rename(out)
+
+
+@contextmanager
+def staging_area(out: Path, name: str, kind: str = "packet") -> Iterator[Path]:
+    """A temporary folder beside `out` for one build of `name`, removed however the build ends.
+
+    The destination is checked first. Builds of the same output take turns. A build killed
+    outright cannot remove its folder; the next build of the same output first recovers an
+    interrupted swap, then removes what is left.
+    """
+    check_destination(out, kind)
+    with writable(out.parent):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with output_lock(out):
+            recover(out)
+            prefix = f".{name}{STAGING_MARK}"
+            for leftover in out.parent.glob(f"{prefix}*"):
+                if leftover.is_dir():
+                    shutil.rmtree(leftover, ignore_errors=True)
+            with tempfile.TemporaryDirectory(prefix=prefix, dir=out.parent) as work:
+                yield Path(work)
+
+
+@contextmanager
+def writable(folder: Path) -> Iterator[None]:
+    """An output that cannot be written is a clear error naming the folder, not a traceback."""
+    try:
+        yield
+    except PermissionError as error:
+        raise OutputError(
+            f"{folder}: cannot write there (permission denied); the earlier outputs are as "
+            "they were"
+        ) from error
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            raise OutputError(
+                f"{folder}: cannot write there ({error.strerror}); the earlier outputs are as "
+                "they were"
+            ) from error
+        raise
+
+
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """An exclusive lock on one output folder, kept outside it (nothing stray lands there)."""
+    folder = Path(tempfile.gettempdir()) / f"packet-builder-locks-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:24]
+    with (folder / f"{key}.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
