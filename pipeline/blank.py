@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline import directory, training
 from pipeline.build import BuildResult, build
-from pipeline.content import CONTENT_DIR, agency_types, content
+from pipeline.content import CONTENT_DIR, agency_types, content, regions
 from pipeline.context import build_context
 from pipeline.directory import categories as directory_categories
 from pipeline.errors import UsageError
@@ -45,21 +45,25 @@ def build_blank(
     return build(inputs, out, "blank", pdf=pdf, style=style, context=context)
 
 
-def new_agency(inputs_root: Path, slug: str, agency_type: str) -> Path:
-    """A starter inputs folder with every field present and explained, required ones empty."""
+def new_agency(
+    inputs_root: Path, slug: str, agency_type: str, country: str = "US", region: str | None = None
+) -> Path:
+    """A starter inputs folder with every field present and explained, required ones empty,
+    its examples fitted to the agency type and country."""
     if not SLUG.match(slug):
         raise UsageError(
             f"'{slug}' is not a valid agency slug (lower-case letters, digits, hyphens)"
         )
     if agency_type not in agency_types():
         raise UsageError(f"unknown agency type '{agency_type}'; expected one of {agency_types()}")
+    check_region(country, region)
     folder = inputs_root / slug
     if folder.exists():
         raise UsageError(f"{folder} already exists; choose another slug")
     folder.mkdir(parents=True)
-    profile = starter_text(PROFILE, agency_type)
+    profile = starter_text(PROFILE, agency_type, country, region)
     (folder / PROFILE).write_text(profile, encoding="utf-8")
-    questionnaire = starter_text(QUESTIONNAIRE, agency_type)
+    questionnaire = starter_text(QUESTIONNAIRE, agency_type, country, region)
     if agency_type == "task_force":
         questionnaire += (STARTER_DIR / "task_force.yaml").read_text(encoding="utf-8")
     (folder / QUESTIONNAIRE).write_text(questionnaire, encoding="utf-8")
@@ -67,16 +71,48 @@ def new_agency(inputs_root: Path, slug: str, agency_type: str) -> Path:
     return folder
 
 
-def starter_text(name: str, agency_type: str) -> str:
-    """A starter file with its @NAME@ examples filled in for the agency type
-    (pipeline/content/starter/examples.yaml): no clinic examples in a school's starter."""
+def starter_countries() -> list[str]:
+    return list(content("starter/countries"))
+
+
+def check_region(country: str, region: str | None) -> None:
+    if country not in starter_countries():
+        raise UsageError(
+            f"no starter for country '{country}'; expected one of {starter_countries()}"
+        )
+    known = regions(country) or {}
+    if region and region not in known:
+        raise UsageError(
+            f"unknown region '{region}' for {country}; expected one of {', '.join(known)}"
+        )
+
+
+def starter_text(
+    name: str, agency_type: str, country: str = "US", region: str | None = None
+) -> str:
+    """A starter file with its @NAME@ examples filled in for the agency type and country
+    (pipeline/content/starter/examples.yaml, countries.yaml): no clinic examples in a school's
+    starter, no US phone format or written-report deadline in a Canadian one."""
     text = (STARTER_DIR / name).read_text(encoding="utf-8")
-    examples = content("starter/examples")[agency_type]
-    values = {"AGENCY_TYPE": agency_type, **examples}
+    country_values = dict(content("starter/countries")[country])
+    country_values.update(country_values.pop("regions", {}).get(region, {}))
+    values = {
+        "AGENCY_TYPE": agency_type,
+        **content("starter/examples")[agency_type],
+        **country_values,
+    }
+    lines = []
+    for line in text.splitlines(keepends=True):
+        key = line.strip().strip("@")
+        if line.strip() == f"@{key}@" and key in values:
+            lines += [f"{each}\n" for each in values[key].splitlines() if values[key]]
+        else:
+            lines.append(line)
+    text = "".join(lines)
     for key, value in values.items():
         if isinstance(value, str):
             text = text.replace(f"@{key}@", value)
-    return text
+    return text.replace("@REGION@", region or "")
 
 
 def write_starter_workbooks(folder: Path, agency_type: str = "health_clinic") -> None:

@@ -344,14 +344,24 @@ def blank(agency_type: str, out: Path | None, no_pdf: bool, style_file: Path | N
     show_default=True,
     help="Folder that holds the agencies' input folders.",
 )
-def new(slug: str, agency_type: str, inputs: Path) -> None:
+@click.option(
+    "--country",
+    default="US",
+    show_default=True,
+    help="The agency's country (US, CA, GB or AU): the starter's examples follow it.",
+)
+@click.option(
+    "--region",
+    help="The state, province or territory code (e.g. ON, NSW; in the UK the nation, ENG).",
+)
+def new(slug: str, agency_type: str, inputs: Path, country: str, region: str | None) -> None:
     """Create a starter inputs/<slug>/ with every field present and explained.
 
     Fill in the empty required fields, then run `packet validate`.
     """
     from pipeline.blank import new_agency
 
-    folder = new_agency(inputs, slug, agency_type)
+    folder = new_agency(inputs, slug, agency_type, country.upper(), region and region.upper())
     click.echo(f"created {folder}: fill in profile.yaml and questionnaire.yaml")
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.assessment import summarize
-from pipeline.content import content
+from pipeline.content import content, regions
 from pipeline.directory import arrange, national_set
 from pipeline.images import LOGO, clean_image
 from pipeline.load import AgencyInputs
+from pipeline.locales import conventions, reporting_terms, respell_data
 from pipeline.training import training_log
 
 
@@ -22,10 +23,12 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
     country = profile["agency"]["address"]["country"]
     is_us = country == "US"
     national = national_set(country)
+    language = national["language"] if national else None
+    policy = respell_data(content("policy"), language, kept=QUOTED_POLICY_CONTENT)
     return {
         "sample": profile.get("sample", False),
         "agency": agency_facts(profile["agency"]),
-        "words": content("policy")["agency_types"][agency_type],
+        "words": policy["agency_types"][agency_type],
         "packet": packet_facts(profile, inputs.packet_date),
         "governance": profile["governance"],
         "personnel": profile["key_personnel"],
@@ -34,17 +37,17 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         "partners": profile.get("partners", []),
         "response": response_decisions(answers["response"]),
         "is_us": is_us,
-        "relationships": content("policy")[
-            "relationships" if is_us else "relationships_outside_us"
-        ],
+        "relationships": policy["relationships" if is_us else "relationships_outside_us"],
         "is_task_force": agency_type == "task_force",
         "task_force": task_force_facts(answers.get("task_force")),
         "operational_protocol": operational_protocol(answers.get("task_force")),
         "hotline": national_hotline(national),
         "national_resources": national["resources"] if national else [],
         "national": national,
-        "language": national["language"] if national else None,
-        "content": content("policy"),
+        "language": language,
+        "locale": conventions(language),
+        "terms": reporting_terms(country),
+        "content": policy,
         "documents": content("documents")["documents"],
         "directory": arrange(
             inputs.directory,
@@ -53,14 +56,26 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
             inputs.packet_date,
         ),
         "training": training_log(inputs.training, answers, inputs.packet_date),
-        "assessment": summarize(
-            respondents, {} if blank_assessment else answers.get("assessment", {}), agency_type
-        ),
+        "assessment": assessment_summary(inputs, respondents, blank_assessment, language),
         "images": {"logo": logo_image(inputs)},
         # The agency's own wording, applied to each document once it is rendered.
         "wording": inputs.wording,
         "values": inputs.values,
     }
+
+
+# Content the policy quotes from its sources, kept in their spelling.
+QUOTED_POLICY_CONTENT = {"operational_questions", "annual_training_topics", "protocol_components"}
+
+
+def assessment_summary(
+    inputs: AgencyInputs, respondents: list, blank_assessment: bool, language: str | None
+) -> dict[str, Any]:
+    """The assessment as summarised; the toolkit's items keep their spelling, and only the notes
+    on applying it to the agency type (the project's own text) follow the packet's."""
+    settings = {} if blank_assessment else inputs.questionnaire.get("assessment", {})
+    summary = summarize(respondents, settings, inputs.profile["agency"]["type"])
+    return {**summary, "applicability": respell_data(summary["applicability"], language)}
 
 
 def logo_path(inputs: AgencyInputs) -> str | None:
@@ -77,18 +92,43 @@ def logo_image(inputs: AgencyInputs) -> dict[str, Any]:
 
 def agency_facts(agency: dict[str, Any]) -> dict[str, Any]:
     address = agency["address"]
-    parts = [address["street"], address["city"]]
-    parts.append(" ".join(filter(None, [address.get("state"), address.get("postal_code")])))
-    if address["country"] != "US":
-        parts.append(address["country"])
     return {
         **agency,
         "type_label": content("policy")["agency_types"][agency["type"]]["label"],
         "title_x": agency.get("title_x", False),
         "county": address.get("county"),
-        "address_line": ", ".join(part for part in parts if part),
+        "region": region_name(address),
+        "address_line": address_line(address),
         "serves_minors": agency["populations"]["minors"],
     }
+
+
+def region_name(address: dict[str, Any]) -> str | None:
+    """The state, province or territory named in full ("Ontario" for ON); None without one."""
+    code = address.get("state")
+    return (regions(address["country"]) or {}).get(code, code) if code else None
+
+
+def country_name(country: str) -> str:
+    """The country as an address ends ("Canada"); its code for a country not on file."""
+    national = national_set(country)
+    return national["name"].removeprefix("the ") if national else country
+
+
+def address_line(address: dict[str, Any]) -> str:
+    """One line of the address. A US address keeps its postal state code (San Diego, CA 92101);
+    elsewhere the region is named in full and the country closes the line, so that no code is
+    read as a US state ("CA" for Canada)."""
+    country = address["country"]
+    parts = [address["street"], address["city"]]
+    if country == "US":
+        parts.append(" ".join(filter(None, [address.get("state"), address.get("postal_code")])))
+        return ", ".join(part for part in parts if part)
+    in_address = content("regions")["countries"].get(country, {}).get("in_address", True)
+    region = region_name(address) if in_address else None
+    parts.append(" ".join(filter(None, [region, address.get("postal_code")])))
+    parts.append(country_name(country))
+    return ", ".join(part for part in parts if part)
 
 
 def packet_facts(profile: dict[str, Any], packet_date: date) -> dict[str, Any]:
@@ -100,14 +140,23 @@ def packet_facts(profile: dict[str, Any], packet_date: date) -> dict[str, Any]:
 
 
 def reporting_facts(profile: dict[str, Any]) -> dict[str, Any]:
+    """The reporting rules and whose they are: the jurisdiction the agency gives, else its
+    region's name, else its country's."""
     address = profile["agency"]["address"]
-    state = address.get("state")
+    reporting = profile["mandatory_reporting"]
     return {
-        **profile["mandatory_reporting"],
-        "state": state,
-        "jurisdiction": profile["mandatory_reporting"].get("jurisdiction")
-        or (content("us_states")[state] if state else address["country"]),
+        **reporting,
+        "state": address.get("state"),
+        "child_words": child_words(reporting.get("duty_under_age")),
+        "jurisdiction": reporting.get("jurisdiction")
+        or region_name(address)
+        or country_name(address["country"]),
     }
+
+
+def child_words(duty_under_age: int | None) -> str:
+    """Whom the duty to report a child covers, as the policy's sentences name them."""
+    return f"a child under {duty_under_age}" if duty_under_age else "a child"
 
 
 def law_enforcement_contacts(offices: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from typing import Any
 from pipeline import directory, images, schema, training
 from pipeline.assessment import Respondent, check_answers, check_settings, read_respondent
 from pipeline.content import content
+from pipeline.content import regions as content_regions
 from pipeline.dates import parse_date
 from pipeline.errors import WARNING, InputError, Problem, UsageError, errors_and_warnings
 from pipeline.sheets import SAVE_AS, SHEET_SUFFIXES, refused_format
@@ -315,13 +316,7 @@ def _cross_checks(profile: YamlDocument, questionnaire: YamlDocument) -> list[Pr
                 "missing 'state'; US agencies need their two-letter state code",
             )
         )
-    elif address["country"] == "US" and address["state"] not in content("us_states"):
-        found.append(
-            profile.problem(
-                ("agency", "address", "state"),
-                f"expected a two-letter US state code such as CA, got {address['state']!r}",
-            )
-        )
+    found += _region_checks(profile, address)
     if governance["next_review_date"] <= governance["effective_date"]:
         found.append(
             profile.problem(
@@ -347,6 +342,29 @@ def _cross_checks(profile: YamlDocument, questionnaire: YamlDocument) -> list[Pr
             )
         )
     return found
+
+
+# What a country calls its regions, for the message about an unknown code.
+REGION_WORDS = {
+    "US": "two-letter US state code such as CA",
+    "CA": "Canadian province or territory code such as ON",
+    "AU": "Australian state or territory code such as NSW",
+    "GB": "UK nation code such as ENG",
+}
+
+
+def _region_checks(profile: YamlDocument, address: dict[str, Any]) -> list[Problem]:
+    """A region code the agency's country has (content/regions.yaml)."""
+    code, known = address.get("state"), content_regions(address["country"])
+    if not code or known is None or code in known:
+        return []
+    words = REGION_WORDS.get(address["country"], f"region code such as {next(iter(known))}")
+    return [
+        profile.problem(
+            ("agency", "address", "state"),
+            f"expected a {words}, got {code!r}",
+        )
+    ]
 
 
 # Optional facts the documents can do without, but which a complete protocol should state.
@@ -391,10 +409,25 @@ OPTIONAL_FACTS: list[tuple[str, tuple[str, ...], str]] = [
 ]
 
 
+# Facts of US reporting law with no counterpart in every other country (Ontario has no adult
+# protective services and no written-report deadline): asked for in the US only.
+US_ONLY_FACTS = {
+    ("mandatory_reporting", "adult_protective_services"),
+    ("mandatory_reporting", "time_limits", "written_report_hours"),
+}
+
+
 def _missing_optional_facts(profile: YamlDocument, questionnaire: YamlDocument) -> list[Problem]:
     documents = {"profile": profile, "questionnaire": questionnaire}
     warnings = []
+    is_us = profile.data["agency"]["address"]["country"] == "US"
     for file_key, field_path, message in OPTIONAL_FACTS:
+        if field_path in US_ONLY_FACTS and not is_us:
+            continue
+        if field_path[-1] == "written_report_hours" and _lookup(
+            profile.data, ("mandatory_reporting", "time_limits", "written_report")
+        ):
+            continue
         document = documents[file_key]
         if not _lookup(document.data, field_path):
             warnings.append(document.warning(field_path, message))

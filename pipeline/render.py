@@ -17,10 +17,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from jinja2 import TemplateError
+from jinja2 import TemplateError, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from pipeline.errors import Problem, RenderError
+from pipeline.locales import respell_template, set_paper
 
 # Inside the package, so that an installed `packet` finds them from any folder.
 TEMPLATE_DIR = Path(str(files("pipeline") / "templates"))
@@ -30,14 +31,21 @@ FILL_IN = re.compile(f"({FILL_IN_OPEN}[^{FILL_IN_CLOSE}]*{FILL_IN_CLOSE})")
 FILL_IN_STYLE = "FillIn"
 
 
-def long_date(value: str | date | None) -> str:
-    """`2026-07-01` -> `July 1, 2026`; a fill-in field such as `⟦Date⟧` stays as it is."""
+def long_date(value: str | date | None, day_first: bool = False) -> str:
+    """`2026-07-01` -> `July 1, 2026` (day first: `1 July 2026`); a fill-in field such as
+    `⟦Date⟧` stays as it is."""
     if not value:
         return ""
     if isinstance(value, str) and value.startswith(FILL_IN_OPEN):
         return value
     day = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{day:%B} {day.day}, {day.year}"
+    return f"{day.day} {day:%B} {day.year}" if day_first else f"{day:%B} {day.day}, {day.year}"
+
+
+@pass_context
+def long_date_filter(context, value: str | date | None) -> str:
+    """long_date in the order of the packet's language (`locale.day_first`)."""
+    return long_date(value, context.get("locale", {}).get("day_first", False))
 
 
 def join_and(items: list[Any]) -> str:
@@ -59,18 +67,20 @@ class TemplateEnvironment(SandboxedEnvironment):
     compiles each template once per process.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, language: str | None = None) -> None:
         super().__init__(autoescape=True)
-        self.filters.update(long_date=long_date, join_and=join_and, capfirst=capfirst)
+        self.language = language
+        self.filters.update(long_date=long_date_filter, join_and=join_and, capfirst=capfirst)
 
-    @lru_cache(maxsize=64)  # noqa: B019  (one environment per process; it lives as long)
+    @lru_cache(maxsize=64)  # noqa: B019  (one environment per language and process)
     def from_string(self, source: str, globals=None, template_class=None):
-        return super().from_string(source)
+        # The template's own sentences in the packet's spelling; values are never respelt.
+        return super().from_string(respell_template(source, self.language))
 
 
 @cache
-def jinja_environment() -> TemplateEnvironment:
-    return TemplateEnvironment()
+def jinja_environment(language: str | None = None) -> TemplateEnvironment:
+    return TemplateEnvironment(language)
 
 
 def render_document(template_name: str, context: dict[str, Any], target: Path) -> Path:
@@ -87,6 +97,7 @@ def render_revised(
     set_document_properties(template.docx, context, template_name)
     describe_pictures(template.docx, context.get("agency", {}).get("legal_name", ""))
     set_language(template.docx, context.get("language"))
+    set_paper(template.docx, context.get("locale", {}).get("paper"))
     template.save(target)
     if context.get("blank"):
         highlight_fill_ins(target)
@@ -102,7 +113,8 @@ def fill_template(template_name: str, context: dict[str, Any]) -> DocxTemplate:
         png = image["png"]  # cleaned by pipeline.images; the agency's file never goes in as it is
         values[name] = InlineImage(template, BytesIO(png), **size) if png else ""
     try:
-        template.render(values, jinja_env=jinja_environment(), autoescape=True)
+        environment = jinja_environment(context.get("language"))
+        template.render(values, jinja_env=environment, autoescape=True)
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:
         raise RenderError(f"templates/{template_name} could not be filled: {error}") from error
     return template

@@ -91,7 +91,9 @@ def test_wrong_types_and_state_code(scenario):
         "agency.populations.adults: expected true or false, got 'yes please'" in p for p in problems
     )
     assert any("agency.languages: expected a list, got 'English'" in p for p in problems)
-    assert any("agency.address.state: expected a two-letter state code" in p for p in problems)
+    assert any(
+        "agency.address.state: expected a state, province or territory code" in p for p in problems
+    )
 
 
 def test_alias_bomb_is_refused(scenario):

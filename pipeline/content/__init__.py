@@ -25,3 +25,10 @@ def agency_types() -> list[str]:
     schema_file = CONTENT_DIR.parent / "schemas" / "profile.schema.json"
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
     return schema["properties"]["agency"]["properties"]["type"]["enum"]
+
+
+def regions(country: str) -> dict[str, str] | None:
+    """The region codes of a country (state, province, territory or nation) with their names;
+    None for a country whose regions are not on file."""
+    entry = content("regions")["countries"].get(country)
+    return entry["regions"] if entry else None
