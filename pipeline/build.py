@@ -20,7 +20,7 @@ from pipeline.convert import Converter, PdfJob, split_by_bookmarks
 from pipeline.errors import InputError, Problem, errors_and_warnings
 from pipeline.load import AgencyInputs, load_agency
 from pipeline.publish import MARKER, is_whole, publish, staging_area
-from pipeline.render import TEMPLATE_DIR, render_document, render_revised
+from pipeline.render import DRAFTING_NOTES, TEMPLATE_DIR, render_document, render_revised
 from pipeline.style import HouseStyle, apply_style, is_default
 
 FINGERPRINT = ".fingerprint"
@@ -167,6 +167,11 @@ def render_packet(
     )
     if errors:
         raise InputError(errors)
+    notes = [
+        (document["title"], rendered[job][2])
+        for document, job in zip(context["documents"], jobs, strict=True)
+    ]
+    write_drafting_notes(staging / DRAFTING_NOTES, notes, context)
     bundle = merge_bundle(cover, documents, staging / "bundle.docx", context)
     for document in [*documents, bundle]:
         if not is_default(style):
@@ -177,6 +182,25 @@ def render_packet(
     record = {"packet_year": context["packet"]["year"], "warnings": list(map(str, warnings))}
     (staging / BUILD_RECORD).write_text(json.dumps(record, indent=1))
     return staging, wording_warnings
+
+
+def write_drafting_notes(
+    path: Path, notes: list[tuple[str, list[str]]], context: dict[str, Any]
+) -> None:
+    """The consultant's notes on the packet (how it adapts its sources, what is left to
+    settle), kept in the packet folder and not printed on the agency's pages."""
+    lines = [
+        f"# Drafting notes: {context['agency'].get('legal_name', '')}",
+        "",
+        "For the consultant who prepares the packet, not for the agency's pages: how the packet "
+        "adapts its sources and what is left to settle.",
+    ]
+    for title, found in notes:
+        if found:
+            lines += ["", f"## {title}", "", *(f"- {note}" for note in found)]
+    if not any(found for _, found in notes):
+        lines += ["", "No notes for this packet."]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 ASIDE_PEOPLE = 200  # from about this many people a training log is worth a process of its own
@@ -192,7 +216,7 @@ def worth_a_process(template: str, context: dict[str, Any]) -> bool:
 
 def output_files(out: Path, documents: list[dict], pdf: bool) -> list[Path]:
     """The files a build writes into `out` besides its fingerprint, and nothing else."""
-    names = [f"{document['id']}.docx" for document in documents] + ["bundle.docx"]
+    names = [f"{document['id']}.docx" for document in documents] + ["bundle.docx", DRAFTING_NOTES]
     if pdf:
         names += [f"{document['id']}.pdf" for document in documents] + ["bundle.pdf"]
     return sorted(out / name for name in names)

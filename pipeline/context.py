@@ -11,7 +11,7 @@ from pipeline.content import content, regions
 from pipeline.directory import arrange, national_set
 from pipeline.images import LOGO, clean_image
 from pipeline.load import AgencyInputs
-from pipeline.locales import conventions, reporting_terms, respell_data
+from pipeline.locales import conventions, reporting_terms, respell, respell_data
 from pipeline.training import training_log
 
 
@@ -49,11 +49,9 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         "terms": reporting_terms(country),
         "content": policy,
         "documents": content("documents")["documents"],
-        "directory": arrange(
-            inputs.directory,
-            profile["agency"]["address"]["country"],
-            profile["agency"]["languages"],
-            inputs.packet_date,
+        "directory": spelt_titles(
+            arrange(inputs.directory, country, profile["agency"]["languages"], inputs.packet_date),
+            language,
         ),
         "training": training_log(inputs.training, answers, inputs.packet_date),
         "assessment": assessment_summary(inputs, respondents, blank_assessment, language),
@@ -66,6 +64,22 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
 
 # Content the policy quotes from its sources, kept in their spelling.
 QUOTED_POLICY_CONTENT = {"operational_questions", "annual_training_topics", "protocol_components"}
+
+
+def spelt_titles(directory: dict[str, Any], language: str | None) -> dict[str, Any]:
+    """The directory's group and category headings in the packet's spelling ("Trauma centre");
+    entries, and the organisations the toolkit lists, keep their own names."""
+    groups = [
+        {
+            **group,
+            "title": respell(group["title"], language),
+            "categories": [
+                {**row, "title": respell(row["title"], language)} for row in group["categories"]
+            ],
+        }
+        for group in directory["groups"]
+    ]
+    return {**directory, "groups": groups}
 
 
 def assessment_summary(

@@ -35,17 +35,21 @@ def reporting_terms(country: str) -> dict[str, str]:
 @cache
 def spelling_pattern(language: str) -> tuple[re.Pattern[str], dict[str, str]] | None:
     """The regular expression of the words the language spells otherwise, and their spellings."""
-    column = SPELLING_COLUMNS.get(language)
-    if column is None:
+    table = content("locales")["spelling"]
+    if language == "en-US":  # text quoted from non-US sources, back to US spelling
+        words = {spelt[SPELLING_COLUMNS["en-GB"]]: us for us, spelt in table.items()}
+    elif language in SPELLING_COLUMNS:
+        words = {us: spelt[SPELLING_COLUMNS[language]] for us, spelt in table.items()}
+    else:
         return None
-    words = {us: spelt[column] for us, spelt in content("locales")["spelling"].items()}
-    words = {us: spelt for us, spelt in words.items() if us != spelt}
+    words = {given: spelt for given, spelt in words.items() if given != spelt}
     alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
     return re.compile(rf"\b({alternatives})\b", re.IGNORECASE), words
 
 
 def respell(text: str, language: str | None) -> str:
-    """Text in US spelling as the language writes it ("labor" -> "labour" in en-GB)."""
+    """Text in US spelling as the language writes it ("labor" -> "labour" in en-GB); for en-US,
+    text in British spelling as US English writes it."""
     found = spelling_pattern(language) if language else None
     if not found:
         return text

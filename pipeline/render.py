@@ -29,6 +29,10 @@ TEMPLATE_DIR = Path(str(files("pipeline") / "templates"))
 FILL_IN_OPEN, FILL_IN_CLOSE = "⟦", "⟧"
 FILL_IN = re.compile(f"({FILL_IN_OPEN}[^{FILL_IN_CLOSE}]*{FILL_IN_CLOSE})")
 FILL_IN_STYLE = "FillIn"
+# A paragraph for the consultant, not the agency ("Adapted: the Title X template says..."):
+# taken out of the document and written to the packet's drafting notes.
+DRAFTING_NOTE = "⟪note⟫"
+DRAFTING_NOTES = "drafting-notes.md"
 
 
 def long_date(value: str | date | None, day_first: bool = False) -> str:
@@ -90,8 +94,9 @@ def render_document(template_name: str, context: dict[str, Any], target: Path) -
 
 def render_revised(
     template_name: str, context: dict[str, Any], target: Path
-) -> tuple[Path, list[Problem]]:
-    """render_document with the agency's own wording applied; its problems beside the file."""
+) -> tuple[Path, list[Problem], list[str]]:
+    """render_document with the agency's own wording applied; its problems and its drafting
+    notes (taken out of the document) beside the file."""
     template = fill_template(template_name, context)
     problems = revise_document(template.docx, template_name, context)
     set_document_properties(template.docx, context, template_name)
@@ -101,7 +106,7 @@ def render_revised(
     template.save(target)
     if context.get("blank"):
         highlight_fill_ins(target)
-    return target, problems
+    return target, problems, template.drafting_notes
 
 
 def fill_template(template_name: str, context: dict[str, Any]) -> DocxTemplate:
@@ -117,7 +122,18 @@ def fill_template(template_name: str, context: dict[str, Any]) -> DocxTemplate:
         template.render(values, jinja_env=environment, autoescape=True)
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:
         raise RenderError(f"templates/{template_name} could not be filled: {error}") from error
+    template.drafting_notes = take_drafting_notes(template.docx)
     return template
+
+
+def take_drafting_notes(document) -> list[str]:
+    """The document's notes for the consultant, removed from it."""
+    notes = []
+    for paragraph in list(document.paragraphs):
+        if paragraph.text.startswith(DRAFTING_NOTE):
+            notes.append(paragraph.text.removeprefix(DRAFTING_NOTE).strip())
+            paragraph._element.getparent().remove(paragraph._element)
+    return notes
 
 
 def revise_document(document, template_name: str, context: dict[str, Any], mark: bool = False):

@@ -1,0 +1,284 @@
+"""Packets right for their country: regions named in full, no US-only fill-ins, the country's
+spelling, dates and paper, built from `packet new --country` starters as a consultant would."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from docx import Document
+from docx.shared import Mm
+
+from pipeline.blank import new_agency
+from pipeline.build import build_packet
+from pipeline.errors import InputError
+from pipeline.load import load_agency
+from pipeline.locales import respell
+from tests.helpers import docx_text
+
+# The facts a consultant types into a starter, by field name; the rest stay as the starter has them.
+FACTS = {
+    "legal_name": "Example Agency (fictional)",
+    "short_name": "Example Agency",
+    "street": "1 Example Street",
+    "city": "Exampletown",
+    "date": "2026-11-23",
+    "policy_number": "HT-1",
+    "effective_date": "2026-12-01",
+    "next_review_date": "2027-12-01",
+    "name": "Sam Example",
+    "title": "Director",
+    "role": "Leads the response",
+    "oral_report": "immediately, by phone",
+    "when": "at intake",
+    "who": "The protocol champion",
+    "private_time": "Staff see the person alone.",
+    "service": "Example Interpreters",
+    "access": "Staff call the interpreter line.",
+    "consent": "Staff explain what they share and why.",
+    "where": "a restricted section of the case record",
+    "follow_up": "The champion checks in after a week.",
+    "committee": "Quality committee",
+}
+LISTS = {"languages": ["English"], "services": ["Support"], "mandated_reporters": ["all staff"]}
+
+
+def filled(value, key=None):
+    """The starter's data with every empty required value filled in."""
+    if isinstance(value, dict):
+        return {k: filled(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        if key in LISTS:
+            return LISTS[key]
+        return [filled(item, key) for item in value] if value != [""] else ["As agreed."]
+    if value == "":
+        return FACTS.get(key, "As agreed.")
+    return value
+
+
+def starter_agency(
+    root: Path, slug: str, agency_type: str, country: str, region: str, **profile_facts
+) -> Path:
+    """A `packet new --country ... --region ...` starter filled in as a consultant would."""
+    folder = new_agency(root, slug, agency_type, country, region)
+    for name in ("profile.yaml", "questionnaire.yaml"):
+        data = filled(yaml.safe_load((folder / name).read_text()))
+        if name == "profile.yaml":
+            data["sample"] = True
+            for dotted, value in profile_facts.items():
+                *parents, last = dotted.split(".")
+                target = data
+                for part in parents:
+                    target = target.setdefault(part, {})
+                target[last] = value
+        (folder / name).write_text(yaml.safe_dump(data, allow_unicode=True))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def packets(tmp_path_factory) -> dict[str, Path]:
+    """An Ontario school, an English shelter and an Australian clinic, from their starters."""
+    root = tmp_path_factory.mktemp("inputs")
+    out = tmp_path_factory.mktemp("outputs")
+    agencies = {
+        "ontario-school": starter_agency(root, "ontario-school", "school", "CA", "ON"),
+        "english-shelter": starter_agency(
+            root,
+            "english-shelter",
+            "shelter",
+            "GB",
+            "ENG",
+            **{"agency.address.postal_code": "LS1 4AP"},
+        ),
+        "australian-clinic": starter_agency(
+            root, "australian-clinic", "health_clinic", "AU", "NSW"
+        ),
+    }
+    return {
+        slug: build_packet(folder, out / slug, pdf=False).out for slug, folder in agencies.items()
+    }
+
+
+def policy(packets, slug: str) -> str:
+    return docx_text(packets[slug] / "policy.docx")
+
+
+def test_a_province_is_named_in_full_and_the_address_ends_in_the_country(packets):
+    text = policy(packets, "ontario-school")
+    assert "Reporting rules for Ontario" in text
+    cover = docx_text(packets["ontario-school"] / "bundle.docx")
+    assert "Exampletown, Ontario, Canada" in cover
+    assert "Exampletown, ON" not in cover and not cover.count(", CA\n")
+
+
+def test_a_uk_address_gives_no_nation_and_ends_in_the_country(packets):
+    cover = docx_text(packets["english-shelter"] / "bundle.docx")
+    assert "Exampletown, LS1 4AP, United Kingdom" in cover
+    assert "Safeguarding referrals and statutory duties rules" not in cover
+    assert "Reporting rules for England" in cover
+
+
+@pytest.mark.parametrize("slug", ["ontario-school", "english-shelter", "australian-clinic"])
+def test_no_us_only_fill_ins_outside_the_us(packets, slug):
+    text = policy(packets, slug)
+    assert "deadline for the written report" not in text
+    assert "adult protective services contact" not in text
+    assert "FBI field office" not in text
+    assert "Written report" not in text
+
+
+def test_englands_section_speaks_of_safeguarding_not_mandatory_reporting(packets):
+    text = policy(packets, "english-shelter")
+    assert "Safeguarding referrals and statutory duties" in text
+    assert "Mandated reporters" not in text and "mandated report" not in text
+    assert "Mandatory reporting" not in text
+
+
+def test_ontarios_duty_covers_children_under_16(packets):
+    text = policy(packets, "ontario-school")
+    assert "is a child under 16, a mandated report does not wait" in text
+    assert "trafficking of a child under 16" in text
+
+
+@pytest.mark.parametrize(
+    ("slug", "words", "not_words"),
+    [
+        ("ontario-school", ["counsellors", "organizations"], ["counselors", "organisations"]),
+        ("english-shelter", ["victim-centred", "specialised"], ["victim-centered", "specialized"]),
+        (
+            "australian-clinic",
+            ["victim-centred", "specialised"],
+            ["victim-centered", "specialized"],
+        ),
+    ],
+)
+def test_the_tools_own_text_is_spelt_as_the_country_spells(packets, slug, words, not_words):
+    text = policy(packets, slug)
+    assert all(word in text for word in words), words
+    assert not any(word in text for word in not_words)
+
+
+def test_dates_are_day_first_outside_the_us(packets):
+    assert "Effective 1 December 2026" in policy(packets, "english-shelter")
+    assert "December 1, 2026" not in policy(packets, "australian-clinic")
+
+
+@pytest.mark.parametrize(
+    ("slug", "width"),
+    [("english-shelter", 210), ("australian-clinic", 210), ("ontario-school", 215.9)],
+)
+def test_paper_is_a4_outside_the_us_and_canada(packets, slug, width):
+    for name in ("policy.docx", "bundle.docx"):
+        section = Document(packets[slug] / name).sections[0]
+        assert abs(section.page_width - Mm(width)) < Mm(1)
+
+
+def test_an_unknown_province_is_a_problem_line(tmp_path):
+    folder = starter_agency(tmp_path, "bad-province", "school", "CA", "ON")
+    profile = folder / "profile.yaml"
+    profile.write_text(
+        profile.read_text().replace("state: 'ON'", "state: ZZ").replace("state: ON", "state: ZZ")
+    )
+    with pytest.raises(InputError) as caught:
+        load_agency(folder)
+    assert caught.value.exit_code == 2
+    problems = [str(problem) for problem in caught.value.problems]
+    assert any(
+        ":" in p.split("profile.yaml:")[1]
+        and "agency.address.state: expected a Canadian province or territory code such as ON, got 'ZZ'"
+        in p
+        for p in problems
+    ), problems
+
+
+@pytest.mark.parametrize(("country", "region"), [("CA", "ON"), ("GB", "ENG"), ("AU", "VIC")])
+def test_a_starter_outside_the_us_has_no_us_examples(tmp_path, country, region):
+    folder = new_agency(tmp_path, "new-agency", "school", country, region)
+    text = (folder / "profile.yaml").read_text() + (folder / "questionnaire.yaml").read_text()
+    assert "(555)" not in text and "written_report_hours" not in text
+    assert "fbi" not in text and "sheriff" not in text and '"911"' not in text or country == "CA"
+    assert "@" not in text
+
+
+def test_starter_law_enforcement_kinds_fit_the_country(tmp_path):
+    kinds = {
+        country: (
+            new_agency(tmp_path, f"a-{country.lower()}", "nonprofit", country, None)
+            / "profile.yaml"
+        ).read_text()
+        for country in ("CA", "GB", "AU")
+    }
+    assert "national_police (RCMP)" in kinds["CA"] and "provincial_police" in kinds["CA"]
+    assert "national_crime_agency" in kinds["GB"]
+    assert "state_police (e.g. NSW Police Force)" in kinds["AU"]
+
+
+def test_the_ontario_starter_gives_the_age_of_the_duty(tmp_path):
+    data = yaml.safe_load(
+        (new_agency(tmp_path, "on", "school", "CA", "ON") / "profile.yaml").read_text()
+    )
+    assert data["mandatory_reporting"]["duty_under_age"] == 16
+
+
+def test_respelling_keeps_the_case_of_each_word():
+    assert respell("Labor and counseling centers", "en-GB") == "Labour and counselling centres"
+    assert respell("organization", "en-CA") == "organization"
+    assert respell("labor", "en-US") == "labor"
+
+
+@pytest.fixture(scope="module")
+def us_samples(tmp_path_factory) -> dict[str, Path]:
+    root = Path(__file__).resolve().parent.parent / "inputs"
+    out = tmp_path_factory.mktemp("us-samples")
+    slugs = ("harbor-family-health", "river-valley-task-force")
+    return {slug: build_packet(root / slug, out / slug, pdf=False).out for slug in slugs}
+
+
+# British spellings the tool's own US text must not use; the toolkit's quoted items (the
+# assessment) and proper names ("International Labour Organization") keep theirs.
+BRITISH = re.compile(r"\b(labour|fulfil|fulfilment|counsell\w*|centre[sd]?|behaviour\w*)\b", re.I)
+
+
+@pytest.mark.parametrize("slug", ["harbor-family-health", "river-valley-task-force"])
+@pytest.mark.parametrize("document", ["policy", "directory", "training"])
+def test_us_samples_use_us_spelling_in_the_tools_own_text(us_samples, slug, document):
+    text = docx_text(us_samples[slug] / f"{document}.docx").replace("International Labour", "")
+    assert not BRITISH.findall(text)
+
+
+def test_no_written_deadline_after_the_agencys_own_sentence(us_samples):
+    text = policy_text_of(us_samples["river-valley-task-force"])
+    assert "Written report: within 24 hours" not in text
+    assert "Written report: only when the receiving agency asks for one" in text
+
+
+def policy_text_of(folder: Path) -> str:
+    return docx_text(folder / "policy.docx")
+
+
+def test_editor_notes_go_to_the_drafting_notes_not_the_pages(packets, us_samples):
+    for folder in [*packets.values(), *us_samples.values()]:
+        for name in ("policy.docx", "bundle.docx", "directory.docx"):
+            text = docx_text(folder / name)
+            # The assessment's note on its domain 11 prompt stays: respondents answer it.
+            assert "Title X template" not in text and "Adapted for an agency" not in text
+            assert "directory.yaml" not in text
+        notes = (folder / "drafting-notes.md").read_text()
+        assert "The Title X template is written for family planning clinics" in notes
+        assert (
+            "drafting-notes.md"
+            in json.loads((folder / ".packet-builder.json").read_text())["files"]
+        )
+    outside = (packets["ontario-school"] / "drafting-notes.md").read_text()
+    assert "Adapted** for an agency outside the United States" in outside
+
+
+def test_the_starter_says_what_the_records_field_continues(tmp_path):
+    folder = new_agency(tmp_path, "school", "school", "CA", "ON")
+    assert (
+        'continues "Records of suspected trafficking are kept in ..."'
+        in (folder / "questionnaire.yaml").read_text()
+    )
