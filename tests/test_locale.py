@@ -188,7 +188,8 @@ def test_an_unknown_province_is_a_problem_line(tmp_path):
     problems = [str(problem) for problem in caught.value.problems]
     assert any(
         ":" in p.split("profile.yaml:")[1]
-        and "agency.address.state: expected a Canadian province or territory code such as ON, got 'ZZ'"
+        and "agency.address.state: expected a Canadian province or territory code such as ON, "
+        "got 'ZZ'"
         in p
         for p in problems
     ), problems
@@ -273,7 +274,7 @@ def test_editor_notes_go_to_the_drafting_notes_not_the_pages(packets, us_samples
             in json.loads((folder / ".packet-builder.json").read_text())["files"]
         )
     outside = (packets["ontario-school"] / "drafting-notes.md").read_text()
-    assert "Adapted** for an agency outside the United States" in outside
+    assert "Adapted for an agency outside the United States" in outside
 
 
 def test_the_starter_says_what_the_records_field_continues(tmp_path):
