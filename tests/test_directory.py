@@ -10,6 +10,7 @@ from docx import Document
 
 from pipeline.build import build_packet
 from pipeline.content import content
+from pipeline.locales import respell
 from pipeline.context import build_context
 from pipeline.directory import arrange, categories, national_set
 from pipeline.errors import InputError
@@ -38,7 +39,8 @@ def test_every_section_v_category_is_in_the_document(scenario, tmp_path):
     for group in content("directory")["groups"]:
         assert group["title"] in text
         for category in group["categories"]:
-            assert category["title"] in column, category["title"]
+            # The toolkit's headings in the packet's (here US) spelling.
+            assert respell(category["title"], "en-US") in column, category["title"]
     assert text.count("[to fill in]") >= len(categories()) - 6  # all but the national hotlines
     for organization in content("directory")["groups"][-1]["listed_organizations"]:
         assert organization["name"] in text
@@ -59,7 +61,7 @@ def test_national_resources_can_be_excluded_or_replaced(scenario):
     arranged = build_context(load_agency(scenario("directory-entries")))["directory"]
     entries = [e for g in arranged["groups"] for c in g["categories"] for e in c["entries"]]
     names = [entry["name"] for entry in entries]
-    assert "HSI Tip Line" not in " ".join(names)
+    assert "National Center for Missing" not in " ".join(names)
     assert "National Human Trafficking Hotline (local routing test)" in names
     assert "National Human Trafficking Hotline" not in names
 
@@ -89,10 +91,13 @@ def category_names(arranged: dict, category_id: str) -> list[str]:
     )
 
 
-def test_the_trafficking_hotline_is_listed_before_the_hsi_tip_line(scenario, tmp_path):
-    """Victim-centred order: help for the person first, federal law enforcement's line after."""
-    names = names_in_order(directory_docx(scenario("minimal-clinic"), tmp_path))
-    assert names.index("National Human Trafficking Hotline") < names.index("HSI Tip Line")
+def test_the_hsi_tip_line_is_no_front_line_hotline(scenario, tmp_path):
+    """A law-enforcement line: the policy names it for the protocol champion, the directory's
+    hotlines do not list it."""
+    folder = scenario("minimal-clinic")
+    assert "HSI Tip Line" not in names_in_order(directory_docx(folder, tmp_path))
+    context = build_context(load_agency(folder))
+    assert "hsi_tip_line" in {office["id"] for office in context["national"]["official_contacts"]}
 
 
 def test_national_resources_come_first_then_the_agencys_entries_by_name():
@@ -104,7 +109,6 @@ def test_national_resources_come_first_then_the_agencys_entries_by_name():
     arranged = arrange({"entries": entries}, "US", ["English"], date(2026, 11, 23))
     assert category_names(arranged, "anti_trafficking_hotline") == [
         "Trafficking Hotline (local routing)",  # replaces the national hotline, keeps its place
-        "HSI Tip Line",
         "Alpha Help Line",
         "Zeta Help Line",
     ]
@@ -208,7 +212,7 @@ def test_an_entry_verified_after_the_packet_date_is_a_warning(scenario):
 def test_a_national_entrys_note_is_printed_with_it(scenario, tmp_path):
     out = build_packet(scenario("minimal-clinic"), tmp_path / "out", pdf=False).out
     text = docx_text(out / "directory.docx")
-    assert "Contacting the Hotline does not fulfil mandatory reporting requirements." in text
+    assert "Contacting the Hotline does not fulfill mandatory reporting requirements." in text
     assert "Not a reporting line: a report goes to the child-abuse agency" in text
 
 

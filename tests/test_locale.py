@@ -283,3 +283,14 @@ def test_the_starter_says_what_the_records_field_continues(tmp_path):
         'continues "Records of suspected trafficking are kept in ..."'
         in (folder / "questionnaire.yaml").read_text()
     )
+
+
+def test_the_hsi_tip_line_and_labor_agencies_are_contacts_for_the_champion(us_samples):
+    text = policy_text_of(us_samples["harbor-family-health"])
+    contacts = text.split("Federal contacts for the protocol champion", 1)[1]
+    assert (
+        "used only with the patient’s informed choice and never as a front-line number" in contacts
+    )
+    for name in ("HSI Tip Line", "Wage and Hour Division", "Equal Employment Opportunity"):
+        assert name in contacts
+    assert "HSI Tip Line" not in docx_text(us_samples["harbor-family-health"] / "directory.docx")
