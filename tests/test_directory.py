@@ -10,11 +10,11 @@ from docx import Document
 
 from pipeline.build import build_packet
 from pipeline.content import content
-from pipeline.locales import respell
 from pipeline.context import build_context
 from pipeline.directory import arrange, categories, national_set
 from pipeline.errors import InputError
 from pipeline.load import load_agency
+from pipeline.locales import respell
 from tests.helpers import cell_text, docx_text
 
 
