@@ -294,3 +294,22 @@ def test_the_hsi_tip_line_and_labor_agencies_are_contacts_for_the_champion(us_sa
     for name in ("HSI Tip Line", "Wage and Hour Division", "Equal Employment Opportunity"):
         assert name in contacts
     assert "HSI Tip Line" not in docx_text(us_samples["harbor-family-health"] / "directory.docx")
+
+
+def test_the_sample_clinic_models_the_reporters_own_duty(us_samples):
+    text = policy_text_of(us_samples["harbor-family-health"])
+    assert "decides on mandatory reports" not in text
+    rows = [
+        [cell.text for cell in row.cells]
+        for table in Document(us_samples["harbor-family-health"] / "policy.docx").tables
+        for row in table.rows
+        if row.cells[0].text.startswith("The patient is under 18")
+    ]
+    assert rows and "Child Welfare Services" in rows[0][1]
+    assert "consulting anyone never delays the report" in rows[0][2]
+
+
+def test_the_sample_task_force_has_survivor_centred_safeguards(us_samples):
+    text = policy_text_of(us_samples["river-valley-task-force"])
+    assert "no member refers a survivor to Enforcement and Removal Operations" in text
+    assert "offered legal advice" in text and "Wage and Hour Division" in text
