@@ -13,7 +13,7 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
-from pipeline.bundle import freeze_docx, merge_bundle
+from pipeline.bundle import freeze_docx, merge_bundle, write_contents_pages
 from pipeline.content import CONTENT_DIR
 from pipeline.context import build_context
 from pipeline.convert import Converter, PdfJob, split_by_bookmarks
@@ -125,6 +125,7 @@ def build(
 def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa: bool) -> int:
     """Convert the bundle, then cut one PDF per document out of it; return its page count."""
     converter.convert([PdfJob(staging / "bundle.docx", staging / "bundle.pdf", pdfa=pdfa)])
+    write_contents_pages(staging / "bundle.docx", staging / "bundle.pdf")
     return split_by_bookmarks(staging / "bundle.pdf", documents, staging)
 
 

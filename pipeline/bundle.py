@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from copy import deepcopy
 from datetime import date
@@ -16,6 +17,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Twips
 from lxml import etree
+from pypdf import PdfReader
 
 from pipeline.errors import RenderError
 from pipeline.render import packet_author
@@ -380,3 +382,67 @@ def freeze_docx(path: Path, day: str) -> None:
             frozen.compress_type = zipfile.ZIP_DEFLATED
             frozen.external_attr = 0o644 << 16
             target.writestr(frozen, data)
+
+
+# A contents line of the PDF as LibreOffice printed it: the title, dot leaders (a single dot
+# after a title that fills the line), the page.
+PRINTED_CONTENTS_LINE = re.compile(r"\.+\s*(\d+)\s*$")
+WORD_XML = "word/document.xml"
+SETTINGS_XML = "word/settings.xml"
+
+
+def printed_contents_pages(pdf: Path) -> list[str]:
+    """The page numbers of the contents lines, in order, as the bundle's PDF prints them."""
+    reader = PdfReader(pdf)
+    first_part = min(
+        (
+            reader.get_destination_page_number(item)
+            for item in reader.outline
+            if not isinstance(item, list)
+        ),
+        default=len(reader.pages),
+    )
+    numbers = []
+    for page in reader.pages[:first_part]:
+        for line in page.extract_text().splitlines():
+            found = PRINTED_CONTENTS_LINE.search(line)
+            if found:
+                numbers.append(found.group(1))
+    return numbers
+
+
+def write_contents_pages(docx: Path, pdf: Path) -> bool:
+    """Give the bundle's contents the page numbers LibreOffice laid out for its PDF, so that Word
+    opens it without asking to update fields that may refer to other files. False (and the
+    bundle left to ask Word) when the PDF's contents cannot be matched line for line."""
+    with zipfile.ZipFile(docx) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    parts = {info.filename: data for info, data in entries}
+    document = etree.fromstring(parts[WORD_XML])
+    references = [
+        text
+        for text in document.iter(qn("w:instrText"))
+        if (text.text or "").strip().startswith("PAGEREF _Toc")
+    ]
+    numbers = printed_contents_pages(pdf)
+    in_order = all(int(a) <= int(b) for a, b in zip(numbers, numbers[1:], strict=False))
+    if not references or len(numbers) != len(references) or not in_order:
+        return False
+    for reference, number in zip(references, numbers, strict=True):
+        separate = reference.getparent().getnext()  # the run holding fldChar "separate"
+        result = OxmlElement("w:r")
+        result.text = number
+        separate.addnext(result)
+    settings = etree.fromstring(parts[SETTINGS_XML])
+    for update in settings.findall(qn("w:updateFields")):
+        settings.remove(update)
+    parts[WORD_XML] = etree.tostring(
+        document, xml_declaration=True, encoding="UTF-8", standalone=True
+    )
+    parts[SETTINGS_XML] = etree.tostring(
+        settings, xml_declaration=True, encoding="UTF-8", standalone=True
+    )
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, _ in entries:
+            target.writestr(info, parts[info.filename])
+    return True

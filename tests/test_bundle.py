@@ -29,7 +29,7 @@ def bundle(tmp_path_factory) -> Path:
 def test_outputs_one_docx_per_document_and_the_bundle(bundle):
     names = {path.name for path in bundle.parent.iterdir() if not path.name.startswith(".")}
     expected = {f"{doc['id']}.docx" for doc in content("documents")["documents"]}
-    assert expected | {"bundle.docx"} == names
+    assert expected | {"bundle.docx", "drafting-notes.md"} == names
 
 
 def test_cover_then_contents_then_documents(bundle):

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 from docx import Document
+from docx.oxml.ns import qn
 from docx.shared import Mm
+from pypdf import PdfReader
 
 from pipeline.blank import new_agency
 from pipeline.build import build_packet
@@ -313,3 +316,43 @@ def test_the_sample_task_force_has_survivor_centred_safeguards(us_samples):
     text = policy_text_of(us_samples["river-valley-task-force"])
     assert "no member refers a survivor to Enforcement and Removal Operations" in text
     assert "offered legal advice" in text and "Wage and Hour Division" in text
+
+
+@pytest.mark.pdf
+def test_bundle_opens_in_word_without_asking_to_update_fields(tmp_path):
+    """The contents carry the page numbers LibreOffice laid out for the PDF."""
+    root = Path(__file__).resolve().parent.parent / "inputs"
+    out = build_packet(root / "northgate-youth-shelter", tmp_path / "out").out
+    with zipfile.ZipFile(out / "bundle.docx") as bundle:
+        settings = bundle.read("word/settings.xml").decode()
+    assert "updateFields" not in settings
+    body = Document(out / "bundle.docx").element.body
+    pages = [
+        run.getnext().findtext(qn("w:t"))
+        for run in body.iter(qn("w:r"))
+        if run.find(qn("w:fldChar")) is not None
+        and run.find(qn("w:fldChar")).get(qn("w:fldCharType")) == "separate"
+    ]
+    assert pages and all(page and page.isdigit() for page in pages)
+    assert pages == sorted(pages, key=int)
+    # A4 in England, in the PDF too.
+    width = float(PdfReader(out / "bundle.pdf").pages[3].mediabox.width)
+    assert abs(width - 595) < 2
+
+
+@pytest.mark.parametrize("name", ["policy.docx", "training.docx", "assessment.docx"])
+def test_headings_and_table_introductions_keep_with_next(us_samples, name):
+    document = Document(us_samples["harbor-family-health"] / name)
+    body = document.element.body
+    for table in body.iter(qn("w:tbl")):
+        before = table.getprevious()
+        if before is None or before.tag != qn("w:p") or not "".join(before.itertext()).strip():
+            continue
+        style = before.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        if style is not None and style.get(qn("w:val")).startswith("Heading"):
+            continue  # headings keep with next by their style (below)
+        assert before.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None, "".join(
+            before.itertext()
+        )
+    for style in ("Heading 1", "Heading 2", "Heading 3"):
+        assert document.styles[style].paragraph_format.keep_with_next

@@ -248,6 +248,16 @@ def table_cells(line: str) -> list[str]:
     return [*cells, current.strip()]
 
 
+def keep_introduction(document) -> None:
+    """The paragraph that introduces a table stays on the table's page ("Who is called, and
+    when:"), and so do the template tags and small notes between them."""
+    for paragraph in reversed(document.paragraphs):
+        paragraph.paragraph_format.keep_with_next = True
+        between = paragraph.text.startswith("{%p") or paragraph.style.name == "Small"
+        if not between:
+            return
+
+
 def add_table(
     document,
     rows: list[list[str]],
@@ -257,8 +267,7 @@ def add_table(
     keep: bool = False,
 ) -> None:
     columns = max(len(row) for row in rows)
-    if keep and document.paragraphs:
-        document.paragraphs[-1].paragraph_format.keep_with_next = True
+    keep_introduction(document)
     table = document.add_table(rows=0, cols=columns)
     draw_grid(table)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
