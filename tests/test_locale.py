@@ -356,3 +356,54 @@ def test_headings_and_table_introductions_keep_with_next(us_samples, name):
         )
     for style in ("Heading 1", "Heading 2", "Heading 3"):
         assert document.styles[style].paragraph_format.keep_with_next
+
+
+# Sentences a careful reader sends back (the US samples).
+
+
+def test_training_requirements_say_all_other_staff(us_samples):
+    text = docx_text(us_samples["harbor-family-health"] / "training.docx")
+    assert "every role no requirement names" not in text
+    assert "and all other staff" in text
+
+
+def test_the_sign_in_sheet_has_a_line_per_person_with_topics_and_a_test_result(us_samples):
+    from pipeline.load import load_agency
+    from pipeline.training import training_log
+
+    folder = Path(__file__).resolve().parent.parent / "inputs" / "harbor-family-health"
+    inputs = load_agency(folder)
+    staff = training_log(inputs.training, inputs.questionnaire, inputs.packet_date)["staff_count"]
+    sheet = Document(us_samples["harbor-family-health"] / "training.docx").tables[-1]
+    assert [cell.text for cell in sheet.rows[0].cells] == [
+        "Name",
+        "Role",
+        "Topics attended",
+        "Signature",
+        "Test result",
+    ]
+    assert len(sheet.rows) - 1 == max(12, staff)
+
+
+def test_the_policy_names_every_annual_topic_the_log_requires(us_samples):
+    text = policy_text_of(us_samples["harbor-family-health"])
+    assert "Harbor's human trafficking response protocol" in text.split("Relationships")[0]
+
+
+def test_the_cover_says_the_assessment_is_completed_when_it_is(us_samples):
+    text = docx_text(us_samples["harbor-family-health"] / "bundle.docx")
+    assert "completed from respondents' answers, with a summary" in text
+    assert "blank to fill in or completed" not in text
+
+
+def test_a_schools_respondent_form_suggests_school_roles(tmp_path):
+    from pipeline.forms import build_forms
+
+    folder = starter_agency(tmp_path / "inputs", "school", "school", "CA", "ON")
+    [form_docx] = [
+        p for p in build_forms(folder, tmp_path / "forms", pdf=False) if p.suffix == ".docx"
+    ]
+    with zipfile.ZipFile(form_docx) as form:
+        xml = form.read("word/document.xml").decode()
+    assert "teacher, school counsellor, school nurse, principal" in xml
+    assert "shelter partner" not in xml
