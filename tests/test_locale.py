@@ -407,3 +407,11 @@ def test_a_schools_respondent_form_suggests_school_roles(tmp_path):
         xml = form.read("word/document.xml").decode()
     assert "teacher, school counsellor, school nurse, principal" in xml
     assert "shelter partner" not in xml
+
+
+def test_the_assessment_summary_has_a_row_for_domain_12(us_samples):
+    document = Document(us_samples["harbor-family-health"] / "assessment.docx")
+    summary = next(t for t in document.tables if t.rows[0].cells[0].text == "Domain")
+    firsts = [row.cells[0].text for row in summary.rows[1:]]
+    assert len(firsts) == 12
+    assert firsts[-1].startswith("12. ")
