@@ -49,9 +49,14 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         "terms": reporting_terms(country),
         "content": policy,
         "documents": content("documents")["documents"],
-        "directory": spelt_titles(
-            arrange(inputs.directory, country, profile["agency"]["languages"], inputs.packet_date),
-            language,
+        "directory": fitted_to_type(
+            spelt_titles(
+                arrange(
+                    inputs.directory, country, profile["agency"]["languages"], inputs.packet_date
+                ),
+                language,
+            ),
+            agency_type,
         ),
         "training": training_log(inputs.training, answers, inputs.packet_date),
         "assessment": assessment_summary(inputs, respondents, blank_assessment, language),
@@ -80,6 +85,22 @@ def spelt_titles(directory: dict[str, Any], language: str | None) -> dict[str, A
         for group in directory["groups"]
     ]
     return {**directory, "groups": groups}
+
+
+def fitted_to_type(directory: dict[str, Any], agency_type: str) -> dict[str, Any]:
+    """The directory with the empty categories that do not fit the agency type taken out of
+    its tables and `offered` (the drafting notes list them); see directory.yaml."""
+    printed = content("directory").get("empty_rows_by_type", {}).get(agency_type)
+    if printed is None:
+        return {**directory, "offered": []}
+    offered, groups = [], []
+    for group in directory["groups"]:
+        rows = [row for row in group["categories"] if row["entries"] or row["id"] in printed]
+        offered += [row["title"] for row in group["categories"] if row not in rows]
+        if rows:
+            groups.append({**group, "categories": rows})
+    empty = sum(1 for group in groups for row in group["categories"] if not row["entries"])
+    return {**directory, "groups": groups, "offered": offered, "empty_count": empty}
 
 
 def assessment_summary(

@@ -415,3 +415,14 @@ def test_the_assessment_summary_has_a_row_for_domain_12(us_samples):
     firsts = [row.cells[0].text for row in summary.rows[1:]]
     assert len(firsts) == 12
     assert firsts[-1].startswith("12. ")
+
+
+def test_directory_categories_that_do_not_fit_a_school_are_offered_not_printed(packets):
+    folder = packets["ontario-school"]
+    text = docx_text(folder / "directory.docx")
+    for title in ("Shelter for males", "Embassy/consular offices", "Trauma centre"):
+        assert title not in text
+    assert "Professional interpreters" in text and "Children’s shelter" in text
+    notes = (folder / "drafting-notes.md").read_text()
+    assert "Shelter for males" in notes and "Trauma centre" in notes
+    assert text.count("[to fill in]") <= 22
