@@ -175,6 +175,6 @@ def test_zip_per_agency_holds_its_files_named_after_it(agencies, tmp_path):
     with zipfile.ZipFile(out / "alpha-clinic-packet-2026.zip") as packet:
         names = sorted(packet.namelist())
     documents = [f"{document['id']}.docx" for document in content("documents")["documents"]]
-    expected = [*documents, "bundle.docx", "assessment-form.docx"]
+    expected = [*documents, "bundle.docx", "drafting-notes.md", "assessment-form.docx"]
     assert names == sorted(f"alpha-clinic-{name}" for name in expected)
     assert (out / "gamma-clinic-packet-2026.zip").is_file()
