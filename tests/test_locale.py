@@ -426,3 +426,16 @@ def test_directory_categories_that_do_not_fit_a_school_are_offered_not_printed(p
     notes = (folder / "drafting-notes.md").read_text()
     assert "Shelter for males" in notes and "Trauma centre" in notes
     assert text.count("[to fill in]") <= 22
+
+
+def test_validate_asks_for_no_us_only_facts_outside_the_us(tmp_path):
+    folder = starter_agency(tmp_path, "ontario", "school", "CA", "ON")
+    fields = {warning.field for warning in load_agency(folder).warnings}
+    assert "mandatory_reporting.adult_protective_services" not in fields
+    assert "mandatory_reporting.time_limits.written_report_hours" not in fields
+
+
+def test_a_us_starter_keeps_the_us_examples(tmp_path):
+    text = (new_agency(tmp_path, "us", "school", "US", "CA") / "profile.yaml").read_text()
+    assert 'state: "CA"' in text and "(555) 010-1234" in text
+    assert "# written_report_hours: 36" in text and "kind: fbi" in text
