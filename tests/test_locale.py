@@ -439,3 +439,15 @@ def test_a_us_starter_keeps_the_us_examples(tmp_path):
     text = (new_agency(tmp_path, "us", "school", "US", "CA") / "profile.yaml").read_text()
     assert 'state: "CA"' in text and "(555) 010-1234" in text
     assert "# written_report_hours: 36" in text and "kind: fbi" in text
+
+
+@pytest.mark.parametrize("country", ["US", "CA", "AU", "GB"])
+def test_every_region_code_of_a_country_is_named_in_full(country):
+    from pipeline.content import regions
+    from pipeline.context import region_name
+
+    names = regions(country)
+    assert names and all(isinstance(code, str) for code in names)
+    for code, name in names.items():
+        assert region_name({"country": country, "state": code}) == name != code
+    assert {"CA": "ON", "AU": "NSW", "US": "CA", "GB": "ENG"}[country] in names
