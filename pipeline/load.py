@@ -84,8 +84,9 @@ def load_agency(path: Path) -> AgencyInputs:
         found, *_read_table(folder, "directory", directory.read_spreadsheet, country)
     )
     records, _ = _valid(found, *_read_table(folder, "training", training.read_spreadsheet, country))
-    packet_date = date.fromisoformat(profile.data["packet"]["date"]) if profile else None
-    agency_type = profile.data["agency"]["type"] if profile else None
+    # What the profile gives validly, even when other fields of it are wrong.
+    packet_date = parse_date(_lookup(profile_raw.data, ("packet", "date"))) if profile_raw else None
+    agency_type = _lookup(profile_raw.data, ("agency", "type")) if profile_raw else None
     respondents, respondent_problems = _read_respondents(folder, agency_type, packet_date)
     found += respondent_problems
     style = None
@@ -95,10 +96,11 @@ def load_agency(path: Path) -> AgencyInputs:
         found += check_settings(questionnaire_raw)
     if questionnaire:
         found += training.check_requirements(questionnaire)
-    if listing_raw and packet_date:
+    if listing_raw:
         found += directory.check_entries(listing_raw, packet_date)
-    if records and questionnaire and packet_date:
-        found += training.check_records(records, questionnaire.data, packet_date)
+    if records:
+        known = questionnaire.data if questionnaire else None
+        found += training.check_records(records, known, packet_date)
     if profile:
         found += _logo_checks(folder, profile)
         style, style_problems = _house_style(folder, profile)
@@ -173,7 +175,8 @@ def _read_table(
     if not _inside(path, folder):
         return None, [Problem(str(path), 1, 1, "", "file links outside the agency folder")]
     document, problems = read_spreadsheet(path, str(path), country)
-    return document, [*notes, *problems, *document.warnings, *schema.check(document, name)]
+    document, schema_problems = schema.checked(document, name)
+    return document, [*notes, *problems, *document.warnings, *schema_problems]
 
 
 def _table_files(folder: Path, name: str) -> tuple[list[Path], list[Path], list[Problem]]:
@@ -269,7 +272,8 @@ def _read(folder: Path, name: str, schema_name: str) -> tuple[YamlDocument | Non
     if not isinstance(document.data, dict):
         message = "expected a set of fields at the top of the file"
         return None, [*problems, document.problem((), message)]
-    return document, [*problems, *schema.check(document, schema_name)]
+    document, schema_problems = schema.checked(document, schema_name)
+    return document, [*problems, *schema_problems]
 
 
 def _inside(path: Path, folder: Path) -> bool:

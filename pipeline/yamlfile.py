@@ -18,10 +18,12 @@ MAX_NODES = 100_000
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 5_000_000
 # Control characters cannot be stored in a Word file, and docxtpl turns \a and \f into page
-# structure; only tabs and line breaks are kept.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# structure; only tabs and line breaks are kept. XML (inside every .docx) cannot hold U+FFFE,
+# U+FFFF or a lone surrogate either.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 CONTROL_MESSAGE = (
-    "contains a control character; expected plain text (tabs and line breaks are fine)"
+    "contains a control character or one a Word file cannot hold (such as U+FFFE); "
+    "expected plain text (tabs and line breaks are fine)"
 )
 PLAIN_TAGS = {
     f"tag:yaml.org,2002:{name}"
