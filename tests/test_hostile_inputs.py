@@ -176,3 +176,33 @@ def test_commands_answer_a_bad_input_with_exit_2_and_write_nothing(scenario, tmp
     assert "profile.yaml:15:3: packet.date:" in result.output
     assert "directory.yaml:1:1: entries: expected a list, got 5" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("profile_fault", ["typo", "syntax"])
+def test_every_file_s_problems_are_listed_in_one_run(scenario, profile_fault):
+    folder = scenario("two-respondents")
+    if profile_fault == "typo":
+        edit(folder / "profile.yaml", "short_name:", "shortname:")
+    else:
+        edit(folder / "profile.yaml", "short_name: Minimal Clinic", "short_name: [Minimal")
+    edit(folder / "questionnaire.yaml", "cycle: annually", "cycle: [annually]")
+    (folder / "directory.csv").write_text(
+        "name,category,phones,last_verified\nOne,soup_kitchens,555-010-0100,2026-10-01\n"
+    )
+    (folder / "training.yaml").write_text(
+        "staff: [{id: s1, name: Ada Tester, role: Director}]\n"
+        "records: [{staff_id: s2, topics: [confidentiality], date: 2026-10-01}]\n"
+    )
+    answers = sorted((folder / "assessment").glob("*.yaml"))[0]
+    edit(answers, '"1": 2', '"1": 3.0')
+    problems = problems_of(folder)
+    files = {p.split(":")[0].rsplit("/", 1)[-1] for p in problems}
+    assert files == {
+        "profile.yaml",
+        "questionnaire.yaml",
+        "directory.csv",
+        "training.yaml",
+        answers.name,
+    }
+    assert any("row 2, column 'category': unknown category 'soup_kitchens'" in p for p in problems)
+    assert any("records[0].staff_id: no one with id 's2'" in p for p in problems)
