@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -74,6 +76,11 @@ def agency_folder(path: Path) -> Path:
 def load_agency(path: Path) -> AgencyInputs:
     """Read and validate the agency's inputs; raise InputError listing every error."""
     folder = agency_folder(path)
+    # Nothing is read before the folder is known to hold only the agency's own files: a link
+    # could lead a reader (and the archive) outside it, and a FIFO would block it.
+    foreign = not_own_files(folder)
+    if foreign:
+        raise InputError(foreign)
     found: list[Problem] = []  # every error and warning of the run
     # Each reader gives what it read and its problems: entries, records and settings are
     # checked row by row even when other rows broke the schema.
@@ -134,6 +141,37 @@ def load_agency(path: Path) -> AgencyInputs:
         style=style,
         wording=wording,
     )
+
+
+def not_own_files(folder: Path) -> list[Problem]:
+    """A problem for every symbolic link, hard-linked file and special file (FIFO, device,
+    socket) in the agency folder: only plain files and folders of its own are read."""
+    found = []
+    for root, folders, files in os.walk(folder):
+        for name in sorted([*folders, *files]):
+            path = Path(root) / name
+            reason = _not_own(path.lstat())
+            if reason:
+                found.append(Problem(str(path), 1, 1, "", f"{reason}; {NOT_OWN_HINT}"))
+    return found
+
+
+NOT_OWN_HINT = "an agency folder holds only plain files and folders (copy the file in instead)"
+
+
+def _not_own(status: os.stat_result) -> str | None:
+    if stat.S_ISLNK(status.st_mode):
+        return "refused: a symbolic link (it is not followed)"
+    if stat.S_ISDIR(status.st_mode):
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        return "refused: a special file (a FIFO, device or socket), not a file of the agency's"
+    if status.st_nlink > 1:
+        return (
+            f"refused: a hard link ({status.st_nlink} names for one file), which another folder "
+            "may change"
+        )
+    return None
 
 
 def input_files(profile: dict[str, Any], questionnaire: dict[str, Any]) -> list[tuple[str, Any]]:
