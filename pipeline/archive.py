@@ -425,8 +425,8 @@ def history_rows(root: Path, slug: str) -> list[tuple[str, ...]]:
                 _shown(manifest.get("note")),
             )
         )
-    for ledger in lost:
-        rows += [(name, "-", "-", f"{MISSING}: the ledger lists it", "-", "-") for name in ledger.names]
+    gone = [name for ledger in lost for name in ledger.names]
+    rows += [(name, "-", "-", f"{MISSING}: the ledger lists it", "-", "-") for name in gone]
     return rows
 
 
