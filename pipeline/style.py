@@ -96,17 +96,38 @@ def read_style(path: Path, display: str) -> tuple[HouseStyle | None, list[Proble
             Problem(display, 1, 1, "styles", f"has no style '{name}', which the packet uses")
             for name in missing
         ]
-    section = document.findall(f".//{{{W}}}sectPr")[-1]
-    size, margins = section.find(f"{{{W}}}pgSz"), section.find(f"{{{W}}}pgMar")
-    width, height = sorted((size.get(f"{{{W}}}w"), size.get(f"{{{W}}}h")), key=int)
+    page = page_setup(document)
+    if page is None:
+        message = (
+            "has no page setup (a section with page size and margins) to take the look from; "
+            "start from a copy of pipeline/templates/reference.docx"
+        )
+        return None, [Problem(display, 1, 1, "sections", message)]
+    (width, height), margins = page
     return HouseStyle(
         path=path,
         digest=hashlib.sha256(path.read_bytes()).hexdigest(),
         styles=styles,
         theme=theme,
         page=(width, height),
-        margins={side: margins.get(f"{{{W}}}{side}") for side in MARGINS},
+        margins=margins,
     ), []
+
+
+def page_setup(document: etree._Element) -> tuple[tuple[str, str], dict[str, str]] | None:
+    """The last section's page size (shorter side first) and margins, or None if it has none."""
+    sections = document.findall(f".//{{{W}}}sectPr")
+    if not sections:
+        return None
+    size, margins = sections[-1].find(f"{{{W}}}pgSz"), sections[-1].find(f"{{{W}}}pgMar")
+    if size is None or margins is None:
+        return None
+    sides = (size.get(f"{{{W}}}w"), size.get(f"{{{W}}}h"))
+    found = {side: margins.get(f"{{{W}}}{side}") for side in MARGINS}
+    values = [*sides, *found.values()]
+    if not all(value and value.lstrip("-").isdigit() for value in values):
+        return None
+    return tuple(sorted(sides, key=int)), found
 
 
 def style_names(styles: etree._Element) -> set[str]:
