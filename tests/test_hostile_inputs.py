@@ -206,3 +206,12 @@ def test_every_file_s_problems_are_listed_in_one_run(scenario, profile_fault):
     }
     assert any("row 2, column 'category': unknown category 'soup_kitchens'" in p for p in problems)
     assert any("records[0].staff_id: no one with id 's2'" in p for p in problems)
+
+
+@pytest.mark.parametrize("depth", [41, 500])
+def test_values_nested_too_deep_are_refused(scenario, depth):
+    folder = scenario("minimal-clinic")
+    profile = folder / "profile.yaml"
+    profile.write_text(profile.read_text() + f"extra: {'[' * depth}{']' * depth}\n")
+    (problem,) = problems_of(folder)
+    assert "profile.yaml:" in problem and "refused: values nested more than 40 levels" in problem
