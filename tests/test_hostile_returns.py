@@ -200,3 +200,11 @@ def test_ingest_into_a_folder_that_cannot_be_written_is_an_error_naming_it(
         "Permission denied" in caught.value.message
         and "nothing was ingested" in caught.value.message
     )
+
+
+def test_a_problem_line_for_a_file_whose_name_holds_a_line_break_stays_one_line(scenario, tmp_path):
+    export = write_csv(tmp_path / "bad\nname.csv", [[ROLE, ITEM], ["", "Yes"]])
+    with pytest.raises(InputError) as caught:
+        ingest(scenario("minimal-clinic"), [export])
+    (line,) = [str(problem) for problem in caught.value.problems]
+    assert "\n" not in line and "bad\\u000aname.csv:2:1:" in line

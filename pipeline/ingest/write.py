@@ -14,7 +14,7 @@ from pipeline.assessment import (
     normalise_rating,
     rated_domains,
 )
-from pipeline.errors import PacketError, Problem, counted
+from pipeline.errors import PacketError, Problem, counted, one_line
 from pipeline.ingest.answers import AnswerSet
 from pipeline.yamlfile import read_yaml
 
@@ -128,12 +128,6 @@ def respondent_yaml(found: AnswerSet) -> str:
         f"# Service assessment answers of one respondent, read by `packet ingest` from\n"
         f"# {one_line(found.origin)}.\n{body}"
     )
-
-
-def one_line(text: str) -> str:
-    """Text from a file or sheet name as one line of a comment: a line break or other
-    unprintable character (YAML also breaks lines at U+0085, U+2028, U+2029) is escaped."""
-    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
 
 
 def summary_line(found: AnswerSet) -> str:
