@@ -84,27 +84,37 @@ def same_answers(written: Any, read: dict[str, Any]) -> bool:
         return False
 
 
-def write_targets(answer_sets: list[AnswerSet]) -> None:
-    """Every respondent file, or none: all are written aside first, then moved in; a failure
-    (a read-only or full folder) puts back what was there and names the folder."""
-    changed = [found for found in answer_sets if found.outcome != "unchanged"]
+def respondent_texts(answer_sets: list[AnswerSet]) -> dict[Path, str]:
+    """The respondent files to write: every answer set not already in its file."""
+    return {
+        found.target: respondent_yaml(found)
+        for found in answer_sets
+        if found.outcome != "unchanged"
+    }
+
+
+def write_all(texts: dict[Path, str]) -> None:
+    """Every file of an ingest (respondent files, wording.yaml, edited inputs), or none: all are
+    written aside first, then moved in; a failure (a read-only or full folder) puts back what
+    was there and names the folder."""
     staged: list[tuple[Path, Path, bytes | None]] = []  # staging file, target, what it held
     moved: list[tuple[Path, bytes | None]] = []
+    target = None
     try:
-        for found in changed:
-            found.target.parent.mkdir(parents=True, exist_ok=True)
-            staging = found.target.with_name(f".{found.target.name}.tmp")
-            before = found.target.read_bytes() if found.target.is_file() else None
-            staged.append((staging, found.target, before))
-            staging.write_text(respondent_yaml(found), encoding="utf-8")
+        for target, text in texts.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging = target.with_name(f".{target.name}.tmp")
+            before = target.read_bytes() if target.is_file() else None
+            staged.append((staging, target, before))
+            staging.write_text(text, encoding="utf-8")
         for staging, target, before in staged:
             staging.replace(target)
             moved.append((target, before))
     except OSError as error:
         _put_back(staged, moved)
-        folder = changed[0].target.parent if changed else Path(".")
+        folder = target.parent if target else Path(".")
         raise PacketError(
-            f"{folder}: cannot write the respondent files ({error.strerror or error}); "
+            f"{folder}: cannot write {target.name} ({error.strerror or error}); "
             "nothing was ingested"
         ) from error
 
@@ -112,7 +122,7 @@ def write_targets(answer_sets: list[AnswerSet]) -> None:
 def _put_back(
     staged: list[tuple[Path, Path, bytes | None]], moved: list[tuple[Path, bytes | None]]
 ) -> None:
-    """Undo a write_targets that failed: staging files removed, moved-in files as they were."""
+    """Undo a write_all that failed: staging files removed, moved-in files as they were."""
     for staging, _, _ in staged:
         staging.unlink(missing_ok=True)
     for target, before in moved:
