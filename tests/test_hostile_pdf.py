@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from docx import Document
 
 from pipeline import convert
 from pipeline.cli import main
@@ -71,3 +72,15 @@ def test_reading_a_damaged_pdf_names_the_file(built, tmp_path):
     assert str(damaged) in caught.value.message
     shutil.copy(out / "bundle.pdf", damaged)
     assert len(convert.read_written_pdf(damaged).pages) > 1
+
+
+def test_the_longest_legal_name_allowed_fits_word_s_document_properties(scenario, tmp_path):
+    folder = scenario("minimal-clinic")
+    profile = folder / "profile.yaml"
+    name = "N" * 200
+    profile.write_text(profile.read_text().replace("Minimal Test Clinic", name, 1))
+    out = tmp_path / "forms" / "test-agency"
+    result = CliRunner().invoke(main, ["forms", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    properties = Document(out / "assessment-form.docx").core_properties
+    assert properties.author == name and properties.title.endswith(name)
