@@ -492,7 +492,7 @@ def record_unlisted_versions(target_root: Path) -> list[LedgerEntry]:
     entries, _ = read_ledger(target_root)
     listed = {entry.version for entry in entries}
     unlisted = [version for version in versions(target_root) if version.name not in listed]
-    for version in sorted(unlisted, key=lambda version: version.manifest["archived_at"]):
+    for version in sorted(unlisted, key=lambda version: str(version.manifest.get("archived_at"))):
         if verify_bag(version.path).intact:  # a damaged version is not vouched for
             append_to_ledger(target_root, version)
     return read_ledger(target_root)[0] if unlisted else entries

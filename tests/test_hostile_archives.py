@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.archive import archive_packet, make_writable
+from pipeline.archive import archive_packet, make_writable, record_unlisted_versions
 from pipeline.cli import main
 from tests.conftest import FIXTURES
 from tests.test_archive import make_signing_key
@@ -94,3 +94,11 @@ def test_an_unsigned_version_fails_verify_with_a_trust_anchor(copy, tmp_path):
     checked = run("verify", str(version), "--trust", str(certificate))
     assert checked.exit_code == 1
     assert "bundle.pdf: no signature to check against the trusted certificate" in checked.output
+
+
+def test_an_unlisted_version_with_a_damaged_manifest_is_not_entered_in_the_ledger(copy):
+    agency = copy / "test-agency"
+    (agency / "ledger.tsv").unlink()
+    (agency / "2026" / "manifest.json").write_text("[]")
+    assert record_unlisted_versions(agency) == []
+    assert not (agency / "ledger.tsv").exists()
