@@ -147,7 +147,12 @@ def not_own_files(folder: Path) -> list[Problem]:
     """A problem for every symbolic link, hard-linked file and special file (FIFO, device,
     socket) in the agency folder: only plain files and folders of its own are read."""
     found = []
-    for root, folders, files in os.walk(folder):
+
+    def unreadable(error: OSError) -> None:
+        reason = f"cannot be read ({error.strerror}); {NOT_OWN_HINT}"
+        found.append(Problem(str(error.filename), 1, 1, "", reason))
+
+    for root, folders, files in os.walk(folder, onerror=unreadable):
         for name in sorted([*folders, *files]):
             path = Path(root) / name
             reason = _not_own(path.lstat())

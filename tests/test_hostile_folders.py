@@ -88,3 +88,18 @@ def test_commands_refuse_a_linked_file_and_publish_nothing(scenario, secret, tmp
     assert result.exit_code == 2, result.output
     assert f"{folder}/extra.yaml:1:1: refused: a symbolic link" in result.output
     assert not out.exists()
+
+
+def test_a_folder_that_cannot_be_read_is_named(scenario, monkeypatch):
+    folder = scenario("minimal-clinic")
+    (folder / "locked").mkdir()
+    scandir = os.scandir
+
+    def denied(path="."):
+        if Path(path) == folder / "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)  # as for a folder of another user's (not root)
+    (problem,) = refusal(folder)
+    assert problem.startswith(f"{folder}/locked:1:1: cannot be read (Permission denied)")
