@@ -147,9 +147,10 @@ def _broken_values(error: ValidationError) -> list[FieldPath]:
 
 
 def _without(data: Any, broken: list[FieldPath]) -> Any:
-    """A copy of `data` with the values at `broken` removed (None for the whole document)."""
+    """A copy of `data` with the values at `broken` removed (no fields left when the document as
+    a whole breaks its schema: the checks that read it look fields up)."""
     if () in broken:
-        return None
+        return {}
     data = copy.deepcopy(data)
     for field_path in sorted(set(broken), key=len, reverse=True):
         *parents, last = field_path
