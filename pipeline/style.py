@@ -21,6 +21,8 @@ from pipeline.errors import InputError, Problem
 from pipeline.sheets import check_supplied
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+# Entities are never expanded, nor anything fetched, whatever a supplied document declares.
+INERT_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 STYLES_PART = "word/styles.xml"
 THEME_PART = "word/theme/theme1.xml"
 DOCUMENT_PART = "word/document.xml"
@@ -85,11 +87,17 @@ def read_style(path: Path, display: str) -> tuple[HouseStyle | None, list[Proble
         with zipfile.ZipFile(path) as package:
             styles = package.read(STYLES_PART)
             theme = package.read(THEME_PART) if THEME_PART in package.namelist() else None
-            document = etree.fromstring(package.read(DOCUMENT_PART))
-        names = style_names(etree.fromstring(styles))
+            document = etree.fromstring(package.read(DOCUMENT_PART), INERT_XML)
+        parsed = [document, etree.fromstring(styles, INERT_XML)]
+        if theme is not None:
+            parsed.append(etree.fromstring(theme, INERT_XML))
+        names = style_names(parsed[1])
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as error:
         message = f"not a Word document whose styles can be read: {error}"
         return None, [Problem(display, 1, 1, "", message)]
+    if any(root.getroottree().docinfo.internalDTD is not None for root in parsed):
+        # Its styles are copied into every document: a DTD would go with them.
+        return None, [Problem(display, 1, 1, "styles", "declares a DTD; refused")]
     missing = [name for name in REQUIRED_STYLES if name.lower() not in names]
     if missing:
         return None, [

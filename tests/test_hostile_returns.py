@@ -208,3 +208,15 @@ def test_a_problem_line_for_a_file_whose_name_holds_a_line_break_stays_one_line(
         ingest(scenario("minimal-clinic"), [export])
     (line,) = [str(problem) for problem in caught.value.problems]
     assert "\n" not in line and "bad\\u000aname.csv:2:1:" in line
+
+
+def test_a_dtd_hidden_behind_a_long_comment_is_refused_too(tmp_path):
+    with zipfile.ZipFile(REFERENCE) as package:
+        styles = package.read("word/styles.xml")
+    padding = b"<!--" + b"x" * 10_000 + b"-->"
+    dtd = b'<?xml version="1.0"?>' + padding + b'<!DOCTYPE w:styles [<!ENTITY a "aaaa">]>'
+    body = styles.split(b"?>", 1)[1]
+    hostile = rewritten(REFERENCE, tmp_path / "dtd.docx", {}, {"word/styles.xml": dtd + body})
+    style, problems = read_style(hostile, str(hostile))
+    assert style is None
+    assert [(p.field, p.message) for p in problems] == [("styles", "declares a DTD; refused")]
