@@ -30,6 +30,7 @@ from pipeline.style import HouseStyle, default_style, is_default
 MANIFEST = "manifest.json"
 SUMMARY = "summary.json"
 TAG_MANIFEST = "tagmanifest-sha256.txt"
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 LEDGER = "ledger.tsv"
 LEDGER_COLUMNS = ("version", "tagmanifest_sha256", "archived_at", "recorded_at")
 VERSION_NAME = re.compile(r"^(?P<year>\d{4})(-r(?P<revision>\d+))?$")
@@ -42,6 +43,7 @@ class ArchivedVersion:
     path: Path
     name: str
     manifest: dict[str, Any]
+    damage: str | None = None  # why manifest.json could not be read (then the manifest is {})
 
     @property
     def fingerprint(self) -> str:
@@ -354,7 +356,22 @@ def read_version(path: Path) -> ArchivedVersion:
     manifest_path = path / MANIFEST
     if not manifest_path.is_file():
         raise ArchiveError(f"{path} is not an archived version (no {MANIFEST})")
-    return ArchivedVersion(path, path.name, json.loads(manifest_path.read_text()))
+    manifest, damage = read_manifest_json(manifest_path)
+    return ArchivedVersion(path, path.name, manifest, damage)
+
+
+def read_manifest_json(path: Path) -> tuple[dict[str, Any], str | None]:
+    """A version's manifest.json, or {} and what is wrong with it (damage is reported, never a
+    traceback). A missing file is an empty manifest."""
+    if not path.is_file():
+        return {}, None
+    try:
+        manifest = json.loads(path.read_bytes())
+    except (ValueError, OSError) as error:  # JSONDecodeError and UnicodeDecodeError among them
+        return {}, f"{MANIFEST} cannot be read ({error})"
+    if not isinstance(manifest, dict):
+        return {}, f"{MANIFEST} holds {type(manifest).__name__}, not a set of fields"
+    return manifest, None
 
 
 def versions(target_root: Path) -> list[ArchivedVersion]:
@@ -384,28 +401,42 @@ def find_version(root: Path, slug: str, name: str) -> ArchivedVersion:
     raise UsageError(f"'{slug}' has no archived version {name} under {root}")
 
 
+DAMAGED, MISSING = "DAMAGED", "MISSING"
 HISTORY_COLUMNS = ("version", "packet date", "archived", "status", "revision reason", "note")
 
 
 def history_rows(root: Path, slug: str) -> list[tuple[str, ...]]:
     """A header and one row per version, oldest first: the table `packet history` prints."""
     found = versions(agency_root(root, slug))
-    if not found:
+    lost = lost_versions({agency_root(root, slug)})
+    if not found and not lost:
         raise UsageError(f"no archived versions of '{slug}' under {root}")
     rows = [HISTORY_COLUMNS]
     for version in found:
         manifest, later = version.manifest, superseded_by(version, found)
+        status = f"superseded by {later}" if later else "current"
         rows.append(
             (
                 version.name,
-                manifest["packet_date"],
-                manifest["archived_at"],
-                f"superseded by {later}" if later else "current",
-                manifest.get("revision_reason") or "-",
-                manifest.get("note") or "-",
+                _shown(manifest.get("packet_date")),
+                _shown(manifest.get("archived_at")),
+                f"{DAMAGED}: {version.damage}" if version.damage else status,
+                _shown(manifest.get("revision_reason")),
+                _shown(manifest.get("note")),
             )
         )
+    gone = [name for ledger in lost for name in ledger.names]
+    rows += [(name, "-", "-", f"{MISSING}: the ledger lists it", "-", "-") for name in gone]
     return rows
+
+
+def damaged_rows(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The history rows of versions whose manifest is damaged or whose folder is gone."""
+    return [row for row in rows[1:] if row[3].startswith((DAMAGED, MISSING))]
+
+
+def _shown(value: object) -> str:
+    return str(value) if value else "-"
 
 
 def superseded_by(version: ArchivedVersion, others: list[ArchivedVersion]) -> str | None:
@@ -461,7 +492,7 @@ def record_unlisted_versions(target_root: Path) -> list[LedgerEntry]:
     entries, _ = read_ledger(target_root)
     listed = {entry.version for entry in entries}
     unlisted = [version for version in versions(target_root) if version.name not in listed]
-    for version in sorted(unlisted, key=lambda version: version.manifest["archived_at"]):
+    for version in sorted(unlisted, key=lambda version: str(version.manifest.get("archived_at"))):
         if verify_bag(version.path).intact:  # a damaged version is not vouched for
             append_to_ledger(target_root, version)
     return read_ledger(target_root)[0] if unlisted else entries
@@ -473,6 +504,7 @@ class Verification:
     problems: list[str]
     fingerprint: str | None = None
     notes: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # the versions a ledger lists that are gone
 
     @property
     def intact(self) -> bool:
@@ -495,7 +527,8 @@ def verify(
             if not found.parent.name.startswith(".") and ".incoming-" not in str(found)
         )
     )
-    if not bags:
+    ledgers = {found.parent for found in path.rglob(LEDGER)} if path.is_dir() else set()
+    if not bags and not ledgers:
         raise UsageError(f"no archived versions found at {path}")
     if expect is not None and len(bags) != 1:
         raise UsageError(
@@ -514,7 +547,7 @@ def verify(
             )
         results.append(result)
     if not (path / "bagit.txt").exists():
-        results += lost_versions({bag.parent for bag in bags})
+        results += lost_versions({bag.parent for bag in bags} | ledgers)
     return results
 
 
@@ -539,9 +572,10 @@ def anchor_findings(bag_dir: Path) -> tuple[list[str], list[str]]:
         problems.append(
             f"fingerprint {fingerprint} differs from the ledger's {', '.join(sorted(recorded))}"
         )
-    manifest_path = bag_dir / MANIFEST
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    manifest, _ = read_manifest_json(bag_dir / MANIFEST)  # its damage is verify_bag's finding
     previous = manifest.get("previous")
+    if not isinstance(previous, dict) or not {"version", "fingerprint"} <= set(previous):
+        previous = None
     if previous:
         earlier = target_root / previous["version"] / TAG_MANIFEST
         now = sha256(earlier) if earlier.is_file() else "nothing (the version is gone)"
@@ -562,24 +596,24 @@ def lost_versions(agency_roots: set[Path]) -> list[Verification]:
         gone = sorted({e.version for e in entries if not (target_root / e.version).is_dir()})
         if gone:
             problems = [f"the ledger lists {name}, which is not in the archive" for name in gone]
-            results.append(Verification(ledger_path(target_root), problems))
+            results.append(Verification(ledger_path(target_root), problems, names=gone))
     return results
 
 
 def verify_bag(bag_dir: Path, trusted: list | None = None) -> Verification:
     """Every payload and tag file against the bag's manifests, then bagit's own checks."""
-    listed = {
-        **read_manifest(bag_dir / "manifest-sha256.txt"),
-        **read_manifest(bag_dir / "tagmanifest-sha256.txt"),
-    }
+    payload, payload_problems = read_manifest(bag_dir / "manifest-sha256.txt")
+    tags, tag_problems = read_manifest(bag_dir / TAG_MANIFEST)
+    listed = {**payload, **tags}
     present = {
         str(path.relative_to(bag_dir))
         for path in bag_dir.rglob("*")
-        if path.is_file() and not path.name.startswith("tagmanifest-")
+        if path.is_file() and str(path.relative_to(bag_dir)) != TAG_MANIFEST
     }
     locks = {name for name in present if is_lock_file(Path(name).name)}
     # Listed or not: archives made before conversions stopped leaving lock files may list one.
-    problems = [
+    problems = [*payload_problems, *tag_problems]
+    problems += [
         f"LibreOffice lock file (holds a user name, host name and profile path): {name}"
         for name in sorted(locks)
     ]
@@ -590,10 +624,12 @@ def verify_bag(bag_dir: Path, trusted: list | None = None) -> Verification:
         for name in sorted(set(listed) & present)
         if sha256(bag_dir / name) != listed[name]
     ]
+    damage = read_manifest_json(bag_dir / MANIFEST)[1]
+    problems += [damage] if damage else []
     if not problems:
         try:
             bagit.Bag(str(bag_dir)).validate()
-        except bagit.BagError as error:
+        except (bagit.BagError, ValueError, OSError) as error:
             problems.append(f"not a valid bag: {error}")
     fingerprint = sha256(bag_dir / TAG_MANIFEST) if (bag_dir / TAG_MANIFEST).is_file() else None
     signature_problems, notes = signature_findings(bag_dir, trusted)
@@ -602,11 +638,13 @@ def verify_bag(bag_dir: Path, trusted: list | None = None) -> Verification:
 
 def signature_findings(bag_dir: Path, trusted: list | None) -> tuple[list[str], list[str]]:
     """Problems with bundle.pdf's signature, and a note on who signed it."""
-    manifest_path = bag_dir / MANIFEST
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    manifest, _ = read_manifest_json(bag_dir / MANIFEST)
     expected = manifest.get("signature")
     pdf = bag_dir / SIGNED_PDF
-    if not expected or not pdf.is_file():
+    if trusted and not (isinstance(expected, dict) and pdf.is_file()):
+        # A trust anchor asks for a signature; whatever the manifest says, none is no pass.
+        return [f"{SIGNED_PDF}: no signature to check against the trusted certificate"], []
+    if not isinstance(expected, dict) or not pdf.is_file():
         return [], []
     from pipeline.sign import check_signatures
 
@@ -615,7 +653,7 @@ def signature_findings(bag_dir: Path, trusted: list | None) -> tuple[list[str], 
     except Exception as error:  # a damaged PDF can fail in many ways inside pyHanko
         return [f"bundle.pdf: its signature cannot be read ({error})"], []
     if not checks:
-        return [f"bundle.pdf: no signature, though {expected['signer']} signed it"], []
+        return [f"bundle.pdf: no signature, though {expected.get('signer')} signed it"], []
     problems, notes = [], []
     for check in checks:
         who = f"{check.signer} (certificate SHA-256 {check.certificate_sha256})"
@@ -623,8 +661,8 @@ def signature_findings(bag_dir: Path, trusted: list | None) -> tuple[list[str], 
             problems.append(f"bundle.pdf: the signature of {who} does not match the file")
         elif not check.whole_file:
             problems.append(f"bundle.pdf: changed after {who} signed it")
-        elif check.certificate_sha256 != expected["certificate_sha256"]:
-            problems.append(f"bundle.pdf: signed by {who}, not by {expected['signer']}")
+        elif check.certificate_sha256 != expected.get("certificate_sha256"):
+            problems.append(f"bundle.pdf: signed by {who}, not by {expected.get('signer')}")
         elif trusted and not check.trusted:
             problems.append(f"bundle.pdf: signed by {who}, a certificate not trusted here")
         elif check.trusted:
@@ -642,9 +680,22 @@ def is_lock_file(name: str) -> bool:
     return name.startswith(".~lock") or name.endswith("#")
 
 
-def read_manifest(path: Path) -> dict[str, str]:
-    """`<sha256> <path>` lines of a BagIt manifest, as path -> hash."""
+def read_manifest(path: Path) -> tuple[dict[str, str], list[str]]:
+    """`<sha256> <path>` lines of a BagIt manifest, as path -> hash, and its lines that are not
+    such a line."""
     if not path.is_file():
-        return {}
-    entries = (line.split(maxsplit=1) for line in path.read_text().splitlines() if line.strip())
-    return {name.strip(): digest for digest, name in entries}
+        return {}, []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (UnicodeDecodeError, OSError) as error:
+        return {}, [f"{path.name}: cannot be read ({error})"]
+    listed, problems = {}, []
+    for number, line in enumerate(lines, start=1):
+        digest, _, name = line.strip().partition(" ")
+        if not line.strip():
+            continue
+        if not SHA256_HEX.fullmatch(digest) or not name.strip():
+            problems.append(f"{path.name}:{number}: not a '<sha256> <file>' line: {line[:80]!r}")
+            continue
+        listed[name.strip()] = digest
+    return listed, problems

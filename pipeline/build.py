@@ -243,7 +243,7 @@ def fingerprint(folder: Path, **options: bool | str) -> str:
     """Hash of an agency's inputs, the tool and the build options: equal means nothing to do."""
     digest = hashlib.sha256(tool_fingerprint().encode())
     digest.update(repr(sorted(options.items())).encode())
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
         digest.update(str(path.relative_to(folder)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

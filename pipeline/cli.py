@@ -517,10 +517,12 @@ def diff(slug: str, old: str, new: str, root: Path, docx_path: Path | None) -> N
 def history(slug: str, root: Path) -> None:
     """List an agency's archived versions: dates, whether a later revision superseded each,
     revision reason and note, one column each."""
-    from pipeline.archive import history_rows
+    from pipeline.archive import damaged_rows, history_rows
 
     rows = history_rows(root, slug)
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     for row in rows:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         click.echo("  ".join(cells).rstrip())
+    if damaged_rows(rows):
+        raise SystemExit(1)

@@ -16,7 +16,7 @@ from pipeline.archive import SUMMARY, ArchivedVersion, agency_root, find_version
 from pipeline.archive import versions as archived_versions
 from pipeline.content import content
 from pipeline.directory import COLUMNS
-from pipeline.errors import UsageError, counted
+from pipeline.errors import ArchiveError, UsageError, counted
 from pipeline.render import render_document
 from pipeline.training import COMPLIANT_STATUSES, STATUSES
 from pipeline.wording.changes import REMOVE, REPLACE, WORDING, Change, change_from
@@ -48,7 +48,17 @@ def policy_paragraphs(version: ArchivedVersion) -> list[str]:
 
 
 def summary(version: ArchivedVersion) -> dict[str, Any]:
-    return json.loads((version.path / "data" / SUMMARY).read_text())
+    """What the version recorded of its packet; a damaged record is an error naming it."""
+    path = version.path / "data" / SUMMARY
+    try:
+        found = json.loads(path.read_bytes())
+    except (OSError, ValueError) as error:
+        raise ArchiveError(
+            f"{path}: cannot be read ({error}); `packet verify` says more"
+        ) from error
+    if not isinstance(found, dict):
+        raise ArchiveError(f"{path}: not a packet summary; `packet verify` says more")
+    return found
 
 
 def compare_named(root: Path, slug: str, old_name: str, new_name: str) -> dict[str, Any]:

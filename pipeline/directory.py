@@ -66,12 +66,12 @@ def categories() -> dict[str, dict[str, Any]]:
     return found
 
 
-def check_entries(document: YamlDocument, packet_date: date) -> list[Problem]:
+def check_entries(document: YamlDocument, packet_date: date | None) -> list[Problem]:
     """Errors for unknown categories and repeated ids; warnings for entries not verified lately
-    or verified after the packet date."""
+    or verified after the packet date (when the profile gives one)."""
     problems, warnings = [], []
     seen: set[str] = set()
-    stale_before = add_months(packet_date, -STALE_AFTER_MONTHS)
+    stale_before = add_months(packet_date, -STALE_AFTER_MONTHS) if packet_date else None
     for index, entry in enumerate(document.data.get("entries") or []):
         if not isinstance(entry, dict):
             continue
@@ -90,7 +90,7 @@ def check_entries(document: YamlDocument, packet_date: date) -> list[Problem]:
             )
         seen.add(entry.get("id"))
         verified = parse_date(entry.get("last_verified"))
-        if verified and verified < stale_before:
+        if verified and stale_before and verified < stale_before:
             warnings.append(
                 document.warning(
                     ("entries", index, "last_verified"),
@@ -98,7 +98,7 @@ def check_entries(document: YamlDocument, packet_date: date) -> list[Problem]:
                     f"more than {STALE_AFTER_MONTHS} months before the packet date",
                 )
             )
-        if verified and verified > packet_date:
+        if verified and packet_date and verified > packet_date:
             warnings.append(
                 document.warning(
                     ("entries", index, "last_verified"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import click
@@ -41,9 +42,20 @@ class Problem:
         return self.severity == WARNING
 
     def __str__(self) -> str:
-        field = f"{self.field}: " if self.field else ""
+        field = f"{one_line(self.field)}: " if self.field else ""
         label = "warning: " if self.is_warning else ""
-        return f"{self.path}:{self.line}:{self.column}: {field}{label}{self.message}"
+        return f"{one_line(self.path)}:{self.line}:{self.column}: {field}{label}{self.message}"
+
+
+def one_line(text: str) -> str:
+    """A file, sheet or field name as one line: a line break or other control character (YAML
+    also breaks lines at U+0085, U+2028 and U+2029) is escaped, as in `\\u000a`."""
+    return "".join(f"\\u{ord(ch):04x}" if _breaks(ch) else ch for ch in text)
+
+
+def _breaks(character: str) -> bool:
+    """Control characters (C0, DEL, C1, U+0085 among them) and the line and paragraph separators."""
+    return unicodedata.category(character) in ("Cc", "Zl", "Zp")
 
 
 def errors_and_warnings(found: list[Problem]) -> tuple[list[Problem], list[Problem]]:

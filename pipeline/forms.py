@@ -21,7 +21,7 @@ from pipeline.assessment import answerable
 from pipeline.bundle import freeze_docx
 from pipeline.content import content
 from pipeline.context import build_context
-from pipeline.convert import Converter, PdfJob, install_hint
+from pipeline.convert import Converter, PdfJob, install_hint, read_written_pdf
 from pipeline.errors import ConversionError
 from pipeline.load import load_agency
 from pipeline.publish import MARKER, publish, staging_area
@@ -183,10 +183,10 @@ def form_properties(context: dict[str, Any]) -> dict[str, str]:
 
 def make_fillable(exported: Path, target: Path, title: str) -> None:
     """Turn LibreOffice's exported form into one whose fields are named by their tags."""
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfWriter
     from pypdf.generic import ArrayObject, NameObject, TextStringObject
 
-    reader = PdfReader(exported)
+    reader = read_written_pdf(exported, strict=False)
     writer = PdfWriter(clone_from=reader)
     writer.pdf_header = reader.pdf_header  # LibreOffice's 1.7; pypdf would write 1.3
     form = writer._root_object["/AcroForm"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -75,6 +77,11 @@ def agency_folder(path: Path) -> Path:
 def load_agency(path: Path) -> AgencyInputs:
     """Read and validate the agency's inputs; raise InputError listing every error."""
     folder = agency_folder(path)
+    # Nothing is read before the folder is known to hold only the agency's own files: a link
+    # could lead a reader (and the archive) outside it, and a FIFO would block it.
+    foreign = not_own_files(folder)
+    if foreign:
+        raise InputError(foreign)
     found: list[Problem] = []  # every error and warning of the run
     # Each reader gives what it read and its problems: entries, records and settings are
     # checked row by row even when other rows broke the schema.
@@ -85,8 +92,9 @@ def load_agency(path: Path) -> AgencyInputs:
         found, *_read_table(folder, "directory", directory.read_spreadsheet, country)
     )
     records, _ = _valid(found, *_read_table(folder, "training", training.read_spreadsheet, country))
-    packet_date = date.fromisoformat(profile.data["packet"]["date"]) if profile else None
-    agency_type = profile.data["agency"]["type"] if profile else None
+    # What the profile gives validly, even when other fields of it are wrong.
+    packet_date = parse_date(_lookup(profile_raw.data, ("packet", "date"))) if profile_raw else None
+    agency_type = _lookup(profile_raw.data, ("agency", "type")) if profile_raw else None
     respondents, respondent_problems = _read_respondents(folder, agency_type, packet_date)
     found += respondent_problems
     style = None
@@ -96,10 +104,11 @@ def load_agency(path: Path) -> AgencyInputs:
         found += check_settings(questionnaire_raw)
     if questionnaire:
         found += training.check_requirements(questionnaire)
-    if listing_raw and packet_date:
+    if listing_raw:
         found += directory.check_entries(listing_raw, packet_date)
-    if records and questionnaire and packet_date:
-        found += training.check_records(records, questionnaire.data, packet_date)
+    if records:
+        known = questionnaire.data if questionnaire else None
+        found += training.check_records(records, known, packet_date)
     if profile:
         found += _logo_checks(folder, profile)
         style, style_problems = _house_style(folder, profile)
@@ -133,6 +142,42 @@ def load_agency(path: Path) -> AgencyInputs:
         style=style,
         wording=wording,
     )
+
+
+def not_own_files(folder: Path) -> list[Problem]:
+    """A problem for every symbolic link, hard-linked file and special file (FIFO, device,
+    socket) in the agency folder: only plain files and folders of its own are read."""
+    found = []
+
+    def unreadable(error: OSError) -> None:
+        reason = f"cannot be read ({error.strerror}); {NOT_OWN_HINT}"
+        found.append(Problem(str(error.filename), 1, 1, "", reason))
+
+    for root, folders, files in os.walk(folder, onerror=unreadable):
+        for name in sorted([*folders, *files]):
+            path = Path(root) / name
+            reason = _not_own(path.lstat())
+            if reason:
+                found.append(Problem(str(path), 1, 1, "", f"{reason}; {NOT_OWN_HINT}"))
+    return found
+
+
+NOT_OWN_HINT = "an agency folder holds only plain files and folders (copy the file in instead)"
+
+
+def _not_own(status: os.stat_result) -> str | None:
+    if stat.S_ISLNK(status.st_mode):
+        return "refused: a symbolic link (it is not followed)"
+    if stat.S_ISDIR(status.st_mode):
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        return "refused: a special file (a FIFO, device or socket), not a file of the agency's"
+    if status.st_nlink > 1:
+        return (
+            f"refused: a hard link ({status.st_nlink} names for one file), which another folder "
+            "may change"
+        )
+    return None
 
 
 def input_files(profile: dict[str, Any], questionnaire: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -174,7 +219,8 @@ def _read_table(
     if not _inside(path, folder):
         return None, [Problem(str(path), 1, 1, "", "file links outside the agency folder")]
     document, problems = read_spreadsheet(path, str(path), country)
-    return document, [*notes, *problems, *document.warnings, *schema.check(document, name)]
+    document, schema_problems = schema.checked(document, name)
+    return document, [*notes, *problems, *document.warnings, *schema_problems]
 
 
 def _table_files(folder: Path, name: str) -> tuple[list[Path], list[Path], list[Problem]]:
@@ -270,7 +316,8 @@ def _read(folder: Path, name: str, schema_name: str) -> tuple[YamlDocument | Non
     if not isinstance(document.data, dict):
         message = "expected a set of fields at the top of the file"
         return None, [*problems, document.problem((), message)]
-    return document, [*problems, *schema.check(document, schema_name)]
+    document, schema_problems = schema.checked(document, schema_name)
+    return document, [*problems, *schema_problems]
 
 
 def _inside(path: Path, folder: Path) -> bool:

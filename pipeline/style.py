@@ -21,6 +21,8 @@ from pipeline.errors import InputError, Problem
 from pipeline.sheets import check_supplied
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+# Entities are never expanded, nor anything fetched, whatever a supplied document declares.
+INERT_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 STYLES_PART = "word/styles.xml"
 THEME_PART = "word/theme/theme1.xml"
 DOCUMENT_PART = "word/document.xml"
@@ -85,28 +87,55 @@ def read_style(path: Path, display: str) -> tuple[HouseStyle | None, list[Proble
         with zipfile.ZipFile(path) as package:
             styles = package.read(STYLES_PART)
             theme = package.read(THEME_PART) if THEME_PART in package.namelist() else None
-            document = etree.fromstring(package.read(DOCUMENT_PART))
-        names = style_names(etree.fromstring(styles))
+            document = etree.fromstring(package.read(DOCUMENT_PART), INERT_XML)
+        parsed = [document, etree.fromstring(styles, INERT_XML)]
+        if theme is not None:
+            parsed.append(etree.fromstring(theme, INERT_XML))
+        names = style_names(parsed[1])
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as error:
         message = f"not a Word document whose styles can be read: {error}"
         return None, [Problem(display, 1, 1, "", message)]
+    if any(root.getroottree().docinfo.internalDTD is not None for root in parsed):
+        # Its styles are copied into every document: a DTD would go with them.
+        return None, [Problem(display, 1, 1, "styles", "declares a DTD; refused")]
     missing = [name for name in REQUIRED_STYLES if name.lower() not in names]
     if missing:
         return None, [
             Problem(display, 1, 1, "styles", f"has no style '{name}', which the packet uses")
             for name in missing
         ]
-    section = document.findall(f".//{{{W}}}sectPr")[-1]
-    size, margins = section.find(f"{{{W}}}pgSz"), section.find(f"{{{W}}}pgMar")
-    width, height = sorted((size.get(f"{{{W}}}w"), size.get(f"{{{W}}}h")), key=int)
+    page = page_setup(document)
+    if page is None:
+        message = (
+            "has no page setup (a section with page size and margins) to take the look from; "
+            "start from a copy of pipeline/templates/reference.docx"
+        )
+        return None, [Problem(display, 1, 1, "sections", message)]
+    (width, height), margins = page
     return HouseStyle(
         path=path,
         digest=hashlib.sha256(path.read_bytes()).hexdigest(),
         styles=styles,
         theme=theme,
         page=(width, height),
-        margins={side: margins.get(f"{{{W}}}{side}") for side in MARGINS},
+        margins=margins,
     ), []
+
+
+def page_setup(document: etree._Element) -> tuple[tuple[str, str], dict[str, str]] | None:
+    """The last section's page size (shorter side first) and margins, or None if it has none."""
+    sections = document.findall(f".//{{{W}}}sectPr")
+    if not sections:
+        return None
+    size, margins = sections[-1].find(f"{{{W}}}pgSz"), sections[-1].find(f"{{{W}}}pgMar")
+    if size is None or margins is None:
+        return None
+    sides = (size.get(f"{{{W}}}w"), size.get(f"{{{W}}}h"))
+    found = {side: margins.get(f"{{{W}}}{side}") for side in MARGINS}
+    values = [*sides, *found.values()]
+    if not all(value and value.lstrip("-").isdigit() for value in values):
+        return None
+    return tuple(sorted(sides, key=int)), found
 
 
 def style_names(styles: etree._Element) -> set[str]:

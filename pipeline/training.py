@@ -85,12 +85,13 @@ def topics(questionnaire: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def check_records(
-    document: YamlDocument, questionnaire: dict[str, Any], packet_date: date
+    document: YamlDocument, questionnaire: dict[str, Any] | None, packet_date: date | None
 ) -> list[Problem]:
-    """Errors for unknown people and topics; warnings for records dated after the packet date."""
+    """Errors for unknown people and topics; warnings for records dated after the packet date.
+    Topics are checked when the questionnaire is valid, dates when the profile gives one."""
     problems, warnings = [], []
-    known_topics = {topic["id"] for topic in topics(questionnaire)}
-    expected = ", ".join(sorted(known_topics))
+    known_topics = {topic["id"] for topic in topics(questionnaire)} if questionnaire else None
+    expected = ", ".join(sorted(known_topics or ()))
     people = {
         person.get("id") for person in document.data.get("staff") or [] if isinstance(person, dict)
     }
@@ -106,7 +107,7 @@ def check_records(
             )
         record_topics = record.get("topics")
         for position, topic in enumerate(record_topics if isinstance(record_topics, list) else []):
-            if isinstance(topic, str) and topic not in known_topics:
+            if known_topics is not None and isinstance(topic, str) and topic not in known_topics:
                 problems.append(
                     document.problem(
                         ("records", index, "topics", position),
@@ -114,7 +115,7 @@ def check_records(
                     )
                 )
         trained = parse_date(record.get("date"))
-        if trained and trained > packet_date:
+        if trained and packet_date and trained > packet_date:
             warnings.append(
                 document.warning(
                     ("records", index, "date"),

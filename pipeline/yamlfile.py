@@ -14,14 +14,18 @@ from pipeline.sheets import read_text
 
 # Aliases let a few lines expand into millions of nodes ("billion laughs"); no agency needs that.
 MAX_NODES = 100_000
+# No input nests past a dozen levels; a deeper one would exhaust the checks' recursion.
+MAX_DEPTH = 40
 # libyaml's parser when PyYAML has it (several times faster); the same safe node tree either way.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 5_000_000
 # Control characters cannot be stored in a Word file, and docxtpl turns \a and \f into page
-# structure; only tabs and line breaks are kept.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# structure; only tabs and line breaks are kept. XML (inside every .docx) cannot hold U+FFFE,
+# U+FFFF or a lone surrogate either.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 CONTROL_MESSAGE = (
-    "contains a control character; expected plain text (tabs and line breaks are fine)"
+    "contains a control character or one a Word file cannot hold (such as U+FFFE); "
+    "expected plain text (tabs and line breaks are fine)"
 )
 PLAIN_TAGS = {
     f"tag:yaml.org,2002:{name}"
@@ -73,6 +77,12 @@ class _TooLarge(Exception):
     pass
 
 
+class _TooDeep(Exception):
+    def __init__(self, mark: Location):
+        super().__init__(mark)
+        self.mark = mark
+
+
 class _Builder:
     """Turns a composed node tree into plain data, recording marks and counting nodes."""
 
@@ -88,6 +98,8 @@ class _Builder:
         if self.count > MAX_NODES:
             raise _TooLarge
         mark = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if len(at) > MAX_DEPTH:
+            raise _TooDeep(mark)
         self.locations.setdefault(at, mark)
         if node.tag not in PLAIN_TAGS:
             self.problems.append((at, mark, f"tag {node.tag!r} is not allowed in input files"))
@@ -148,6 +160,9 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
     except _TooLarge:
         message = f"refused: aliases expand this file to more than {MAX_NODES} values"
         return None, [Problem(display, 1, 1, "", message)]
+    except _TooDeep as error:
+        message = f"refused: values nested more than {MAX_DEPTH} levels deep"
+        return None, [Problem(display, *error.mark, "", message)]
     except yaml.constructor.ConstructorError as error:
         mark = error.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

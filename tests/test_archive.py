@@ -602,8 +602,8 @@ def test_a_sample_agency_archived_twice_holds_exactly_what_its_manifests_list(sa
     for name in ("2026", "2026-r2"):
         version = agency / name
         listed = {
-            *archive_module.read_manifest(version / "manifest-sha256.txt"),
-            *archive_module.read_manifest(version / "tagmanifest-sha256.txt"),
+            *archive_module.read_manifest(version / "manifest-sha256.txt")[0],
+            *archive_module.read_manifest(version / "tagmanifest-sha256.txt")[0],
             "tagmanifest-sha256.txt",
         }
         present = {str(path.relative_to(version)) for path in version.rglob("*") if path.is_file()}

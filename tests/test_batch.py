@@ -80,7 +80,10 @@ def test_partial_failure_exit_code_summary_and_untouched_outputs(agencies, tmp_p
     table = {line.split()[0]: line.split()[1] for line in lines[header + 1 : header + 4]}
     assert table == {"alpha-clinic": "built", "beta-clinic": "failed", "gamma-clinic": "skipped"}
     assert "beta-clinic failed:" in result.output
-    assert "packet.date: expected a real date written YYYY-MM-DD, got '2026-02-30'" in result.output
+    assert (
+        "packet.date: expected a real date written YYYY-MM-DD, in the years 1900 to 2199, "
+        "got '2026-02-30'" in result.output
+    )
     assert "1 built, 1 skipped, 1 failed" in result.output
     assert {p.name: p.read_bytes() for p in (out / "beta-clinic").iterdir()} == before
 
@@ -149,7 +152,10 @@ def test_batch_prints_a_failed_agencys_errors_on_the_same_stream(agencies, tmp_p
     result = CliRunner().invoke(main, ["batch", str(agencies), "--out", str(out), "--no-pdf"])
     assert result.exit_code == 1
     assert "beta-clinic failed:" in result.stdout
-    assert "expected a real date written YYYY-MM-DD, got '2026-02-30'" in result.stdout
+    assert (
+        "expected a real date written YYYY-MM-DD, in the years 1900 to 2199, got '2026-02-30'"
+        in result.stdout
+    )
     assert "2026-02-30" in (out / "batch-report.csv").read_text()
 
 

@@ -68,7 +68,7 @@ def test_impossible_dates(scenario):
     problems = problems_of(scenario("impossible-dates"))
     assert any(
         "profile.yaml:18:3: governance.effective_date: expected a real date written YYYY-MM-DD, "
-        "got '2026-02-30'" in p
+        "in the years 1900 to 2199, got '2026-02-30'" in p
         for p in problems
     )
     assert any("packet.date: expected a real date" in p and "'2026-13-01'" in p for p in problems)

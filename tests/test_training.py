@@ -105,7 +105,7 @@ def test_malformed_csv_rows_are_reported_with_row_and_column(scenario):
         "directory.csv:4:1: row 4: expected 6 columns as in the header, got 3",
         "directory.csv:5:2: row 5, column 'category': unknown category 'soup_kitchens'",
         "training.csv:2:5: row 2, column 'date': expected a real date written YYYY-MM-DD, "
-        "got '2026-02-30'",
+        "in the years 1900 to 2199, got '2026-02-30'",
         "training.csv:3:4: row 3, column 'topics': unknown topic 'juggling'",
         "training.csv:3:6: row 3, column 'hours': expected a number of hours",
     ]

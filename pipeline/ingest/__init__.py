@@ -19,11 +19,11 @@ from pipeline.ingest.answers import (
     count_answers,
     few_answers,
 )
-from pipeline.ingest.document import is_packet_form, read_edited, write_wording
-from pipeline.ingest.facts import updated_inputs, write_inputs
+from pipeline.ingest.document import is_packet_form, read_edited, wording_text
+from pipeline.ingest.facts import updated_inputs
 from pipeline.ingest.forms import answers_from_form, read_pdf_form, read_word_form
 from pipeline.ingest.survey import read_survey
-from pipeline.ingest.write import plan_targets, summary_line, write_targets
+from pipeline.ingest.write import plan_targets, respondent_texts, summary_line, write_all
 from pipeline.load import ASSESSMENT_FOLDER, PROFILE, agency_folder, load_agency
 
 __all__ = ["ingest", "summary_line"]
@@ -70,10 +70,10 @@ def ingest(
         few = few_answers(found)
         report.warnings += few
         found.warnings += len(few)
-    write_targets(report.answer_sets)
+    texts = respondent_texts(report.answer_sets)
     if report.wording:
-        write_wording(report.wording[-1])
-    write_inputs(inputs_texts)
+        texts[report.wording[-1].target] = wording_text(report.wording[-1])
+    write_all({**texts, **inputs_texts})
     report.notes += [f"updated {path}" for path in inputs_texts]
     return report
 

@@ -207,11 +207,9 @@ def comments(document) -> list[str]:
     return found
 
 
-def write_wording(update: WordingUpdate) -> None:
-    """wording.yaml written whole or not at all."""
-    staging = update.target.with_name(f".{update.target.name}.tmp")
-    staging.write_text(wording_yaml(update.changes), encoding="utf-8")
-    staging.replace(update.target)
+def wording_text(update: WordingUpdate) -> str:
+    """wording.yaml as an edited document leaves it (ingest writes it with the other files)."""
+    return wording_yaml(update.changes)
 
 
 def wording_summary(update: WordingUpdate) -> list[str]:

@@ -87,11 +87,3 @@ def still_valid(folder: Path, texts: dict[Path, str]) -> list[Problem]:
                 for problem in error.problems
             ]
     return []
-
-
-def write_inputs(texts: dict[Path, str]) -> None:
-    """Each changed input written whole, through a file beside it."""
-    for path, text in texts.items():
-        staging = path.with_name(f".{path.name}.tmp")
-        staging.write_text(text, encoding="utf-8")
-        staging.replace(path)

@@ -21,7 +21,7 @@ from pipeline.ingest.answers import (
 )
 from pipeline.ingest.places import pdf_places, read_places, word_places
 from pipeline.sheets import check_supplied
-from pipeline.yamlfile import FieldPath
+from pipeline.yamlfile import CONTROL_CHARACTERS, CONTROL_MESSAGE, FieldPath
 
 # Tag values in the forms -> the answer words of assessment files.
 FORM_ANSWERS = {"yes": "yes", "no": "no", "na": "n/a"}
@@ -66,7 +66,7 @@ def read_pdf_form(
     """Field name -> ticked (checkboxes) or typed text of a filled PDF form, and what was found
     besides (pipeline/ingest/places.py)."""
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import FileNotDecryptedError, PyPdfError
 
     problems = check_supplied(path, display, "a PDF document", "a PDF form (.pdf)")
     if problems:
@@ -79,7 +79,15 @@ def read_pdf_form(
         places, strays = pdf_places(reader)
     except FileNotDecryptedError:
         return {}, [Problem(display, 1, 1, "", locked)], []
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        OSError,
+        RecursionError,
+    ) as error:
         message = f"the PDF is damaged or incomplete and cannot be read: {error}"
         return {}, [Problem(display, 1, 1, "", message)], []
     if not places:
@@ -116,6 +124,8 @@ def answers_from_form(
         data.setdefault(section, {})[key] = text
         label = f"your {key}" if kind == "respondent" else field_label((section, key))
         places[(section, key)] = (1, 1, label)
+        if CONTROL_CHARACTERS.search(text):
+            problems.append(Problem(display, 1, 1, label, CONTROL_MESSAGE))
     problems += normalise_respondent(data, display, (1, 1))
     if any(not problem.is_warning for problem in problems):
         return None, problems

@@ -475,18 +475,26 @@ def widget_place(widget) -> Place | None:
 OFF = ("/Off", "Off", "")
 
 
+class FieldTreeError(ValueError):
+    """A form field whose parents form a cycle or nest past MAX_FIELD_DEPTH: a damaged form."""
+
+
 def qualified_name(widget) -> str:
     """The field's full name: its own and its parents' names, joined by periods."""
     parts = []
     node = widget
+    seen: set[int] = set()
     for _ in range(MAX_FIELD_DEPTH):
         if node is None:
             return ".".join(reversed(parts))
         node = node.get_object()
+        if id(node) in seen:
+            raise FieldTreeError("a form field's parents form a cycle")
+        seen.add(id(node))
         if "/T" in node:
             parts.append(str(node["/T"]))
         node = node.get("/Parent")
-    return ""
+    raise FieldTreeError(f"a form field is nested more than {MAX_FIELD_DEPTH} levels deep")
 
 
 def inherited(widget, key: str):

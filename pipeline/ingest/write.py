@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from pipeline.assessment import (
     normalise_rating,
     rated_domains,
 )
-from pipeline.errors import Problem, counted
+from pipeline.errors import PacketError, Problem, counted, one_line
 from pipeline.ingest.answers import AnswerSet
 from pipeline.yamlfile import read_yaml
 
@@ -31,11 +30,15 @@ def respondent_slug(data: dict[str, Any]) -> str:
 def plan_targets(answer_sets: list[AnswerSet], folder: Path, replace: bool) -> list[Problem]:
     """Choose each respondent's file; problems for files that exist with other answers."""
     problems = []
-    taken: Counter[str] = Counter()
+    taken: set[str] = set()
     for found in answer_sets:
-        base = respondent_slug(found.data)
-        taken[base] += 1
-        name = base if taken[base] == 1 else f"{base}-{taken[base]}"
+        # Ana, Ana and Ana 2 become ana, ana-2 and ana-2-2: never one file for two respondents.
+        base = name = respondent_slug(found.data)
+        number = 1
+        while name in taken:
+            number += 1
+            name = f"{base}-{number}"
+        taken.add(name)
         found.target = folder / f"{name}.yaml"
         if not found.target.exists():
             found.outcome = "new"
@@ -81,21 +84,59 @@ def same_answers(written: Any, read: dict[str, Any]) -> bool:
         return False
 
 
-def write_targets(answer_sets: list[AnswerSet]) -> None:
-    for found in answer_sets:
-        if found.outcome == "unchanged":
-            continue
-        found.target.parent.mkdir(parents=True, exist_ok=True)
-        staging = found.target.with_name(f".{found.target.name}.tmp")
-        staging.write_text(respondent_yaml(found), encoding="utf-8")
-        staging.replace(found.target)
+def respondent_texts(answer_sets: list[AnswerSet]) -> dict[Path, str]:
+    """The respondent files to write: every answer set not already in its file."""
+    return {
+        found.target: respondent_yaml(found)
+        for found in answer_sets
+        if found.outcome != "unchanged"
+    }
+
+
+def write_all(texts: dict[Path, str]) -> None:
+    """Every file of an ingest (respondent files, wording.yaml, edited inputs), or none: all are
+    written aside first, then moved in; a failure (a read-only or full folder) puts back what
+    was there and names the folder."""
+    staged: list[tuple[Path, Path, bytes | None]] = []  # staging file, target, what it held
+    moved: list[tuple[Path, bytes | None]] = []
+    target = None
+    try:
+        for target, text in texts.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging = target.with_name(f".{target.name}.tmp")
+            before = target.read_bytes() if target.is_file() else None
+            staged.append((staging, target, before))
+            staging.write_text(text, encoding="utf-8")
+        for staging, target, before in staged:
+            staging.replace(target)
+            moved.append((target, before))
+    except OSError as error:
+        _put_back(staged, moved)
+        folder = target.parent if target else Path(".")
+        raise PacketError(
+            f"{folder}: cannot write {target.name} ({error.strerror or error}); "
+            "nothing was ingested"
+        ) from error
+
+
+def _put_back(
+    staged: list[tuple[Path, Path, bytes | None]], moved: list[tuple[Path, bytes | None]]
+) -> None:
+    """Undo a write_all that failed: staging files removed, moved-in files as they were."""
+    for staging, _, _ in staged:
+        staging.unlink(missing_ok=True)
+    for target, before in moved:
+        if before is None:
+            target.unlink(missing_ok=True)
+        else:
+            target.write_bytes(before)
 
 
 def respondent_yaml(found: AnswerSet) -> str:
     body = yaml.safe_dump(found.data, sort_keys=False, allow_unicode=True, width=100)
     return (
         f"# Service assessment answers of one respondent, read by `packet ingest` from\n"
-        f"# {found.origin}.\n{body}"
+        f"# {one_line(found.origin)}.\n{body}"
     )
 
 

@@ -4,11 +4,18 @@ Excel's Windows-1252."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from pipeline.errors import WARNING, Problem
 
 MAX_SUPPLIED_BYTES = 50_000_000
+# What a supplied Office package (.docx, .xlsx, .ods) may inflate to before any part is parsed:
+# a 300-page bundle.docx holds about 10 MB of XML and media; a zip bomb holds gigabytes, or
+# hundreds of thousands of members. Each reader may bound its parts more tightly.
+MAX_PACKAGE_MEMBERS = 2_000
+MAX_PACKAGE_PART_BYTES = 60_000_000
+MAX_PACKAGE_BYTES = 150_000_000
 UTF8_ADVICE = (
     "to avoid this, save it as UTF-8 (Excel: Save As > 'CSV UTF-8 (Comma delimited)'; "
     "Notepad: Save As > Encoding: UTF-8)"
@@ -53,11 +60,49 @@ def check_supplied(path: Path, display: str, expected: str, kind_name: str) -> l
         megabytes = MAX_SUPPLIED_BYTES // 1_000_000
         return [Problem(display, 1, 1, "", f"the file is larger than {megabytes} MB; refused")]
     found = file_kind(path)
+    if found == expected == "a zip package":
+        return package_problems(path, display)
     if found == expected:
         return []
     if found == "an OLE compound file":
         return [Problem(display, 1, 1, "", OLE_ADVICE.format(kind=kind_name))]
     return [Problem(display, 1, 1, "", f"expected {kind_name}, but the file is {found}")]
+
+
+def package_problems(path: Path, display: str) -> list[Problem]:
+    """A zip package that inflates past the bounds, has too many members, or an XML part that
+    declares a DTD (entities can make a few bytes into gigabytes): refused before parsing.
+    The sizes a zip declares are the most it yields (a member that lies fails its check)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            members = package.infolist()
+            if len(members) > MAX_PACKAGE_MEMBERS:
+                count, most = f"{len(members):,}", f"{MAX_PACKAGE_MEMBERS:,}"
+                message = f"the package holds {count} parts (at most {most} are read); refused"
+                return [Problem(display, 1, 1, "", message)]
+            total = 0
+            for member in members:
+                total += member.file_size
+                if member.file_size > MAX_PACKAGE_PART_BYTES or total > MAX_PACKAGE_BYTES:
+                    megabytes = max(member.file_size, total) // 1_000_000
+                    message = (
+                        f"the package's part {member.filename!r} inflates to {megabytes} MB or "
+                        f"more (at most {MAX_PACKAGE_BYTES // 1_000_000} MB are read); refused"
+                    )
+                    return [Problem(display, 1, 1, "", message)]
+            for member in members:
+                if member.filename.endswith((".xml", ".rels")) and _declares_dtd(package, member):
+                    message = f"the package's part {member.filename!r} declares a DTD; refused"
+                    return [Problem(display, 1, 1, "", message)]
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+        return []  # a damaged package: its reader says so in its own terms
+    return []
+
+
+def _declares_dtd(package: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    with package.open(member) as stream:
+        head = stream.read(4000)
+    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:

@@ -1,0 +1,105 @@
+"""An agency folder holds only its own plain files: links and special files are refused (exit 2,
+the path named) by validate, bundle and archive, so nothing outside the folder is read or
+published."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.errors import InputError
+from pipeline.load import load_agency
+
+
+def refusal(folder: Path) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        load_agency(folder)
+    return [str(problem) for problem in caught.value.problems]
+
+
+@pytest.fixture
+def secret(tmp_path) -> Path:
+    """A file of the user's outside every agency folder."""
+    path = tmp_path / "home" / "diary.txt"
+    path.parent.mkdir()
+    path.write_text("private: not for any packet\n")
+    return path
+
+
+def test_a_symlink_out_of_the_folder_is_refused(scenario, secret):
+    folder = scenario("minimal-clinic")
+    (folder / "notes.txt").symlink_to(secret)
+    assert refusal(folder) == [
+        f"{folder}/notes.txt:1:1: refused: a symbolic link (it is not followed); an agency "
+        "folder holds only plain files and folders (copy the file in instead)"
+    ]
+
+
+def test_a_symlink_within_the_folder_and_a_linked_folder_are_refused(scenario, secret):
+    folder = scenario("minimal-clinic")
+    (folder / "assessment").mkdir()
+    (folder / "assessment" / "copy.yaml").symlink_to(folder / "profile.yaml")
+    (folder / "elsewhere").symlink_to(secret.parent, target_is_directory=True)
+    problems = refusal(folder)
+    assert sorted(p.split(":")[0] for p in problems) == [
+        f"{folder}/assessment/copy.yaml",
+        f"{folder}/elsewhere",
+    ]
+
+
+def test_a_hard_link_is_refused(scenario, secret):
+    folder = scenario("minimal-clinic")
+    os.link(secret, folder / "diary.txt")
+    (problem,) = refusal(folder)
+    assert problem.startswith(f"{folder}/diary.txt:1:1: refused: a hard link (2 names")
+
+
+def test_a_fifo_is_refused_without_being_opened(scenario):
+    folder = scenario("minimal-clinic")
+    os.mkfifo(folder / "directory.csv")  # reading it would block for ever
+    (problem,) = refusal(folder)
+    assert problem.startswith(f"{folder}/directory.csv:1:1: refused: a special file")
+
+
+def test_a_socket_is_refused(scenario):
+    folder = scenario("minimal-clinic")
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(folder / "s"))
+        (problem,) = refusal(folder)
+    assert problem.startswith(f"{folder}/s:1:1: refused: a special file")
+
+
+@pytest.mark.parametrize("command", ["validate", "bundle", "archive"])
+def test_commands_refuse_a_linked_file_and_publish_nothing(scenario, secret, tmp_path, command):
+    folder = scenario("minimal-clinic")
+    (folder / "extra.yaml").symlink_to(secret)
+    out = tmp_path / "out"
+    args = {
+        "validate": ["validate", str(folder)],
+        "bundle": ["bundle", str(folder), "--out", str(out / "test-agency")],
+        "archive": ["archive", str(folder), "--root", str(out / "archive")],
+    }[command]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert f"{folder}/extra.yaml:1:1: refused: a symbolic link" in result.output
+    assert not out.exists()
+
+
+def test_a_folder_that_cannot_be_read_is_named(scenario, monkeypatch):
+    folder = scenario("minimal-clinic")
+    (folder / "locked").mkdir()
+    scandir = os.scandir
+
+    def denied(path="."):
+        if Path(path) == folder / "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)  # as for a folder of another user's (not root)
+    (problem,) = refusal(folder)
+    assert problem.startswith(f"{folder}/locked:1:1: cannot be read (Permission denied)")

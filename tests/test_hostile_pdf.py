@@ -1,0 +1,86 @@
+"""A PDF LibreOffice wrote damaged (cut short by a full disk or a crash): a clear error naming
+the file, exit 1, and the earlier packet left as it was."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+
+from pipeline import convert
+from pipeline.cli import main
+from pipeline.errors import ConversionError
+
+pytestmark = pytest.mark.pdf
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
+
+
+@pytest.fixture
+def built(scenario, tmp_path) -> tuple[Path, Path]:
+    folder = scenario("minimal-clinic")
+    out = tmp_path / "out" / "test-agency"
+    result = CliRunner().invoke(main, ["bundle", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return folder, out
+
+
+def cut_short(monkeypatch, keep: float, end_marker: bool) -> None:
+    """LibreOffice writes every PDF, then the file loses its end (`keep` of it is left)."""
+    export = convert.Converter._convert
+
+    def export_then_cut(self, job):
+        export(self, job)
+        data = job.target.read_bytes()
+        job.target.write_bytes(
+            data[: int(len(data) * keep)] + (b"\n%%EOF\n" if end_marker else b"")
+        )
+
+    monkeypatch.setattr(convert.Converter, "_convert", export_then_cut)
+
+
+@pytest.mark.parametrize(("keep", "end_marker"), [(0.5, False), (0.97, False), (0.6, True)])
+def test_a_damaged_pdf_is_an_error_naming_it_and_the_packet_stays(
+    built, monkeypatch, keep, end_marker
+):
+    folder, out = built
+    before = contents(out)
+    cut_short(monkeypatch, keep, end_marker)
+    (folder / "questionnaire.yaml").write_text(
+        (folder / "questionnaire.yaml").read_text() + "# changed\n"
+    )
+    result = CliRunner().invoke(main, ["bundle", str(folder), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "LibreOffice wrote a damaged PDF" in result.output
+    assert ".pdf" in result.output.split("LibreOffice wrote a damaged PDF")[0]
+    assert contents(out) == before
+
+
+def test_reading_a_damaged_pdf_names_the_file(built, tmp_path):
+    _, out = built
+    damaged = tmp_path / "bundle.pdf"
+    data = (out / "bundle.pdf").read_bytes()
+    damaged.write_bytes(data[: len(data) // 3] + b"\n%%EOF\n")
+    with pytest.raises(ConversionError) as caught:
+        convert.read_written_pdf(damaged)
+    assert str(damaged) in caught.value.message
+    shutil.copy(out / "bundle.pdf", damaged)
+    assert len(convert.read_written_pdf(damaged).pages) > 1
+
+
+def test_the_longest_legal_name_allowed_fits_word_s_document_properties(scenario, tmp_path):
+    folder = scenario("minimal-clinic")
+    profile = folder / "profile.yaml"
+    name = "N" * 200
+    profile.write_text(profile.read_text().replace("Minimal Test Clinic", name, 1))
+    out = tmp_path / "forms" / "test-agency"
+    result = CliRunner().invoke(main, ["forms", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    properties = Document(out / "assessment-form.docx").core_properties
+    assert properties.author == name and properties.title.endswith(name)
