@@ -67,8 +67,9 @@ $(OFFICE):
 	fi
 	@mkdir -p $(VENV) && touch $@
 
-clean:
-	rm -rf outputs/*/ outputs/.*-*/ .pytest_cache
+clean:  ## Remove the packets in outputs/ (files a person added or changed there stay)
+	$(BIN)/python -m pipeline.publish outputs
+	rm -rf .pytest_cache
 
 # The year is the packet date's unless YEAR is given (then it must match, or see --fiscal-year).
 YEAR ?=

@@ -19,7 +19,7 @@ from pipeline.context import build_context
 from pipeline.convert import Converter, PdfJob, split_by_bookmarks
 from pipeline.errors import InputError, Problem, errors_and_warnings
 from pipeline.load import AgencyInputs, load_agency
-from pipeline.publish import MARKER, is_whole, publish, staging_area
+from pipeline.publish import MARKER, is_whole, publish, put_back, staging_area
 from pipeline.render import DRAFTING_NOTES, TEMPLATE_DIR, render_document, render_revised
 from pipeline.style import HouseStyle, apply_style, is_default
 
@@ -57,6 +57,7 @@ def build_packet(
     `extra_context` adds values for the templates (an archive's record, say). The look comes
     from `style`, else the agency's own `style:` reference, else the project's.
     """
+    put_back(out)  # an interrupted swap is undone first, even if the inputs then fail
     return build_agency(
         load_agency(folder), out, pdf, blank_assessment, pdfa, converter, extra_context, style
     )

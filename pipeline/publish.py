@@ -4,19 +4,22 @@ Every folder the packet builder publishes carries a marker, `.packet-builder.jso
 each file it wrote with its SHA-256. A command may replace a folder only when it is missing,
 empty, or carries that marker; it never writes into an agency's input folder, or into a folder
 inside one. Files a person added to a packet folder (a note, a signed scan) are carried over
-into the new packet. A packet is built aside and swapped in by two renames; a crash between
-them leaves the earlier packet under `.<name>.old`, which the next run puts back before it
-does anything else.
+into the new packet. A packet is built aside and swapped in by one atomic exchange of the two
+folders (Linux's renameat2), so the folder always holds a whole packet; where the file system
+cannot exchange, by two renames, and a crash between them leaves the earlier packet under
+`.<name>.old`, which the next run puts back before it does anything else.
 """
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import fcntl
 import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -168,10 +171,41 @@ def carry_over_added_files(out: Path, staging: Path) -> None:
         shutil.copy2(path, target, follow_symlinks=False)
 
 
+def keep_edited_files(out: Path, staging: Path) -> list[Path]:
+    """A file the packet builder wrote and a person then changed in place (policy.docx edited
+    in Word) is the person's: it goes into the new packet beside the new file, as
+    `policy.edited.docx` (`policy.edited-2.docx`...), and the command says so."""
+    marker = read_marker(out) if out.is_dir() else None
+    kept = []
+    for name, digest in (marker or {"files": {}})["files"].items():
+        path = out / name
+        if not path.is_file() or path.is_symlink() or sha256(path) == digest:
+            continue
+        target = staging / name
+        stem, suffix = target.stem, target.suffix
+        candidates = (f"{stem}.edited{'' if n == 1 else f'-{n}'}{suffix}" for n in range(1, 1000))
+        target = next(
+            target.with_name(c) for c in candidates if not (out / Path(name).parent / c).exists()
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        kept.append(target.relative_to(staging))
+        print(
+            f"{path}: changed since the packet builder wrote it; kept as {out / kept[-1]} "
+            "(read its edits in with `packet ingest`)",
+            file=sys.stderr,
+        )
+    return kept
+
+
 def publish(staging: Path, out: Path, kind: str = "packet") -> None:
     """Swap a finished folder into place; the earlier one survives any failure, or a crash."""
     write_marker(staging, kind)
+    keep_edited_files(out, staging)
     carry_over_added_files(out, staging)
+    if out.is_dir() and exchange(staging, out):
+        shutil.rmtree(staging)  # now the earlier packet; a crash here leaves only a leftover
+        return
     retired = out.with_name(f".{out.name}.old")
     if out.exists():
         out.rename(retired)
@@ -181,6 +215,27 @@ def publish(staging: Path, out: Path, kind: str = "packet") -> None:
     staging.rename(out)
     if retired.exists():
         shutil.rmtree(retired)
+
+
+RENAME_EXCHANGE = 2  # linux/fs.h
+AT_FDCWD = -100
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step; False where the system or file system cannot."""
+    if os.environ.get(PAUSE_BETWEEN_RENAMES):
+        return False  # the tests hold the two-rename swap open to kill it there
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    done = renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE)
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EXDEV):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
 
 
 def recover(out: Path) -> None:
@@ -193,6 +248,14 @@ def recover(out: Path) -> None:
         shutil.rmtree(retired)
     else:
         retired.rename(out)
+
+
+def put_back(out: Path) -> None:
+    """Recover an interrupted swap of `out` at once, if `out` is a folder the builder may use."""
+    check_destination(out)
+    if out.with_name(f".{out.name}.old").is_dir():
+        with writable(out.parent), output_lock(out):
+            recover(out)
 
 
 @contextmanager
@@ -244,3 +307,31 @@ def output_lock(out: Path) -> Iterator[None]:
     with (folder / f"{key}.lock").open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
+
+
+def clean(root: Path) -> list[Path]:
+    """Remove every packet under `root` as the packet builder wrote it (`make clean`): the files
+    its markers list, unchanged, and folders left empty. What a person added or changed stays;
+    return those paths."""
+    kept: list[Path] = []
+    for leftover in sorted(root.rglob(f".*{STAGING_MARK}*")):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)  # a killed build's own folder
+    for marker_path in sorted(root.rglob(MARKER), key=lambda p: -len(p.parts)):
+        folder = marker_path.parent
+        for name, digest in (read_marker(folder) or {"files": {}})["files"].items():
+            path = folder / name
+            if path.is_file() and not path.is_symlink() and sha256(path) == digest:
+                path.unlink()
+        marker_path.unlink()
+    for path in sorted(root.rglob("*"), key=lambda p: -len(p.parts)):
+        if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+            path.rmdir()
+        elif not path.is_dir() and path.name != ".gitkeep":
+            kept.append(path)
+    return sorted(kept)
+
+
+if __name__ == "__main__":  # make clean
+    for left in clean(Path(sys.argv[1])):
+        print(f"kept (not written by the packet builder, or changed since): {left}")
