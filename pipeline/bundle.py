@@ -19,6 +19,7 @@ from docx.shared import Twips
 from lxml import etree
 from pypdf import PdfReader
 
+from pipeline.convert import read_written_pdf, reading_written_pdf
 from pipeline.errors import RenderError
 from pipeline.render import packet_author
 
@@ -393,7 +394,12 @@ SETTINGS_XML = "word/settings.xml"
 
 def printed_contents_pages(pdf: Path) -> list[str]:
     """The page numbers of the contents lines, in order, as the bundle's PDF prints them."""
-    reader = PdfReader(pdf)
+    reader = read_written_pdf(pdf)
+    with reading_written_pdf(pdf):
+        return _printed_contents_pages(reader)
+
+
+def _printed_contents_pages(reader: PdfReader) -> list[str]:
     first_part = min(
         (
             reader.get_destination_page_number(item)
