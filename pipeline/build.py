@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.bundle import freeze_docx, merge_bundle
 from pipeline.content import CONTENT_DIR
 from pipeline.context import build_context
-from pipeline.convert import Converter, PdfJob, split_by_bookmarks
+from pipeline.convert import Converter, PdfJob, page_count
 from pipeline.errors import InputError, Problem, errors_and_warnings
 from pipeline.load import AgencyInputs, load_agency
 from pipeline.publish import MARKER, is_whole, publish, staging_area
@@ -123,9 +123,17 @@ def build(
 
 
 def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa: bool) -> int:
-    """Convert the bundle, then cut one PDF per document out of it; return its page count."""
-    converter.convert([PdfJob(staging / "bundle.docx", staging / "bundle.pdf", pdfa=pdfa)])
-    return split_by_bookmarks(staging / "bundle.pdf", documents, staging)
+    """Convert the bundle and each document, in the same running LibreOffice; return the
+    bundle's page count.
+
+    Each document's PDF is exported from its own Word file, so it has a structure tree, title,
+    language, bookmarks and page numbers of its own (pages cut from the bundle lose the tags).
+    """
+    names = ["bundle", *(document["id"] for document in documents)]
+    converter.convert(
+        [PdfJob(staging / f"{name}.docx", staging / f"{name}.pdf", pdfa=pdfa) for name in names]
+    )
+    return page_count(staging / "bundle.pdf")
 
 
 def render_packet(

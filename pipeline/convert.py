@@ -14,13 +14,10 @@ import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from pipeline.content import content
 from pipeline.errors import ConversionError
-
-if TYPE_CHECKING:
-    from pypdf import PdfReader
 
 UNO_EXPORT = Path(__file__).parent / "uno_export.py"
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "python3")
@@ -51,6 +48,26 @@ class PdfJob:
     target: Path
     pdfa: bool = False
     form: bool = False  # export Word content controls as fillable PDF fields
+
+
+PDF_A_2 = 2  # SelectPdfVersion: PDF/A-2b (0 is plain PDF 1.7)
+
+
+def export_options(job: PdfJob) -> dict[str, bool | int]:
+    """LibreOffice's PDF export settings (writer_pdf_Export's FilterData), the one place they
+    are set: the bridge and plain --convert-to both use them.
+
+    Every PDF is PDF/UA-1: tagged, identified as PDF/UA in its metadata, its title (the Word
+    file's) shown in the window and its language the document's; bookmarks from the headings.
+    The archive's are PDF/A-2b as well.
+    """
+    return {
+        "UseTaggedPDF": True,
+        "PDFUACompliance": True,
+        "ExportBookmarks": True,
+        "SelectPdfVersion": PDF_A_2 if job.pdfa else 0,
+        "ExportFormFields": job.form,
+    }
 
 
 def soffice() -> str:
@@ -144,8 +161,7 @@ class Converter:
         request = {
             "source": str(job.source),
             "target": str(job.target),
-            "pdfa": job.pdfa,
-            "form": job.form,
+            "options": export_options(job),
         }
         try:
             self.process.stdin.write(json.dumps(request).encode() + b"\n")
@@ -261,15 +277,14 @@ def end_processes(ids: list[int]) -> None:
 
 
 def _plain_convert(office: str, profile: str, jobs: list[PdfJob], timeout: float) -> None:
-    """Fallback without UNO: one `--convert-to pdf` call per target folder (no contents refresh)."""
-    for outdir in sorted({job.target.parent for job in jobs}):
-        batch = [job for job in jobs if job.target.parent == outdir]
-        pdfa = any(job.pdfa for job in batch)
-        options = {"ExportBookmarks": {"type": "boolean", "value": "true"}}
-        if any(job.form for job in batch):
-            options["ExportFormFields"] = {"type": "boolean", "value": "true"}
-        if pdfa:
-            options["SelectPdfVersion"] = {"type": "long", "value": "2"}
+    """Fallback without UNO: one `--convert-to pdf` call per target folder and kind of export
+    (no contents refresh)."""
+    batches: dict[tuple, list[PdfJob]] = {}
+    for job in jobs:
+        kind = (job.target.parent, tuple(export_options(job).items()))
+        batches.setdefault(kind, []).append(job)
+    for (outdir, settings), batch in batches.items():
+        options = {name: _typed_option(value) for name, value in settings}
         command = [
             office,
             f"-env:UserInstallation=file://{profile}",
@@ -286,6 +301,13 @@ def _plain_convert(office: str, profile: str, jobs: list[PdfJob], timeout: float
             produced = outdir / f"{job.source.stem}.pdf"
             if produced != job.target and produced.exists():
                 produced.replace(job.target)
+
+
+def _typed_option(value: bool | int) -> dict[str, str]:
+    """A FilterData value as --convert-to's JSON spells it."""
+    if isinstance(value, bool):
+        return {"type": "boolean", "value": str(value).lower()}
+    return {"type": "long", "value": str(value)}
 
 
 def office_environment() -> dict[str, str]:
@@ -324,44 +346,13 @@ def _check_pdf(path: Path) -> None:
             raise ConversionError(f"{path} is not a PDF file")
 
 
-def split_by_bookmarks(bundle: Path, documents: list[dict], folder: Path) -> int:
-    """Cut one PDF per document out of the bundle at its top-level bookmarks (no re-conversion).
-
-    Returns the bundle's page count.
-    """
-    from pypdf import PdfReader, PdfWriter  # here, so that starting LibreOffice imports little
+def page_count(path: Path) -> int:
+    from pypdf import PdfReader  # here, so that starting LibreOffice imports little
     from pypdf.errors import PdfReadError
 
     try:
         # Strict reading trusts the cross-reference table LibreOffice wrote instead of checking
         # every entry: a third of a second on a tagged 300-page bundle of 100,000 objects.
-        reader = PdfReader(bundle, strict=True)
+        return len(PdfReader(path, strict=True).pages)
     except PdfReadError:
-        reader = PdfReader(bundle)
-    starts = {
-        item.title: reader.get_destination_page_number(item)
-        for item in reader.outline
-        if not isinstance(item, list)
-    }
-    titles = [document["title"] for document in documents]
-    missing = [title for title in titles if title not in starts]
-    if missing:
-        raise ConversionError(f"{bundle} has no bookmark for {', '.join(missing)}")
-    ends = sorted(starts.values()) + [len(reader.pages)]
-    for document in documents:
-        first = starts[document["title"]]
-        last = next(end for end in ends if end > first)
-        writer = PdfWriter()
-        for number in range(first, last):
-            writer.add_page(reader.pages[number])
-        writer.add_metadata({"/Title": document["title"], **_carried_metadata(reader)})
-        target = folder / f"{document['id']}.pdf"
-        with target.open("wb") as stream:
-            writer.write(stream)
-    return len(reader.pages)
-
-
-def _carried_metadata(reader: PdfReader) -> dict[str, str]:
-    """The bundle's author and keywords, which each document's PDF shares."""
-    metadata = reader.metadata or {}
-    return {key: metadata[key] for key in ("/Author", "/Keywords") if key in metadata}
+        return len(PdfReader(path).pages)
