@@ -14,13 +14,10 @@ import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from pipeline.content import content
 from pipeline.errors import ConversionError
-
-if TYPE_CHECKING:
-    from pypdf import PdfReader
 
 UNO_EXPORT = Path(__file__).parent / "uno_export.py"
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "python3")
@@ -51,6 +48,26 @@ class PdfJob:
     target: Path
     pdfa: bool = False
     form: bool = False  # export Word content controls as fillable PDF fields
+
+
+PDF_A_2 = 2  # SelectPdfVersion: PDF/A-2b (0 is plain PDF 1.7)
+
+
+def export_options(job: PdfJob) -> dict[str, bool | int]:
+    """LibreOffice's PDF export settings (writer_pdf_Export's FilterData), the one place they
+    are set: the bridge and plain --convert-to both use them.
+
+    Every PDF is PDF/UA-1: tagged, identified as PDF/UA in its metadata, its title (the Word
+    file's) shown in the window and its language the document's; bookmarks from the headings.
+    The archive's are PDF/A-2b as well.
+    """
+    return {
+        "UseTaggedPDF": True,
+        "PDFUACompliance": True,
+        "ExportBookmarks": True,
+        "SelectPdfVersion": PDF_A_2 if job.pdfa else 0,
+        "ExportFormFields": job.form,
+    }
 
 
 def soffice() -> str:
@@ -144,8 +161,7 @@ class Converter:
         request = {
             "source": str(job.source),
             "target": str(job.target),
-            "pdfa": job.pdfa,
-            "form": job.form,
+            "options": export_options(job),
         }
         try:
             self.process.stdin.write(json.dumps(request).encode() + b"\n")
@@ -261,15 +277,14 @@ def end_processes(ids: list[int]) -> None:
 
 
 def _plain_convert(office: str, profile: str, jobs: list[PdfJob], timeout: float) -> None:
-    """Fallback without UNO: one `--convert-to pdf` call per target folder (no contents refresh)."""
-    for outdir in sorted({job.target.parent for job in jobs}):
-        batch = [job for job in jobs if job.target.parent == outdir]
-        pdfa = any(job.pdfa for job in batch)
-        options = {"ExportBookmarks": {"type": "boolean", "value": "true"}}
-        if any(job.form for job in batch):
-            options["ExportFormFields"] = {"type": "boolean", "value": "true"}
-        if pdfa:
-            options["SelectPdfVersion"] = {"type": "long", "value": "2"}
+    """Fallback without UNO: one `--convert-to pdf` call per target folder and kind of export
+    (no contents refresh)."""
+    batches: dict[tuple, list[PdfJob]] = {}
+    for job in jobs:
+        kind = (job.target.parent, tuple(export_options(job).items()))
+        batches.setdefault(kind, []).append(job)
+    for (outdir, settings), batch in batches.items():
+        options = {name: _typed_option(value) for name, value in settings}
         command = [
             office,
             f"-env:UserInstallation=file://{profile}",
@@ -286,6 +301,13 @@ def _plain_convert(office: str, profile: str, jobs: list[PdfJob], timeout: float
             produced = outdir / f"{job.source.stem}.pdf"
             if produced != job.target and produced.exists():
                 produced.replace(job.target)
+
+
+def _typed_option(value: bool | int) -> dict[str, str]:
+    """A FilterData value as --convert-to's JSON spells it."""
+    if isinstance(value, bool):
+        return {"type": "boolean", "value": str(value).lower()}
+    return {"type": "long", "value": str(value)}
 
 
 def office_environment() -> dict[str, str]:

@@ -3,8 +3,8 @@
 Run by the system Python that has LibreOffice's `uno` module, not by the project's venv:
     python3 uno_export.py '{"soffice": ..., "profile": ...}'
 It starts LibreOffice at once, so that start-up overlaps with whatever the caller does next,
-then reads jobs from standard input, one JSON object per line: {"source", "target", "pdfa",
-"form"} ("form" exports Word content controls as PDF form fields).
+then reads jobs from standard input, one JSON object per line: {"source", "target", "options"}, the
+options being writer_pdf_Export's FilterData (convert.export_options sets them).
 For each it prints one JSON line, {"target": ..., "error": null or a message}, as soon as the
 file is written (documents are opened read-only, so no lock file is left beside them while they
 close). When its input ends it shuts LibreOffice down and exits. A document LibreOffice
@@ -73,12 +73,7 @@ def export(desktop, job):
         if keywords:  # LibreOffice cuts a .docx's keywords into single words when it reads them
             document.getDocumentProperties().Keywords = tuple(keywords)
         update_contents(document)
-        options = properties(
-            ExportBookmarks=True,
-            UseTaggedPDF=True,
-            SelectPdfVersion=2 if job.get("pdfa") else 0,
-            ExportFormFields=bool(job.get("form")),
-        )
+        options = properties(**job["options"])
         filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", options)
         store = properties(FilterName="writer_pdf_Export", FilterData=filter_data)
         uno.invoke(
