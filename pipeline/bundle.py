@@ -319,10 +319,7 @@ def contents_line(title: str, bookmark: str, indent: int, width: int):
     )
     if indent:
         properties.get_or_add_ind().left = Twips(indent)
-    # The tooltip is the PDF link's description (/Contents), which PDF/UA asks of every link.
-    link = OxmlElement(
-        "w:hyperlink", {qn("w:anchor"): bookmark, qn("w:tooltip"): title, qn("w:history"): "1"}
-    )
+    link = OxmlElement("w:hyperlink", {qn("w:anchor"): bookmark, qn("w:history"): "1"})
     title_run = OxmlElement("w:r")
     title_run.text = title
     link.append(title_run)

@@ -14,10 +14,13 @@ import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from pipeline.content import content
 from pipeline.errors import ConversionError
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 UNO_EXPORT = Path(__file__).parent / "uno_export.py"
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "python3")

@@ -279,6 +279,5 @@ class Writer:
         link.set(
             qn("r:id"), self.document.part.relate_to(segment.link, RT.HYPERLINK, is_external=True)
         )
-        link.set(qn("w:tooltip"), text)  # the PDF link's description, which PDF/UA asks for
         link.append(run)
         return link

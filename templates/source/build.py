@@ -152,11 +152,9 @@ def add_bookmark(paragraph, expression: str) -> None:
 
 
 def add_link(paragraph, target: str, text: str) -> None:
-    """`text` linked to the bookmark named by `target` (both Jinja expressions); the text is
-    the link's tooltip too, which LibreOffice gives the PDF as the link's description."""
+    """`text` linked to the bookmark named by `target` (both Jinja expressions)."""
     xml = (
-        f'<w:hyperlink {nsdecls("w")} w:anchor="{{{{ {target} }}}}" w:tooltip="{{{{ {text} }}}}"'
-        ' w:history="1"><w:r><w:rPr>'
+        f'<w:hyperlink {nsdecls("w")} w:anchor="{{{{ {target} }}}}" w:history="1"><w:r><w:rPr>'
         '<w:rStyle w:val="Hyperlink"/></w:rPr>'
         f'<w:t xml:space="preserve">{{{{ {text} }}}}</w:t></w:r></w:hyperlink>'
     )
