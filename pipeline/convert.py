@@ -356,7 +356,7 @@ def _check_pdf(path: Path) -> None:
         stream.seek(max(0, path.stat().st_size - PDF_TAIL_BYTES))
         if b"%%EOF" not in stream.read():
             raise ConversionError(
-                f"{path}: {DAMAGED_PDF} (it ends before the PDF's end marker, cut short); "
+                f"{path.name}: {DAMAGED_PDF} (it ends before the PDF's end marker, cut short); "
                 "nothing was published"
             )
 
@@ -374,7 +374,7 @@ def reading_written_pdf(path: Path):
         yield
     except (PyPdfError, *READ_FAILURES) as error:
         raise ConversionError(
-            f"{path}: {DAMAGED_PDF} ({type(error).__name__}: {error}); nothing was published"
+            f"{path.name}: {DAMAGED_PDF} ({type(error).__name__}: {error}); nothing was published"
         ) from error
 
 
