@@ -16,7 +16,13 @@ from typing import Any
 from pipeline.bundle import freeze_docx, merge_bundle, write_contents_pages
 from pipeline.content import CONTENT_DIR
 from pipeline.context import build_context
-from pipeline.convert import Converter, PdfJob, split_by_bookmarks
+from pipeline.convert import (
+    Converter,
+    PdfJob,
+    read_written_pdf,
+    reading_written_pdf,
+    split_by_bookmarks,
+)
 from pipeline.errors import InputError, Problem, errors_and_warnings
 from pipeline.load import AgencyInputs, load_agency
 from pipeline.publish import MARKER, is_whole, publish, put_back, staging_area
@@ -125,9 +131,12 @@ def build(
 
 def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa: bool) -> int:
     """Convert the bundle, then cut one PDF per document out of it; return its page count."""
-    converter.convert([PdfJob(staging / "bundle.docx", staging / "bundle.pdf", pdfa=pdfa)])
-    write_contents_pages(staging / "bundle.docx", staging / "bundle.pdf")
-    return split_by_bookmarks(staging / "bundle.pdf", documents, staging)
+    pdf = staging / "bundle.pdf"
+    converter.convert([PdfJob(staging / "bundle.docx", pdf, pdfa=pdfa)])
+    reader = read_written_pdf(pdf)  # once, for the contents' page numbers and the split
+    with reading_written_pdf(pdf):
+        write_contents_pages(staging / "bundle.docx", reader)
+        return split_by_bookmarks(reader, pdf, documents, staging)
 
 
 def render_packet(

@@ -19,7 +19,6 @@ from docx.shared import Twips
 from lxml import etree
 from pypdf import PdfReader
 
-from pipeline.convert import read_written_pdf, reading_written_pdf
 from pipeline.errors import RenderError
 from pipeline.render import packet_author
 
@@ -392,14 +391,8 @@ WORD_XML = "word/document.xml"
 SETTINGS_XML = "word/settings.xml"
 
 
-def printed_contents_pages(pdf: Path) -> list[str]:
+def printed_contents_pages(reader: PdfReader) -> list[str]:
     """The page numbers of the contents lines, in order, as the bundle's PDF prints them."""
-    reader = read_written_pdf(pdf)
-    with reading_written_pdf(pdf):
-        return _printed_contents_pages(reader)
-
-
-def _printed_contents_pages(reader: PdfReader) -> list[str]:
     first_part = min(
         (
             reader.get_destination_page_number(item)
@@ -417,8 +410,9 @@ def _printed_contents_pages(reader: PdfReader) -> list[str]:
     return numbers
 
 
-def write_contents_pages(docx: Path, pdf: Path) -> bool:
-    """Give the bundle's contents the page numbers LibreOffice laid out for its PDF, so that Word
+def write_contents_pages(docx: Path, pdf: PdfReader) -> bool:
+    """Give the bundle's contents the page numbers LibreOffice laid out for its PDF (read as
+    `pdf`), so that Word
     opens it without asking to update fields that may refer to other files. False (and the
     bundle left to ask Word) when the PDF's contents cannot be matched line for line."""
     with zipfile.ZipFile(docx) as source:

@@ -398,17 +398,10 @@ def read_written_pdf(path: Path, strict: bool = True) -> PdfReader:
     return reader
 
 
-def split_by_bookmarks(bundle: Path, documents: list[dict], folder: Path) -> int:
-    """Cut one PDF per document out of the bundle at its top-level bookmarks (no re-conversion).
-
-    Returns the bundle's page count.
+def split_by_bookmarks(reader: PdfReader, bundle: Path, documents: list[dict], folder: Path) -> int:
+    """Cut one PDF per document out of the bundle (read as `reader`) at its top-level bookmarks,
+    with no re-conversion. Returns the bundle's page count.
     """
-    reader = read_written_pdf(bundle)
-    with reading_written_pdf(bundle):
-        return _split(reader, bundle, documents, folder)
-
-
-def _split(reader: PdfReader, bundle: Path, documents: list[dict], folder: Path) -> int:
     from pypdf import PdfWriter  # here, so that starting LibreOffice imports little
 
     starts = {
