@@ -142,16 +142,26 @@ def mark_batch_root(root: Path, written: list[Path]) -> None:
     (root / MARKER).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
 
+AS_WRITTEN, CHANGED, MISSING = "as written", "changed", "missing"
+
+
+def listed_files(folder: Path) -> dict[str, str]:
+    """Each file the folder's marker lists, by name: as written, changed since, or missing."""
+    states = {}
+    for name, digest in (read_marker(folder) or {"files": {}})["files"].items():
+        path = folder / name
+        if not path.is_file():
+            states[name] = MISSING
+        else:
+            states[name] = AS_WRITTEN if sha256(path) == digest else CHANGED
+    return states
+
+
 def is_whole(folder: Path) -> bool:
     """True when every file the marker lists is there with the content it was written with."""
-    marker = read_marker(folder)
-    if marker is None:
-        return False
-    for name, digest in marker["files"].items():
-        path = folder / name
-        if not path.is_file() or sha256(path) != digest:
-            return False
-    return True
+    return read_marker(folder) is not None and all(
+        state == AS_WRITTEN for state in listed_files(folder).values()
+    )
 
 
 def carry_over_added_files(out: Path, staging: Path) -> None:
@@ -171,31 +181,27 @@ def carry_over_added_files(out: Path, staging: Path) -> None:
         shutil.copy2(path, target, follow_symlinks=False)
 
 
-def keep_edited_files(out: Path, staging: Path) -> list[Path]:
+def keep_edited_files(out: Path, staging: Path) -> None:
     """A file the packet builder wrote and a person then changed in place (policy.docx edited
     in Word) is the person's: it goes into the new packet beside the new file, as
     `policy.edited.docx` (`policy.edited-2.docx`...), and the command says so."""
-    marker = read_marker(out) if out.is_dir() else None
-    kept = []
-    for name, digest in (marker or {"files": {}})["files"].items():
+    for name, state in listed_files(out).items():
         path = out / name
-        if not path.is_file() or path.is_symlink() or sha256(path) == digest:
+        if state != CHANGED or path.is_symlink():
             continue
-        target = staging / name
-        stem, suffix = target.stem, target.suffix
-        candidates = (f"{stem}.edited{'' if n == 1 else f'-{n}'}{suffix}" for n in range(1, 1000))
-        target = next(
-            target.with_name(c) for c in candidates if not (out / Path(name).parent / c).exists()
+        candidates = (
+            path.with_name(f"{path.stem}.edited{'' if n == 1 else f'-{n}'}{path.suffix}")
+            for n in range(1, 1000)
         )
+        kept = next(candidate for candidate in candidates if not candidate.exists())
+        target = staging / kept.relative_to(out)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
-        kept.append(target.relative_to(staging))
         print(
-            f"{path}: changed since the packet builder wrote it; kept as {out / kept[-1]} "
+            f"{path}: changed since the packet builder wrote it; kept as {kept} "
             "(read its edits in with `packet ingest`)",
             file=sys.stderr,
         )
-    return kept
 
 
 def publish(staging: Path, out: Path, kind: str = "packet") -> None:
@@ -206,7 +212,7 @@ def publish(staging: Path, out: Path, kind: str = "packet") -> None:
     if out.is_dir() and exchange(staging, out):
         shutil.rmtree(staging)  # now the earlier packet; a crash here leaves only a leftover
         return
-    retired = out.with_name(f".{out.name}.old")
+    retired = retired_folder(out)
     if out.exists():
         out.rename(retired)
     pause = os.environ.get(PAUSE_BETWEEN_RENAMES)
@@ -215,6 +221,11 @@ def publish(staging: Path, out: Path, kind: str = "packet") -> None:
     staging.rename(out)
     if retired.exists():
         shutil.rmtree(retired)
+
+
+def retired_folder(out: Path) -> Path:
+    """Where the two-rename swap keeps the earlier folder until the new one is in place."""
+    return out.with_name(f".{out.name}.old")
 
 
 RENAME_EXCHANGE = 2  # linux/fs.h
@@ -241,7 +252,7 @@ def exchange(first: Path, second: Path) -> bool:
 def recover(out: Path) -> None:
     """Put back what a run killed during a swap left: the earlier folder, if the new one never
     arrived; otherwise the earlier folder is removed."""
-    retired = out.with_name(f".{out.name}.old")
+    retired = retired_folder(out)
     if not retired.is_dir():
         return
     if out.exists():
@@ -253,7 +264,7 @@ def recover(out: Path) -> None:
 def put_back(out: Path) -> None:
     """Recover an interrupted swap of `out` at once, if `out` is a folder the builder may use."""
     check_destination(out)
-    if out.with_name(f".{out.name}.old").is_dir():
+    if retired_folder(out).is_dir():
         with writable(out.parent), output_lock(out):
             recover(out)
 
@@ -319,10 +330,9 @@ def clean(root: Path) -> list[Path]:
             shutil.rmtree(leftover)  # a killed build's own folder
     for marker_path in sorted(root.rglob(MARKER), key=lambda p: -len(p.parts)):
         folder = marker_path.parent
-        for name, digest in (read_marker(folder) or {"files": {}})["files"].items():
-            path = folder / name
-            if path.is_file() and not path.is_symlink() and sha256(path) == digest:
-                path.unlink()
+        for name, state in listed_files(folder).items():
+            if state == AS_WRITTEN and not (folder / name).is_symlink():
+                (folder / name).unlink()
         marker_path.unlink()
     for path in sorted(root.rglob("*"), key=lambda p: -len(p.parts)):
         if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):

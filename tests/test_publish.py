@@ -13,7 +13,14 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.publish import MARKER, PAUSE_BETWEEN_RENAMES, exchange, is_whole, read_marker
+from pipeline.publish import (
+    MARKER,
+    PAUSE_BETWEEN_RENAMES,
+    exchange,
+    is_whole,
+    read_marker,
+    retired_folder,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 THESIS = "Chapter 1. Years of work that exist nowhere else.\n"
@@ -28,7 +35,7 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
-def agency(tmp_path: Path, scenario, slug: str = "test-agency") -> Path:
+def agency(scenario, slug: str = "test-agency") -> Path:
     return scenario("minimal-clinic", slug)
 
 
@@ -51,9 +58,9 @@ def commands(folder: Path, out: Path) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("command", ["bundle", "blank", "forms", "batch"])
 def test_a_folder_of_someone_elses_files_is_refused_and_left_as_it_was(
-    tmp_path, scenario, documents, command
+    scenario, documents, command
 ):
-    folder = agency(tmp_path, scenario)
+    folder = agency(scenario)
     result = CliRunner().invoke(main, commands(folder, documents)[command])
     assert result.exit_code == 2, result.output
     assert "holds files the packet builder did not write" in result.output
@@ -61,8 +68,8 @@ def test_a_folder_of_someone_elses_files_is_refused_and_left_as_it_was(
 
 
 @pytest.mark.parametrize("where", ["the agency", "every agency", "inside the agency"])
-def test_the_agencys_inputs_are_never_an_output(tmp_path, scenario, where):
-    folder = agency(tmp_path, scenario)
+def test_the_agencys_inputs_are_never_an_output(scenario, where):
+    folder = agency(scenario)
     out = {
         "the agency": folder,
         "every agency": folder.parent,
@@ -74,8 +81,8 @@ def test_the_agencys_inputs_are_never_an_output(tmp_path, scenario, where):
     assert tree(folder.parent) == before
 
 
-def test_bundle_run_inside_the_agency_folder_writes_nothing_there(tmp_path, scenario, monkeypatch):
-    folder = agency(tmp_path, scenario)
+def test_bundle_run_inside_the_agency_folder_writes_nothing_there(scenario, monkeypatch):
+    folder = agency(scenario)
     before = tree(folder)
     monkeypatch.chdir(folder)
     result = CliRunner().invoke(main, ["bundle", ".", "--no-pdf"])
@@ -87,7 +94,7 @@ def test_bundle_run_inside_the_agency_folder_writes_nothing_there(tmp_path, scen
 def test_an_agency_named_blank_and_the_blank_packets_never_replace_each_other(
     tmp_path, scenario, monkeypatch
 ):
-    folder = agency(tmp_path, scenario, slug="blank")
+    folder = agency(scenario, slug="blank")
     monkeypatch.chdir(tmp_path)
     built = CliRunner().invoke(main, ["bundle", str(folder), "--no-pdf"])
     assert built.exit_code == 0, built.output
@@ -99,7 +106,7 @@ def test_an_agency_named_blank_and_the_blank_packets_never_replace_each_other(
 
 
 def test_a_file_a_person_added_to_the_packet_is_carried_into_the_next_one(tmp_path, scenario):
-    folder, out = agency(tmp_path, scenario), tmp_path / "out" / "packet"
+    folder, out = agency(scenario), tmp_path / "out" / "packet"
     build = ["bundle", str(folder), "--out", str(out), "--no-pdf"]
     assert CliRunner().invoke(main, build).exit_code == 0
     (out / "notes.txt").write_text("Board meeting: approved.\n")
@@ -113,7 +120,7 @@ def test_a_file_a_person_added_to_the_packet_is_carried_into_the_next_one(tmp_pa
 
 
 def test_a_document_edited_in_place_is_kept_beside_the_new_one(tmp_path, scenario):
-    folder, out = agency(tmp_path, scenario), tmp_path / "out" / "packet"
+    folder, out = agency(scenario), tmp_path / "out" / "packet"
     build = ["bundle", str(folder), "--out", str(out), "--no-pdf"]
     assert CliRunner().invoke(main, build).exit_code == 0
     edited = (out / "policy.docx").read_bytes() + b"\0edited in Word"
@@ -130,7 +137,7 @@ def test_a_document_edited_in_place_is_kept_beside_the_new_one(tmp_path, scenari
 
 
 def test_a_rebuild_swaps_the_whole_folder_at_once_and_leaves_nothing_behind(tmp_path, scenario):
-    folder, out = agency(tmp_path, scenario), tmp_path / "out" / "packet"
+    folder, out = agency(scenario), tmp_path / "out" / "packet"
     build = ["bundle", str(folder), "--out", str(out), "--no-pdf"]
     for _ in range(2):
         assert CliRunner().invoke(main, build).exit_code == 0
@@ -147,14 +154,14 @@ def test_a_build_killed_during_the_swap_leaves_a_whole_packet_and_the_next_build
 ):
     """The two-rename swap (where folders cannot be exchanged at once) is held open by the
     test hook and killed outright between its renames."""
-    folder, out = agency(tmp_path, scenario), tmp_path / "out" / "packet"
+    folder, out = agency(scenario), tmp_path / "out" / "packet"
     command = [sys.executable, "-m", "pipeline", "bundle", str(folder), "--out", str(out)]
     subprocess.run([*command, "--no-pdf"], cwd=ROOT, check=True, capture_output=True)
     earlier = tree(out)
     (folder / "profile.yaml").write_text((folder / "profile.yaml").read_text() + "\n# changed\n")
     env = {**os.environ, PAUSE_BETWEEN_RENAMES: "60"}
     build = subprocess.Popen([*command, "--no-pdf"], cwd=ROOT, env=env, stderr=subprocess.PIPE)
-    retired = out.with_name(f".{out.name}.old")
+    retired = retired_folder(out)
     deadline = time.monotonic() + 60
     while not retired.is_dir() and time.monotonic() < deadline:
         assert build.poll() is None, build.stderr.read()
@@ -171,13 +178,13 @@ def test_a_build_killed_during_the_swap_leaves_a_whole_packet_and_the_next_build
 def test_after_a_kill_the_next_run_puts_the_earlier_packet_back_before_anything_else(
     tmp_path, scenario
 ):
-    folder, out = agency(tmp_path, scenario), tmp_path / "out" / "packet"
+    folder, out = agency(scenario), tmp_path / "out" / "packet"
     assert (
         CliRunner().invoke(main, ["bundle", str(folder), "--out", str(out), "--no-pdf"]).exit_code
         == 0
     )
     earlier = tree(out)
-    out.rename(out.with_name(f".{out.name}.old"))  # what a kill between the renames leaves
+    out.rename(retired_folder(out))  # what a kill between the renames leaves
     (folder / "profile.yaml").write_text("legal_name: [broken\n")
     result = CliRunner().invoke(main, ["bundle", str(folder), "--out", str(out), "--no-pdf"])
     assert result.exit_code == 2
@@ -185,7 +192,7 @@ def test_after_a_kill_the_next_run_puts_the_earlier_packet_back_before_anything_
 
 
 def test_batch_rebuilds_an_agency_whose_packet_lost_a_file(tmp_path, scenario):
-    folder, out = agency(tmp_path, scenario), tmp_path / "outputs"
+    folder, out = agency(scenario), tmp_path / "outputs"
     batch = ["batch", str(folder.parent), "--out", str(out), "--no-pdf", "--jobs", "1"]
     assert CliRunner().invoke(main, batch).exit_code == 0
     (out / folder.name / "policy.docx").unlink()
@@ -195,9 +202,9 @@ def test_batch_rebuilds_an_agency_whose_packet_lost_a_file(tmp_path, scenario):
     assert MARKER in os.listdir(out)
 
 
-def test_an_output_that_cannot_be_written_is_one_clear_line(tmp_path, scenario):
+def test_an_output_that_cannot_be_written_is_one_clear_line(scenario):
     """/sys refuses new folders even to root, as a read-only disk does."""
-    folder = agency(tmp_path, scenario)
+    folder = agency(scenario)
     if not Path("/sys").is_dir():
         pytest.skip("no /sys on this system")
     result = CliRunner().invoke(main, ["bundle", str(folder), "--out", "/sys/packet", "--no-pdf"])
@@ -207,7 +214,7 @@ def test_an_output_that_cannot_be_written_is_one_clear_line(tmp_path, scenario):
 
 
 def test_clean_removes_the_packets_and_nothing_a_person_put_there(tmp_path, scenario):
-    folder, out = agency(tmp_path, scenario), tmp_path / "outputs"
+    folder, out = agency(scenario), tmp_path / "outputs"
     batch = ["batch", str(folder.parent), "--out", str(out), "--no-pdf", "--jobs", "1"]
     assert CliRunner().invoke(main, batch).exit_code == 0
     (out / folder.name / "notes.txt").write_text("mine")
