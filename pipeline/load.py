@@ -17,6 +17,7 @@ from pipeline.content import content
 from pipeline.content import regions as content_regions
 from pipeline.dates import parse_date
 from pipeline.errors import WARNING, InputError, Problem, UsageError, errors_and_warnings
+from pipeline.locales import conventions
 from pipeline.sheets import SAVE_AS, SHEET_SUFFIXES, refused_format
 from pipeline.style import HouseStyle, read_style
 from pipeline.wording.changes import Wording, check_value_names, read_wording
@@ -48,7 +49,9 @@ class AgencyInputs:
     @property
     def values(self) -> dict[str, InputValue]:
         """The printed values of profile.yaml and questionnaire.yaml, by field name."""
-        return input_values(input_files(self.profile, self.questionnaire))
+        national = directory.national_set(self.profile["agency"]["address"]["country"])
+        day_first = conventions(national and national["language"])["day_first"]
+        return input_values(input_files(self.profile, self.questionnaire), day_first)
 
     @property
     def packet_date(self) -> date:

@@ -449,3 +449,29 @@ def test_update_inputs_refuses_a_value_the_inputs_do_not_accept(agency, built, t
     with pytest.raises(InputError):
         ingest(agency, [tmp_path / "phone.docx"], update_inputs=True)
     assert (agency / "questionnaire.yaml").read_text() == original
+
+
+def test_a_date_in_the_agency_paragraph_follows_its_input(agency, built, tmp_path):
+    """A date is named as the packet prints it (`December 1, 2026`), not as the input holds it
+    (`2026-12-01`): the agency's paragraph then follows a new effective date."""
+    document = Document(built / "policy.docx")
+    paragraph(document, "Training is recorded in the staff training log").add_run(
+        " The log is kept from December 1, 2026."
+    )
+    document.save(tmp_path / "dated.docx")
+    ingest(agency, [tmp_path / "dated.docx"])
+    assert "{governance.effective_date}" in (agency / "wording.yaml").read_text()
+    profile = agency / "profile.yaml"
+    profile.write_text(profile.read_text().replace("2026-12-01", "2027-01-04"))
+    rebuilt = Document(rebuilt_policy(agency, tmp_path))
+    assert "The log is kept from January 4, 2027." in paragraph(rebuilt, "The log is kept").text
+
+
+def test_dates_are_named_day_first_where_the_packet_prints_them_so():
+    from pipeline.wording.values import input_values
+
+    files = [("profile.yaml", {"governance": {"effective_date": "2026-12-01"}})]
+    assert input_values(files, day_first=True)["governance.effective_date"].printed == (
+        "1 December 2026"
+    )
+    assert input_values(files)["governance.effective_date"].printed == "December 1, 2026"
