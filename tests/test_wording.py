@@ -475,3 +475,56 @@ def test_dates_are_named_day_first_where_the_packet_prints_them_so():
         "1 December 2026"
     )
     assert input_values(files)["governance.effective_date"].printed == "December 1, 2026"
+
+
+def edited_margins_and_cover(source: Path, target: Path) -> None:
+    """A header, a footer and a cover paragraph rewritten in a built bundle.docx."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    document = Document(source)
+    parts = [
+        rel.target_part
+        for rel in document.part.rels.values()
+        if rel.reltype in (RT.HEADER, RT.FOOTER)
+    ]
+    for part in parts:
+        for text in part.element.iter(qn("w:t")):
+            if "Response Packet" in (text.text or ""):
+                text.text = text.text.replace("Response Packet", "Response Binder")
+    paragraph(document, "This packet holds").runs[0].text = "Our binder holds, for every shift:"
+    document.save(target)
+
+
+def test_edits_of_headers_and_the_cover_are_named_not_dropped(agency, built, tmp_path):
+    edited_margins_and_cover(built / "bundle.docx", tmp_path / "bundle.docx")
+    report = ingest(agency, [tmp_path / "bundle.docx"])
+    messages = [w.message for w in report.warnings]
+    header = next(m for m in messages if "Response Binder" in m)
+    assert "headers and footers are written from the inputs" in header
+    cover = next(m for m in messages if "Our binder holds" in m)
+    assert "the cover and the contents are written from the inputs" in cover
+    assert report.wording[0].changes == []
+
+
+@pytest.mark.pdf
+def test_a_bundle_resaved_by_libreoffice_has_no_edits_outside_the_documents(
+    agency, built, tmp_path
+):
+    resaved = tmp_path / "resaved"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            str(resaved),
+            str(built / "bundle.docx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    report = ingest(agency, [resaved / "bundle.docx"])
+    assert [w.message for w in report.warnings if "not taken" in w.message] == []
