@@ -17,6 +17,7 @@ from pipeline.content import content
 from pipeline.content import regions as content_regions
 from pipeline.dates import parse_date
 from pipeline.errors import WARNING, InputError, Problem, UsageError, errors_and_warnings
+from pipeline.journal import finish
 from pipeline.locales import conventions
 from pipeline.sheets import SAVE_AS, SHEET_SUFFIXES, refused_format
 from pipeline.style import HouseStyle, read_style
@@ -80,6 +81,7 @@ def agency_folder(path: Path) -> Path:
 def load_agency(path: Path) -> AgencyInputs:
     """Read and validate the agency's inputs; raise InputError listing every error."""
     folder = agency_folder(path)
+    finish(folder)  # an ingest killed while writing is completed or rolled back first
     # Nothing is read before the folder is known to hold only the agency's own files: a link
     # could lead a reader (and the archive) outside it, and a FIFO would block it.
     foreign = not_own_files(folder)
