@@ -126,6 +126,7 @@ def load_agency(path: Path) -> AgencyInputs:
         found += _emergency_number(profile, questionnaire)
         if listing or not listing_raw:  # valid, or no directory file at all
             found += _directory_gaps(profile, listing)
+            found += _national_checked_after_packet(profile, listing)
     wording, wording_problems = read_wording(folder)
     found += wording_problems
     if profile and questionnaire:
@@ -284,6 +285,26 @@ def _directory_gaps(profile: YamlDocument, listing: YamlDocument | None) -> list
     where = listing if listing else profile
     return [
         where.warning((), f"{len(empty)} directory categories have no entries: {', '.join(empty)}")
+    ]
+
+
+def _national_checked_after_packet(
+    profile: YamlDocument, listing: YamlDocument | None
+) -> list[Problem]:
+    """The directory prints the day each national resource was checked: never after the packet's."""
+    packet_date = date.fromisoformat(profile.data["packet"]["date"])
+    entries = directory.national_entries(
+        listing.data if listing else {}, profile.data["agency"]["address"]["country"]
+    )
+    checked = max((date.fromisoformat(e["last_verified"]) for e in entries), default=None)
+    if checked is None or checked <= packet_date:
+        return []
+    return [
+        profile.warning(
+            ("packet", "date"),
+            f"the national resources the directory lists were checked on {checked}, after the "
+            f"packet date {packet_date}: date the packet on or after {checked}",
+        )
     ]
 
 
