@@ -16,6 +16,7 @@ from pipeline.assessment import Respondent, check_answers, check_settings, read_
 from pipeline.content import content
 from pipeline.content import regions as content_regions
 from pipeline.dates import parse_date
+from pipeline.elements import uncovered_element_warnings
 from pipeline.errors import WARNING, InputError, Problem, UsageError, errors_and_warnings
 from pipeline.journal import finish
 from pipeline.locales import conventions
@@ -124,6 +125,7 @@ def load_agency(path: Path) -> AgencyInputs:
         found += _cross_checks(profile, questionnaire)
         found += _missing_optional_facts(profile, questionnaire)
         found += _emergency_number(profile, questionnaire)
+        found += uncovered_element_warnings(profile, questionnaire)
         if listing or not listing_raw:  # valid, or no directory file at all
             found += _directory_gaps(profile, listing)
             found += _national_checked_after_packet(profile, listing)
