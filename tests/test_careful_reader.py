@@ -20,6 +20,7 @@ from pipeline.content import content
 from pipeline.load import load_agency
 from pipeline.render import ADDRESS, ZERO_WIDTH_SPACE, breakable
 from tests.helpers import docx_text, pdf_text
+from tests.test_locale import starter_agency
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ("harbor-family-health", "northgate-youth-shelter", "river-valley-task-force")
@@ -175,3 +176,98 @@ def test_no_near_empty_pages(sample_packets, slug):
         if (fill := body_fill(page)) < least:
             near_empty.append((number + 1, round(fill, 2)))
     assert near_empty == []
+
+
+@pytest.fixture(scope="module")
+def starters(tmp_path_factory) -> dict[str, Path]:
+    """An Ontario school, an English shelter and an Australian clinic, from their starters."""
+    root = tmp_path_factory.mktemp("starters")
+    out = tmp_path_factory.mktemp("starter-packets")
+    agencies = {
+        "ontario-school": starter_agency(root, "ontario-school", "school", "CA", "ON"),
+        "english-shelter": starter_agency(root, "english-shelter", "shelter", "GB", "ENG"),
+        "australian-clinic": starter_agency(
+            root, "australian-clinic", "health_clinic", "AU", "NSW"
+        ),
+    }
+    return {
+        slug: build_packet(folder, out / slug, pdf=False).out for slug, folder in agencies.items()
+    }
+
+
+def text_of(folder: Path, *documents: str) -> str:
+    return "\n".join(docx_text(folder / f"{name}.docx") for name in documents)
+
+
+# The project's own documents (the assessment quotes the toolkit, which keeps its words).
+OWN = ("policy", "training", "directory")
+
+
+def test_englands_training_log_names_the_safeguarding_topic(starters, sample_packets):
+    for folder in (starters["english-shelter"], sample_packets["northgate-youth-shelter"]):
+        log = text_of(folder, "training")
+        assert "Safeguarding referrals and statutory duties" in log
+        assert "Mandatory reporting" not in log and "mandatory reporting" not in log
+
+
+@pytest.mark.parametrize("slug", ["ontario-school", "australian-clinic"])
+def test_countries_with_mandatory_reporting_keep_the_topic(starters, slug):
+    assert "Mandatory reporting requirements" in text_of(starters[slug], "training")
+
+
+def test_an_english_packet_speaks_of_safeguarding_throughout(starters):
+    text = text_of(starters["english-shelter"], *OWN).lower()
+    for phrase in ("mandatory report", "mandated report"):
+        assert phrase not in text, phrase
+    assert "safeguarding referrals and statutory duties" in text
+
+
+@pytest.mark.parametrize("slug", ["ontario-school", "english-shelter", "australian-clinic"])
+def test_no_us_only_words_outside_the_us(starters, slug):
+    text = text_of(starters[slug], *OWN)
+    us_only = (
+        "FBI",
+        "HSI",
+        "Title X",
+        "sheriff",
+        "child protective services",
+        "federal or state",
+        "Department of Labor",
+        "National Human Trafficking Hotline",
+    )
+    assert [word for word in us_only if word.lower() in text.lower()] == []
+    if slug != "ontario-school":
+        assert "911" not in text
+
+
+def test_the_directory_says_which_children_the_duty_covers(starters):
+    text = text_of(starters["ontario-school"], "directory")
+    assert "When the student is a child under 16, a mandated report does not wait" in text
+
+
+def test_a_statute_given_as_sentences_reads_as_sentences(sample_packets):
+    text = text_of(sample_packets["northgate-youth-shelter"], "policy")
+    assert "Reporting rules for England (Kendleshire): No general mandatory reporting law" in text
+    assert "procedures.." not in text and "(Kendleshire), No" not in text
+    harbor = text_of(sample_packets["harbor-family-health"], "policy")
+    assert "(Marin Vista County): California Child Abuse and Neglect Reporting Act" in harbor
+    assert "11164-11174.3." in harbor
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_no_doubled_brackets_or_full_stops(sample_packets, slug):
+    text = text_of(sample_packets[slug], *OWN).replace(ZERO_WIDTH_SPACE, "")
+    # "((555) 010-4190)": a template's brackets around a value in brackets; "..": a full stop
+    # after a value that ends in one. (A citation's "2152.021(F))" is right as it is.)
+    assert not re.findall(r".{30}(?:\(\(|[^.]\.\.(?!\.)).{10}", text)
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_the_policy_counts_the_topics_the_log_requires(sample_packets, slug):
+    """ "Staff trained on the four annual topics" in a packet whose log requires five."""
+    questionnaire = yaml.safe_load((ROOT / "inputs" / slug / "questionnaire.yaml").read_text())
+    extra = questionnaire.get("training", {}).get("extra_topics", [])
+    required = len(content("policy")["annual_training_topics"]) + len(extra)
+    policy = text_of(sample_packets[slug], "policy")
+    counted = re.findall(r"\b(four|five|six) annual topics", policy)
+    assert all(word == {4: "four", 5: "five", 6: "six"}[required] for word in counted), counted
