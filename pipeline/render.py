@@ -247,11 +247,13 @@ def set_language(document, language: str | None) -> None:
 
 
 def breakable(address: str) -> str:
-    """`a@b.org` -> `a@\u200bb.\u200borg`: a break opportunity after each "@", "." and "/" that
-    something follows (not inside "://")."""
-    return (
-        BREAK_AFTER.sub(ZERO_WIDTH_SPACE, address.rstrip(".")) + address[len(address.rstrip(".")) :]
-    )
+    """`a.b@c.org` -> `a.b@\u200bc.\u200borg`: a break opportunity after "@" and after each "." and
+    "/" that something follows (not inside "://", nor in the name before an e-mail's "@")."""
+    if "@" in address and "/" not in address:
+        name, domain = address.split("@", 1)
+        return f"{name}@{ZERO_WIDTH_SPACE}{breakable(domain)}"
+    core = address.rstrip(".")
+    return BREAK_AFTER.sub(ZERO_WIDTH_SPACE, core) + address[len(core) :]
 
 
 def break_addresses(document) -> None:

@@ -135,6 +135,10 @@ def test_break_opportunities_sit_after_at_dot_and_slash_only():
     assert breakable("https://www.ice.gov/webform") == (
         "https://\u200bwww.\u200bice.\u200bgov/\u200bwebform"
     )
+    # The name before "@" stays whole: "j." alone at a line's end reads as an initial.
+    assert breakable("j.featherstone@northgate.example.org") == (
+        "j.featherstone@\u200bnorthgate.\u200bexample.\u200borg"
+    )
     assert ADDRESS.sub("", "1.5 hours, e.g. U.S. law; Dr. Delgado") == (
         "1.5 hours, e.g. U.S. law; Dr. Delgado"
     )
