@@ -16,6 +16,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
+from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import TemplateError, pass_context
 from jinja2.sandbox import SandboxedEnvironment
@@ -112,6 +113,7 @@ def render_revised(
     template = fill_template(template_name, context)
     problems = revise_document(template.docx, template_name, context)
     break_addresses(template.docx)
+    keep_introductions(template.docx)
     set_document_properties(template.docx, context, template_name)
     describe_pictures(template.docx, context.get("agency", {}).get("legal_name", ""))
     set_language(template.docx, context.get("language"))
@@ -265,6 +267,20 @@ def break_addresses(document) -> None:
             continue
         if not any(parent.tag == control for parent in node.iterancestors()):
             node.text = ADDRESS.sub(lambda found: breakable(found.group()), node.text)
+
+
+def keep_introductions(document) -> None:
+    """A paragraph ending in a colon ("Law enforcement contacts:", the toolkit's "...include the
+    following:") stays on the page of what it introduces, never alone at a page's foot."""
+    for paragraph in document.paragraphs:
+        if paragraph.text.rstrip().endswith(":"):
+            paragraph.paragraph_format.keep_with_next = True
+    for row in document.element.body.iter(qn("w:tr")):  # "1. Initial evaluation that includes:"
+        first = next(row.iter(qn("w:tc")), None)
+        text = "".join(t.text or "" for t in first.iter(qn("w:t"))) if first is not None else ""
+        if text.rstrip().endswith(":"):
+            for element in row.iter(qn("w:p")):  # Word keeps the row with the next one
+                Paragraph(element, None).paragraph_format.keep_with_next = True
 
 
 def highlight_fill_ins(path: Path) -> None:
