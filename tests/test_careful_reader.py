@@ -329,3 +329,15 @@ def test_every_introduction_keeps_with_what_it_introduces(starters, slug):
                 first = row.cells[0].text.rstrip()
                 if first.endswith(":"):
                     assert all(p.paragraph_format.keep_with_next for p in row.cells[0].paragraphs)
+
+
+def test_no_police_line_is_listed_as_a_front_line_hotline():
+    """Police and enforcement lines (the HSI Tip Line, the AFP's 131AFP) are contacts for the
+    protocol champion, used with the person's informed choice: never the directory's hotlines."""
+    for country in COUNTRIES.values():
+        for entry in country["resources"]:
+            name = entry["name"].lower()
+            assert not any(word in name for word in ("police", "tip line", "afp")), entry["id"]
+        for entry in country.get("official_contacts", []):
+            assert entry["kind"] in ("law_enforcement", "labor"), entry["id"]
+    assert "afp_report_line" in {e["id"] for e in COUNTRIES["AU"]["official_contacts"]}
