@@ -341,3 +341,14 @@ def test_no_police_line_is_listed_as_a_front_line_hotline():
         for entry in country.get("official_contacts", []):
             assert entry["kind"] in ("law_enforcement", "labor"), entry["id"]
     assert "afp_report_line" in {e["id"] for e in COUNTRIES["AU"]["official_contacts"]}
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_a_partners_services_do_not_bring_a_second_colon(sample_packets, slug):
+    """"Open Door Survivor Services: Lead victim service provider: 24/7 advocate response": the
+    template's colon after the name and the input's own collide."""
+    profile = yaml.safe_load((ROOT / "inputs" / slug / "profile.yaml").read_text())
+    policy = text_of(sample_packets[slug], "policy")
+    for partner in profile.get("partners", []):
+        line = next(line for line in policy.splitlines() if line.startswith(partner["name"]))
+        assert line.count(": ") == 1, line
