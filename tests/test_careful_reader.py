@@ -345,7 +345,7 @@ def test_no_police_line_is_listed_as_a_front_line_hotline():
 
 @pytest.mark.parametrize("slug", SAMPLES)
 def test_a_partners_services_do_not_bring_a_second_colon(sample_packets, slug):
-    """"Open Door Survivor Services: Lead victim service provider: 24/7 advocate response": the
+    """ "Open Door Survivor Services: Lead victim service provider: 24/7 advocate response": the
     template's colon after the name and the input's own collide."""
     profile = yaml.safe_load((ROOT / "inputs" / slug / "profile.yaml").read_text())
     policy = text_of(sample_packets[slug], "policy")
