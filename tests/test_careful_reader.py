@@ -231,6 +231,7 @@ def test_an_english_packet_speaks_of_safeguarding_throughout(starters):
     for phrase in ("mandatory report", "mandated report"):
         assert phrase not in text, phrase
     assert "safeguarding referrals and statutory duties" in text
+    assert "make a safeguarding referral" in text and "file a safeguarding referral" not in text
 
 
 @pytest.mark.parametrize("slug", ["ontario-school", "english-shelter", "australian-clinic"])
