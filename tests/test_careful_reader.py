@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from pipeline.build import build_packet
 from pipeline.content import content
 from pipeline.load import load_agency
+from pipeline.locales import respell
 from pipeline.render import ADDRESS, ZERO_WIDTH_SPACE, breakable
 from tests.helpers import docx_text, pdf_text
 from tests.test_locale import starter_agency
@@ -353,3 +354,25 @@ def test_a_partners_services_do_not_bring_a_second_colon(sample_packets, slug):
     for partner in profile.get("partners", []):
         line = next(line for line in policy.splitlines() if line.startswith(partner["name"]))
         assert line.count(": ") == 1, line
+
+
+@pytest.mark.parametrize(
+    ("language", "us", "spelt"),
+    [
+        (
+            "en-GB",
+            "Obstetrics and gynecology; Pediatrics clinic",
+            "Obstetrics and gynaecology; Paediatrics clinic",
+        ),
+        ("en-AU", "Obstetrics and gynecology", "Obstetrics and gynaecology"),
+        (
+            "en-CA",
+            "Obstetrics and gynecology; Pediatrics clinic",
+            "Obstetrics and gynecology; Pediatrics clinic",
+        ),
+    ],
+)
+def test_medical_words_are_spelt_consistently_in_each_country(language, us, spelt):
+    """An English list had "Paediatrics clinic" beside "Obstetrics and gynecology"; Canadian
+    usage keeps both US forms."""
+    assert respell(us, language) == spelt
