@@ -376,3 +376,23 @@ def test_medical_words_are_spelt_consistently_in_each_country(language, us, spel
     """An English list had "Paediatrics clinic" beside "Obstetrics and gynecology"; Canadian
     usage keeps both US forms."""
     assert respell(us, language) == spelt
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_no_heading_is_left_alone_at_a_page_foot(sample_packets, slug):
+    """ "Key personnel" or "Domain 5" as a page's last line, their text on the next page."""
+    document = Document(sample_packets[slug] / "bundle.docx")
+    headings = {
+        p.text.replace(ZERO_WIDTH_SPACE, "").strip()
+        for p in document.paragraphs
+        if p.style.name.startswith("Heading")
+    }
+    assert len(headings) > 40
+    reader = PdfReader(sample_packets[slug] / "bundle.pdf")
+    alone = [
+        (number, line)
+        for number, page in enumerate(reader.pages, start=1)
+        if (line := last_body_line(page)) in headings
+    ]
+    assert alone == []
