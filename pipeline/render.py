@@ -249,13 +249,33 @@ def set_language(document, language: str | None) -> None:
 
 
 def breakable(address: str) -> str:
-    """`a.b@c.org` -> `a.b@\u200bc.\u200borg`: a break opportunity after "@" and after each "." and
-    "/" that something follows (not inside "://", nor in the name before an e-mail's "@")."""
-    if "@" in address and "/" not in address:
-        name, domain = address.split("@", 1)
-        return f"{name}@{ZERO_WIDTH_SPACE}{breakable(domain)}"
+    """`j.doe@mail.example.org` -> `j.doe@\u200bmail.\u200bexample.org`: a break opportunity after
+    the "@", the dots of the domain and the slashes and dots of a path. Never inside the name
+    before the "@" ("j." alone reads as an initial), after "://", or before the domain's last
+    part ("org.uk" stays whole: "learning.nspcc.org." above "uk" reads as two words)."""
     core = address.rstrip(".")
-    return BREAK_AFTER.sub(ZERO_WIDTH_SPACE, core) + address[len(core) :]
+    trail = address[len(core) :]
+    if "@" in core and "/" not in core:
+        name, domain = core.split("@", 1)
+        return f"{name}@{ZERO_WIDTH_SPACE}{breakable_host(domain)}{trail}"
+    scheme, separator, rest = core.rpartition("://")
+    host, slash, path = rest.partition("/")
+    start = f"{scheme}://{ZERO_WIDTH_SPACE}" if separator else ""
+    rest = breakable_host(host) + (f"/{BREAK_AFTER.sub(ZERO_WIDTH_SPACE, path)}" if slash else "")
+    if slash and path:
+        rest = rest.replace("/", f"/{ZERO_WIDTH_SPACE}", 1)
+    return start + rest + trail
+
+
+def breakable_host(host: str) -> str:
+    """Break opportunities after the dots of a host name, the last part kept whole: a country's
+    code with the short name before it ("org.uk", "com.au"), or the top-level name ("org")."""
+    labels = host.split(".")
+    keep = 2 if len(labels) > 2 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else 1
+    if len(labels) <= keep:
+        return host
+    head, tail = labels[:-keep], ".".join(labels[-keep:])
+    return "".join(f"{label}.{ZERO_WIDTH_SPACE}" for label in head[:-1]) + f"{head[-1]}.{tail}"
 
 
 def break_addresses(document) -> None:

@@ -138,15 +138,18 @@ def test_the_word_files_hold_the_break_opportunities(sample_packets, slug):
 
 def test_break_opportunities_sit_after_at_dot_and_slash_only():
     assert breakable("help@coastallabor.example.org") == (
-        "help@\u200bcoastallabor.\u200bexample.\u200borg"
+        "help@\u200bcoastallabor.\u200bexample.org"
     )
-    assert breakable("https://www.ice.gov/webform") == (
-        "https://\u200bwww.\u200bice.\u200bgov/\u200bwebform"
+    assert (
+        breakable("https://www.ice.gov/webform") == "https://\u200bwww.\u200bice.gov/\u200bwebform"
     )
     # The name before "@" stays whole: "j." alone at a line's end reads as an initial.
     assert breakable("j.featherstone@northgate.example.org") == (
-        "j.featherstone@\u200bnorthgate.\u200bexample.\u200borg"
+        "j.featherstone@\u200bnorthgate.\u200bexample.org"
     )
+    # The domain's last part stays whole: "learning.nspcc.org." above "uk" read as two words.
+    assert breakable("learning.nspcc.org.uk") == "learning.\u200bnspcc.org.uk"
+    assert breakable("dhs.gov") == "dhs.gov"
     assert ADDRESS.sub("", "1.5 hours, e.g. U.S. law; Dr. Delgado") == (
         "1.5 hours, e.g. U.S. law; Dr. Delgado"
     )
