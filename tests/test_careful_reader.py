@@ -399,3 +399,18 @@ def test_no_heading_is_left_alone_at_a_page_foot(sample_packets, slug):
         if (line := last_body_line(page)) in headings
     ]
     assert alone == []
+
+
+def test_englands_reporting_table_asks_no_us_question(starters, sample_packets):
+    """England has no statutory child-abuse definition for a report to name trafficking in: the
+    row asks how the safeguarding procedures treat it."""
+    starter = text_of(starters["english-shelter"], "policy")
+    assert "child-abuse definition" not in starter
+    assert (
+        "whether the local safeguarding procedures treat trafficking of a child as abuse" in starter
+    )
+    sample = text_of(sample_packets["northgate-youth-shelter"], "policy")
+    assert "Trafficking as child abuse" in sample and "child-abuse definition" not in sample
+    assert "child-abuse definition includes trafficking" in text_of(
+        starters["ontario-school"], "policy"
+    )
