@@ -71,7 +71,9 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
             ),
             agency_type,
         ),
-        "training": training_log(inputs.training, answers, inputs.packet_date),
+        "training": training_log(
+            inputs.training, answers, inputs.packet_date, reporting_terms(country)["topic"]
+        ),
         "assessment": assessment_summary(inputs, respondents, blank_assessment, language),
         "images": {"logo": logo_image(inputs)},
         # The agency's own wording, applied to each document once it is rendered.
