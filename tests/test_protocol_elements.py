@@ -89,19 +89,19 @@ def test_the_vulnerability_factors_of_table_1_are_quoted_in_the_toolkits_spellin
 
 
 def test_step_1_and_step_2_point_to_the_appendices(samples):
-    step_1 = after_heading(samples[CLINIC], "Step 1: Notice red flags")
+    step_1 = section_under(samples[CLINIC], "Step 1: Notice red flags")
     assert "Appendix A" in step_1 and "Appendix B" in step_1
-    step_2 = after_heading(samples[CLINIC], "Step 2: Establish trust and safety")
+    step_2 = section_under(samples[CLINIC], "Step 2: Establish trust and safety")
     assert "Appendix D" in step_2 and "rights-based" in step_2
 
 
-def after_heading(folder: Path, heading: str) -> str:
-    """The paragraph after the heading (the three steps are also bullets of that name)."""
+def section_under(folder: Path, heading: str) -> str:
+    """The paragraphs from a heading to the next one (the three steps are also bullets)."""
     found = Document(folder / "policy.docx").paragraphs
-    index = next(
-        n for n, p in enumerate(found) if p.text == heading and p.style.name.startswith("Heading")
-    )
-    return found[index + 1].text
+    is_heading = [p.style.name.startswith("Heading") for p in found]
+    start = next(n for n, p in enumerate(found) if p.text == heading and is_heading[n])
+    end = next(n for n in range(start + 1, len(found)) if is_heading[n])
+    return "\n".join(p.text for p in found[start + 1 : end])
 
 
 def test_a_schools_policy_leaves_out_the_physical_exam_indicators(blank_packets):
