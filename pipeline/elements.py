@@ -56,6 +56,10 @@ def refers_health_care_off_site(agency_type: str) -> bool:
     return agency_type in content("policy")["refers_health_care_off_site"]
 
 
+def provides_health_care(agency_type: str) -> bool:
+    return agency_type in content("policy")["provides_health_care"]
+
+
 def screening_questions(screening: dict[str, Any], language: str | None) -> dict[str, Any]:
     """The questions staff ask: the agency's own, else the project's starter set (marked)."""
     own = screening.get("questions")

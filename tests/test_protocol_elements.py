@@ -234,6 +234,13 @@ def test_a_clinic_that_gives_no_off_site_procedure_has_no_such_section(samples):
     assert "Health evaluation and mental health assessment" not in paragraphs(samples[CLINIC])
 
 
+def test_a_clinic_sets_out_its_trauma_informed_examination_and_treatment(samples):
+    section = section_under(samples[CLINIC], "Trauma-informed examination and treatment")
+    assert "Pelvic exams, STI testing and pregnancy tests are offered, never required" in section
+    assert "Fill in" not in section
+    assert "Trauma-informed examination and treatment" not in paragraphs(samples[SHELTER])
+
+
 def test_the_task_force_names_the_referral_and_consent_form_in_this_packet(samples):
     text = docx_text(samples[TASK_FORCE] / "policy.docx")
     assert "the referral and consent form in this packet" in text
@@ -256,7 +263,7 @@ def element_warnings(folder: Path) -> dict[str, str]:
 
 def test_a_clinic_is_warned_about_its_questions_and_media_enquiries(scenario):
     warned = element_warnings(scenario("minimal-clinic"))
-    assert set(warned) == {"screening_questions", "external_enquiries"}
+    assert set(warned) == {"screening_questions", "external_enquiries", "clinical_care"}
     assert "starter set" in warned["screening_questions"]
 
 
@@ -287,6 +294,7 @@ def test_the_drafting_notes_list_the_open_elements(scenario, tmp_path):
 
 
 NEW_PROPERTIES = (
+    ("response", "clinical_care"),
     ("response", "screening", "questions"),
     ("response", "external_enquiries"),
     ("response", "external_enquiries", "spokesperson"),
