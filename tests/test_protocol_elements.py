@@ -176,6 +176,17 @@ def test_the_modern_slavery_act_is_not_given_for_scotland():
     assert country_definitions({"country": "GB", "state": "WLS"}, "en-GB") is not None
 
 
+def test_an_agency_in_scotland_is_warned_on_its_nation(scenario):
+    folder = scenario("uk-clinic")
+    profile = folder / "profile.yaml"
+    profile.write_text(
+        profile.read_text().replace("    country: GB", "    state: SCT\n    country: GB")
+    )
+    (warning,) = [w for w in load_agency(folder).warnings if "no definitions" in w.message]
+    assert warning.field == "agency.address.state"
+    assert "on file for Scotland" in warning.message
+
+
 def test_a_country_without_definitions_is_asked_for_them(scenario, tmp_path):
     folder = scenario("country-without-national-resources")
     warnings = [w for w in load_agency(folder).warnings if "no definitions" in w.message]
