@@ -29,7 +29,7 @@ FACTS = {
     "short_name": "Example Agency",
     "street": "1 Example Street",
     "city": "Exampletown",
-    "date": "2026-11-23",
+    "date": "2026-12-02",
     "policy_number": "HT-1",
     "effective_date": "2026-12-01",
     "next_review_date": "2027-12-01",
