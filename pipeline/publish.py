@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ import signal
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -349,12 +351,25 @@ def writable(folder: Path) -> Iterator[None]:
             "they were"
         ) from error
     except OSError as error:
-        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG):
+            close_quietly(error)
             raise OutputError(
                 f"{folder}: cannot write there ({error.strerror}); the earlier outputs are as "
                 "they were"
             ) from error
         raise
+
+
+def close_quietly(error: OSError) -> None:
+    """Close now the files a full disk stopped mid-write (python-docx leaves its zip open on a
+    failed save): closing them fails the same way, which would print a traceback at exit."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        traceback.clear_frames(error.__traceback__)
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 @contextmanager
