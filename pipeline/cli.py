@@ -504,7 +504,10 @@ def diff(slug: str, old: str, new: str, root: Path, docx_path: Path | None) -> N
     """Show what changed between two archived versions: 2025, 2026 (or 2026-r1, the year's
     original, even once corrected), 2026-r2 for its first correction."""
     from pipeline.diff import as_text, compare_named, diff_docx
+    from pipeline.publish import check_new_file
 
+    if docx_path:
+        check_new_file(docx_path)
     changes = compare_named(root, slug, old, new)
     click.echo(as_text(changes))
     if docx_path:

@@ -78,6 +78,12 @@ def agency_above(folder: Path) -> Path | None:
 def check_destination(out: Path, kind: str = "packet") -> None:
     """Refuse, before any work, an output folder the packet builder may not replace (a
     `forms` folder is the one that may sit inside a packet folder)."""
+    if not out.name or ".." in out.parts:  # `.`, `..`, `/`: no folder of its own to replace
+        raise UsageError(
+            f"{out}: name the packet's own folder (for example outputs/<slug>), not `.` or `..`"
+        )
+    if out.resolve() in (Path.cwd(), *Path.cwd().parents):
+        raise UsageError(f"{out} is the folder you are in, or holds it; name a folder of its own")
     agency = agency_above(out)
     if agency is not None:
         where = "is" if agency == out.resolve() else "is inside"
@@ -312,6 +318,16 @@ def replaced_whole(target: Path) -> Iterator[Path]:
         partial = work / target.name
         yield partial
         os.replace(partial, target)
+
+
+def check_new_file(target: Path) -> None:
+    """A single file a command writes (`diff --docx`) is a new one: an existing file is never
+    overwritten, nor is one written into an agency's inputs."""
+    agency = agency_above(target.parent)
+    if agency is not None:
+        raise UsageError(f"{target} is inside the agency input folder {agency}; name another")
+    if target.exists() or target.is_symlink():
+        raise UsageError(f"{target} already exists; name a new file (it is never overwritten)")
 
 
 def clear_abandoned(parent: Path) -> None:

@@ -233,3 +233,33 @@ def test_clean_removes_the_packets_and_nothing_a_person_put_there(tmp_path, scen
         "thesis.txt": THESIS.encode(),
     }
     assert "test-agency/notes.txt" in left.stdout
+
+
+@pytest.mark.parametrize("out", [".", "..", "/", "the folder you are in"])
+@pytest.mark.parametrize("command", ["bundle", "blank", "forms"])
+def test_the_current_folder_or_a_folder_above_it_is_never_an_output(
+    tmp_path, scenario, monkeypatch, command, out
+):
+    folder = agency(scenario)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    target = Path(str(here) if out == "the folder you are in" else out)
+    result = CliRunner().invoke(main, commands(folder, target)[command])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert list(here.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == [
+        "here",
+        "inputs",
+    ]
+
+
+def test_diff_never_overwrites_an_existing_file(tmp_path, documents):
+    thesis = documents / "thesis.txt"
+    result = CliRunner().invoke(
+        main,
+        ["diff", "some-agency", "2025", "2026", "--root", str(tmp_path), "--docx", str(thesis)],
+    )
+    assert result.exit_code == 2, result.output
+    assert "already exists" in result.output
+    assert thesis.read_text() == THESIS
