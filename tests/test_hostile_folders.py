@@ -103,3 +103,33 @@ def test_a_folder_that_cannot_be_read_is_named(scenario, monkeypatch):
     monkeypatch.setattr(os, "scandir", denied)  # as for a folder of another user's (not root)
     (problem,) = refusal(folder)
     assert problem.startswith(f"{folder}/locked:1:1: cannot be read (Permission denied)")
+
+
+@pytest.mark.parametrize("where", ["the agency", "inside the agency", "a file"])
+def test_a_new_agency_is_never_made_inside_an_agency_or_a_file(scenario, where):
+    folder = scenario("minimal-clinic")
+    root = {
+        "the agency": folder,
+        "inside the agency": folder / "assessment",
+        "a file": folder / "profile.yaml",
+    }[where]
+    before = sorted(path.name for path in folder.rglob("*"))
+    result = CliRunner().invoke(main, ["new", "inner", "--type", "school", "--inputs", str(root)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "Error: " in result.output
+    assert sorted(path.name for path in folder.rglob("*")) == before
+
+
+def test_a_new_agency_appears_whole_or_not_at_all(tmp_path, monkeypatch):
+    from pipeline import blank
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(blank, "write_starter_workbooks", disk_full)
+    result = CliRunner().invoke(
+        main, ["new", "harbor", "--type", "school", "--inputs", str(tmp_path)]
+    )
+    assert result.exit_code == 1, result.output
+    assert f"{tmp_path}: cannot write there (No space left on device)" in result.output
+    assert list(tmp_path.iterdir()) == []
