@@ -223,3 +223,22 @@ def test_a_dtd_hidden_behind_a_long_comment_is_refused_too(tmp_path):
     style, problems = read_style(hostile, str(hostile))
     assert style is None
     assert [(p.field, p.message) for p in problems] == [("styles", "declares a DTD; refused")]
+
+
+def test_a_file_named_twice_or_copied_is_one_respondent(scenario, tmp_path):
+    rows = [[ROLE, "Your name", ITEM], ["Doctor", "Ana", "Yes"]]
+    export = write_csv(tmp_path / "survey.csv", rows)
+    copy = write_csv(tmp_path / "survey (1).csv", rows)  # downloaded twice
+    saved_again = write_csv(tmp_path / "again.csv", [[*row, ""] for row in rows])  # other bytes
+    folder = scenario("minimal-clinic")
+    report = ingest(folder, [export, export, copy, saved_again])
+    assert [found.target.name for found in report.answer_sets] == ["ana.yaml"]
+    assert sorted(path.name for path in (folder / "assessment").iterdir()) == ["ana.yaml"]
+    assert f"{copy}: the same file as {export}; read once" in report.notes
+    assert any("again.csv" in p.path and "read once" in p.message for p in report.warnings)
+
+
+def test_two_alike_rows_of_one_export_are_two_respondents(scenario, tmp_path):
+    rows = [[ROLE, ITEM], ["Nurse", "Yes"], ["Nurse", "Yes"]]
+    report = ingest(scenario("minimal-clinic"), [write_csv(tmp_path / "survey.csv", rows)])
+    assert [found.target.name for found in report.answer_sets] == ["nurse.yaml", "nurse-2.yaml"]
