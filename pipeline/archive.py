@@ -521,13 +521,9 @@ def verify(
     bags = (
         [path]
         if (path / "bagit.txt").exists()
-        else sorted(
-            found.parent
-            for found in path.rglob("bagit.txt")
-            if not found.parent.name.startswith(".") and ".incoming-" not in str(found)
-        )
+        else sorted(found.parent for found in archive_files(path, "bagit.txt"))
     )
-    ledgers = {found.parent for found in path.rglob(LEDGER)} if path.is_dir() else set()
+    ledgers = {found.parent for found in archive_files(path, LEDGER)}
     if not bags and not ledgers:
         raise UsageError(f"no archived versions found at {path}")
     if expect is not None and len(bags) != 1:
@@ -549,6 +545,22 @@ def verify(
     if not (path / "bagit.txt").exists():
         results += lost_versions({bag.parent for bag in bags} | ledgers)
     return results
+
+
+SEARCH_DEPTH = 4  # an archive root's versions sit two folders down: root/<slug>/<version>
+
+
+def archive_files(path: Path, name: str) -> list[Path]:
+    """The files called `name` in `path` and the folders below it, to SEARCH_DEPTH, hidden
+    folders (an unfinished `.incoming-*`) and links left out and unreadable folders skipped:
+    `verify /` answers in a moment, never with a traceback."""
+    found = []
+    for root, folders, files in os.walk(path, onerror=lambda error: None):
+        depth = len(Path(root).relative_to(path).parts)
+        folders[:] = [] if depth >= SEARCH_DEPTH else sorted(f for f in folders if f[0] != ".")
+        if name in files and not Path(root, name).is_symlink():
+            found.append(Path(root, name))
+    return found
 
 
 def anchor_findings(bag_dir: Path) -> tuple[list[str], list[str]]:
