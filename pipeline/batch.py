@@ -89,7 +89,7 @@ def batch_build(
         stamp = fingerprint(folder, **packet_options(pdf, False, False, style))
         target = out_root / folder.name
         try:
-            check_destination(target)
+            check_destination(target, name=folder.name)
         except UsageError as error:
             outcomes.append(Outcome(folder.name, "failed", error=error.message))
             progress(outcomes[-1])

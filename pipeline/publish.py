@@ -75,9 +75,10 @@ def agency_above(folder: Path) -> Path | None:
     return None
 
 
-def check_destination(out: Path, kind: str = "packet") -> None:
+def check_destination(out: Path, kind: str = "packet", name: str | None = None) -> None:
     """Refuse, before any work, an output folder the packet builder may not replace (a
-    `forms` folder is the one that may sit inside a packet folder)."""
+    `forms` folder is the one that may sit inside a packet folder): a packet replaces only a
+    packet of the same agency (`name`), forms only forms."""
     if not out.name or ".." in out.parts:  # `.`, `..`, `/`: no folder of its own to replace
         raise UsageError(
             f"{out}: name the packet's own folder (for example outputs/<slug>), not `.` or `..`"
@@ -106,6 +107,20 @@ def check_destination(out: Path, kind: str = "packet") -> None:
         raise UsageError(
             f"{out} holds files the packet builder did not write; name a new or empty folder"
         )
+    marker = read_marker(out) or {}
+    held = marker.get("kind", kind)
+    if held != kind:
+        raise UsageError(
+            f"{out} holds {KINDS.get(held, held)} the packet builder wrote, not {KINDS[kind]}; "
+            "name a folder of its own"
+        )
+    if name is not None and kind != "forms" and marker.get("of", name) != name:
+        raise UsageError(
+            f"{out} holds the packet of '{marker['of']}', not of '{name}'; name a folder of its own"
+        )
+
+
+KINDS = {"packet": "a packet", "forms": "respondent forms", "batch": "a batch's packets"}
 
 
 def check_batch_root(root: Path) -> None:
@@ -139,7 +154,14 @@ def written_files(folder: Path) -> dict[str, str]:
 
 
 def write_marker(folder: Path, kind: str) -> None:
-    record = {"written_by": "protocol packet builder", "kind": kind, "files": written_files(folder)}
+    """The marker of a finished folder: what it is (`kind`), of whom (the staging folder's
+    name: the agency's slug, or the blank packet's), and every file it holds."""
+    record = {
+        "written_by": "protocol packet builder",
+        "kind": kind,
+        "of": folder.name,
+        "files": written_files(folder),
+    }
     (folder / MARKER).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
 
@@ -287,7 +309,7 @@ def staging_area(out: Path, name: str, kind: str = "packet") -> Iterator[Path]:
     outright cannot remove its folder; the next run that writes beside it first recovers an
     interrupted swap, then removes what killed runs left there (clear_abandoned).
     """
-    check_destination(out, kind)
+    check_destination(out, kind, name)
     with writable(out.parent):
         out.parent.mkdir(parents=True, exist_ok=True)
         with output_lock(out):

@@ -263,3 +263,30 @@ def test_diff_never_overwrites_an_existing_file(tmp_path, documents):
     assert result.exit_code == 2, result.output
     assert "already exists" in result.output
     assert thesis.read_text() == THESIS
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [("bundle", "forms"), ("bundle", "blank"), ("batch", "bundle"), ("forms", "bundle")],
+)
+def test_a_folder_the_packet_builder_wrote_is_replaced_only_by_the_same_kind(
+    tmp_path, scenario, first, then
+):
+    """Respondent forms never replace a packet, a blank packet never replaces an agency's,
+    one agency's packet never replaces a batch's folder of packets."""
+    folder, out = agency(scenario), tmp_path / "out" / "folder"
+    assert CliRunner().invoke(main, commands(folder, out)[first]).exit_code == 0
+    before = tree(out)
+    result = CliRunner().invoke(main, commands(folder, out)[then])
+    assert result.exit_code == 2, result.output
+    assert "name a folder of its own" in result.output
+    assert tree(out) == before
+
+
+def test_one_agencys_packet_never_replaces_anothers(tmp_path, scenario):
+    first, second = agency(scenario, "agency-one"), agency(scenario, "agency-two")
+    out = tmp_path / "out" / "packet"
+    assert CliRunner().invoke(main, commands(first, out)["bundle"]).exit_code == 0
+    result = CliRunner().invoke(main, commands(second, out)["bundle"])
+    assert result.exit_code == 2, result.output
+    assert "holds the packet of 'agency-one', not of 'agency-two'" in result.output
