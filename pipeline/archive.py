@@ -24,6 +24,7 @@ from pipeline.build import BOOKKEEPING, build_agency
 from pipeline.content import CONTENT_DIR
 from pipeline.errors import ArchiveError, UsageError
 from pipeline.load import PROFILE, AgencyInputs, load_agency
+from pipeline.publish import agency_above, is_ours
 from pipeline.render import TEMPLATE_DIR
 from pipeline.style import HouseStyle, default_style, is_default
 
@@ -113,6 +114,7 @@ def archive_packet(
     The version's fingerprint goes into the agency's ledger; the fingerprint of the version
     archived before it goes into its manifest and onto its approval page (a chain).
     """
+    check_archive_root(root)
     agency = load_agency(inputs)  # once: its packet date settles the year, then it is built
     folder = agency.folder
     packet_date = agency.profile["packet"]["date"]
@@ -139,6 +141,23 @@ def archive_packet(
         version = read_version(target_root / name)
         append_to_ledger(target_root, version)
     return version
+
+
+def check_archive_root(root: Path) -> None:
+    """An archive sits outside every agency's inputs (else the next version would copy the
+    archive into itself) and outside every packet folder (each rebuild would carry it over)."""
+    agency = agency_above(root)
+    if agency is not None:
+        raise UsageError(
+            f"{root} is inside the agency input folder {agency}; keep the archive outside the "
+            "inputs (the default is archive/)"
+        )
+    for folder in (root.resolve(), *root.resolve().parents):
+        if is_ours(folder):
+            raise UsageError(
+                f"{root} is inside the folder {folder} the packet builder writes and replaces; "
+                "keep the archive outside it (the default is archive/)"
+            )
 
 
 def archive_year(asked: int | None, packet_date: str, profile: Path, fiscal_year: bool) -> int:

@@ -114,3 +114,21 @@ def test_verify_of_a_folder_it_cannot_walk_is_a_problem_line_not_a_traceback(tmp
         result = CliRunner().invoke(main, ["verify", str(path)])
         assert result.exit_code == 2, result.output
         assert result.output == f"Error: no archived versions found at {path}\n"
+
+
+@pytest.mark.parametrize("where", ["inside the agency", "inside a packet"])
+def test_an_archive_root_inside_the_inputs_or_a_packet_is_refused(scenario, tmp_path, where):
+    folder = scenario("minimal-clinic")
+    packet = tmp_path / "out" / "test-agency"
+    assert (
+        CliRunner()
+        .invoke(main, ["bundle", str(folder), "--out", str(packet), "--no-pdf"])
+        .exit_code
+        == 0
+    )
+    root = {"inside the agency": folder / "archive", "inside a packet": packet / "archive"}[where]
+    before = sorted(path.name for path in root.parent.rglob("*"))
+    result = CliRunner().invoke(main, ["archive", str(folder), "--root", str(root)])
+    assert result.exit_code == 2, result.output
+    assert "keep the archive outside" in result.output
+    assert sorted(path.name for path in root.parent.rglob("*")) == before
