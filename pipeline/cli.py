@@ -201,7 +201,6 @@ def batch(
     failed, and a failed agency's earlier packet stays as it was.
     """
     from pipeline import batch as batches
-    from pipeline.publish import mark_batch_root
 
     total = len(batches.agency_folders(inputs))
     style = house_style(style_file)
@@ -217,7 +216,6 @@ def batch(
         )
     written = batches.write_report(outcomes, out)
     written += batches.zip_packets(outcomes, out) if zip_packets else []
-    mark_batch_root(out, written)
     click.echo(batches.report_text(outcomes))
     for path in written:
         click.echo(f"wrote {path}")

@@ -171,7 +171,9 @@ def mark_batch_root(root: Path, written: list[Path]) -> None:
     files = dict((read_marker(root) or {"files": {}})["files"])
     files.update({str(path.relative_to(root)): sha256(path) for path in written})
     record = {"written_by": "protocol packet builder", "kind": "batch", "files": files}
-    (root / MARKER).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+    draft = root / f"{MARKER}.draft"  # replaced in one rename: a kill never leaves half of it
+    draft.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(draft, root / MARKER)
 
 
 AS_WRITTEN, CHANGED, MISSING = "as written", "changed", "missing"

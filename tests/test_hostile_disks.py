@@ -72,3 +72,28 @@ def test_an_ingest_on_a_full_disk_names_the_folder_and_writes_nothing(scenario, 
     assert "nothing was written" in result.stderr and "Traceback" not in result.stderr
     assert tree(folder) == before and not (folder / JOURNAL).exists()
     assert sorted(path.name for path in (folder / "assessment").iterdir()) == []
+
+
+def test_a_batch_on_a_full_disk_says_so_and_the_next_batch_runs(scenario, tmp_path):
+    """The packets fit and their zips do not: the error names the folder, and what the batch
+    wrote before it stays the packet builder's, so the next batch is not refused."""
+    folder, out = scenario("minimal-clinic"), tmp_path / "outputs"
+    batch = ["batch", str(folder.parent), "--out", str(out), "--no-pdf", "--jobs", "1", "--zip"]
+    result = packet_on_a_small_disk(120_000, *batch)
+    assert result.returncode == 1, result.stderr
+    assert f"Error: {out}: cannot write there (File too large)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert is_whole(out / "test-agency")
+    again = packet_on_a_small_disk(resource.RLIM_INFINITY, *batch)
+    assert again.returncode == 0, again.stderr
+    assert (out / "test-agency-packet-2026.zip").is_file()
+
+
+def test_an_agency_whose_packet_does_not_fit_fails_alone_with_one_line(scenario, tmp_path):
+    folder, out = scenario("minimal-clinic"), tmp_path / "outputs"
+    batch = ["batch", str(folder.parent), "--out", str(out), "--no-pdf", "--jobs", "1"]
+    result = packet_on_a_small_disk(50_000, *batch)
+    assert result.returncode == 1, result.stderr
+    assert f"{out}: cannot write there (File too large)" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "0 built, 0 skipped, 1 failed" in result.stdout
