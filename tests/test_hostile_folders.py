@@ -133,3 +133,15 @@ def test_a_new_agency_appears_whole_or_not_at_all(tmp_path, monkeypatch):
     assert result.exit_code == 1, result.output
     assert f"{tmp_path}: cannot write there (No space left on device)" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ingest_never_writes_through_a_linked_assessment_folder(scenario, tmp_path):
+    folder, elsewhere = scenario("minimal-clinic"), tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (folder / "assessment").symlink_to(elsewhere)
+    export = tmp_path / "survey.csv"
+    export.write_text("Your role,Your name,1.1 Have staff received training?\nNurse,Ana,Yes\n")
+    result = CliRunner().invoke(main, ["ingest", str(folder), str(export)])
+    assert result.exit_code == 2, result.output
+    assert f"{folder / 'assessment'}:1:1: refused: a symbolic link" in result.output
+    assert list(elsewhere.iterdir()) == []

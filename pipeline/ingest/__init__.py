@@ -25,7 +25,7 @@ from pipeline.ingest.forms import answers_from_form, read_pdf_form, read_word_fo
 from pipeline.ingest.survey import read_survey
 from pipeline.ingest.write import drop_repeats, plan_targets, respondent_texts, summary_line
 from pipeline.journal import finish, write_files
-from pipeline.load import ASSESSMENT_FOLDER, PROFILE, agency_folder, load_agency
+from pipeline.load import ASSESSMENT_FOLDER, PROFILE, agency_folder, load_agency, not_own_files
 from pipeline.publish import sha256
 
 __all__ = ["ingest", "summary_line"]
@@ -42,6 +42,9 @@ def ingest(
     folder = agency_folder(folder)
     files, repeated = distinct_files(files)
     finish(folder)  # what a killed ingest left, completed or rolled back, before reading
+    foreign = not_own_files(folder)  # a linked assessment folder would lead the writes out
+    if foreign:
+        raise InputError(foreign)
     report = IngestReport(notes=repeated)
     profile = folder / PROFILE
     agency_type, country = agency_facts(profile) if profile.is_file() else (None, None)
