@@ -78,12 +78,12 @@ def agency_folder(path: Path) -> Path:
 def load_agency(path: Path) -> AgencyInputs:
     """Read and validate the agency's inputs; raise InputError listing every error."""
     folder = agency_folder(path)
-    finish(folder)  # an ingest killed while writing is completed or rolled back first
     # Nothing is read before the folder is known to hold only the agency's own files: a link
     # could lead a reader (and the archive) outside it, and a FIFO would block it.
     foreign = not_own_files(folder)
     if foreign:
         raise InputError(foreign)
+    finish(folder)  # an ingest killed while writing is completed or rolled back first
     found: list[Problem] = []  # every error and warning of the run
     # Each reader gives what it read and its problems: entries, records and settings are
     # checked row by row even when other rows broke the schema.

@@ -41,10 +41,10 @@ def ingest(
     files, the agency's wording and (with `update_inputs`) the edited values (or nothing)."""
     folder = agency_folder(folder)
     files, repeated = distinct_files(files)
-    finish(folder)  # what a killed ingest left, completed or rolled back, before reading
     foreign = not_own_files(folder)  # a linked assessment folder would lead the writes out
     if foreign:
         raise InputError(foreign)
+    finish(folder)  # what a killed ingest left, completed or rolled back, before reading
     report = IngestReport(notes=repeated)
     profile = folder / PROFILE
     agency_type, country = agency_facts(profile) if profile.is_file() else (None, None)
