@@ -242,3 +242,17 @@ def test_two_alike_rows_of_one_export_are_two_respondents(scenario, tmp_path):
     rows = [[ROLE, ITEM], ["Nurse", "Yes"], ["Nurse", "Yes"]]
     report = ingest(scenario("minimal-clinic"), [write_csv(tmp_path / "survey.csv", rows)])
     assert [found.target.name for found in report.answer_sets] == ["nurse.yaml", "nurse-2.yaml"]
+
+
+@pytest.mark.parametrize("breaking", ["\u2028", "\u2029", "\u0085"])
+def test_a_comment_holding_a_character_yaml_reads_as_a_line_break_is_kept_as_written(
+    scenario, tmp_path, breaking
+):
+    comment = f"first{breaking}second"
+    rows = [[ROLE, "Your name", ITEM, "Comments 1"], ["Nurse", "Cy", "Yes", comment]]
+    export = write_csv(tmp_path / "survey.csv", rows)
+    folder = scenario("minimal-clinic")
+    ingest(folder, [export])
+    (respondent,) = load_agency(folder).respondents
+    assert list(respondent.comments.values()) == [comment]
+    assert [found.outcome for found in ingest(folder, [export]).answer_sets] == ["unchanged"]

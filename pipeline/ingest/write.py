@@ -7,8 +7,6 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline.assessment import (
     normalise_answer,
     normalise_rating,
@@ -16,7 +14,7 @@ from pipeline.assessment import (
 )
 from pipeline.errors import WARNING, Problem, counted, one_line
 from pipeline.ingest.answers import AnswerSet
-from pipeline.yamlfile import read_yaml
+from pipeline.yamlfile import dump_yaml, read_yaml
 
 
 def respondent_slug(data: dict[str, Any]) -> str:
@@ -118,7 +116,7 @@ def respondent_texts(answer_sets: list[AnswerSet]) -> dict[Path, str]:
 
 
 def respondent_yaml(found: AnswerSet) -> str:
-    body = yaml.safe_dump(found.data, sort_keys=False, allow_unicode=True, width=100)
+    body = dump_yaml(found.data)
     return (
         f"# Service assessment answers of one respondent, read by `packet ingest` from\n"
         f"# {one_line(found.origin)}.\n{body}"
