@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from docx import Document
 from pypdf import PdfWriter
 from pypdf.generic import (
@@ -256,3 +257,13 @@ def test_a_comment_holding_a_character_yaml_reads_as_a_line_break_is_kept_as_wri
     (respondent,) = load_agency(folder).respondents
     assert list(respondent.comments.values()) == [comment]
     assert [found.outcome for found in ingest(folder, [export]).answer_sets] == ["unchanged"]
+
+
+@pytest.mark.parametrize("now", ["x\u2028y", "z\u0085", "a: b", '"quoted"', "yes", "#hash"])
+def test_an_edited_value_written_into_an_input_reads_back_as_edited(now):
+    from pipeline.ingest.facts import replaced_scalar
+
+    text = "agency:\n  phone: old  # the front desk\n  city: Testville\n"
+    changed = replaced_scalar(text, ("agency", "phone"), now)
+    assert yaml.safe_load(changed)["agency"] == {"phone": now, "city": "Testville"}
+    assert "# the front desk" in changed
