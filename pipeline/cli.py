@@ -321,12 +321,18 @@ def blank(agency_type: str, out: Path | None, no_pdf: bool, style_file: Path | N
     lists its categories as empty rows, and the training log is empty.
     """
     from pipeline.blank import build_blank
+    from pipeline.publish import check_batch_root, check_destination
 
     everyone = agency_type == "all"
     root = out if everyone and out else Path("outputs") / "blank"
     style = house_style(style_file)
-    for each in agency_types() if everyone else [agency_type]:
-        target = root / each if everyone or not out else out
+    types = agency_types() if everyone else [agency_type]
+    targets = {each: root / each if everyone or not out else out for each in types}
+    if everyone:
+        check_batch_root(root)  # every folder is checked before the first is written
+    for each, target in targets.items():
+        check_destination(target)
+    for each, target in targets.items():
         result = build_blank(each, target, pdf=not no_pdf, style=style)
         for path in result.files:
             click.echo(f"wrote {path}")

@@ -290,3 +290,13 @@ def test_one_agencys_packet_never_replaces_anothers(tmp_path, scenario):
     result = CliRunner().invoke(main, commands(second, out)["bundle"])
     assert result.exit_code == 2, result.output
     assert "holds the packet of 'agency-one', not of 'agency-two'" in result.output
+
+
+def test_blank_packets_of_every_type_are_refused_before_any_is_written(tmp_path, documents):
+    """All of them go into the named folder: it is checked as a batch's is, first."""
+    result = CliRunner().invoke(
+        main, ["blank", "--type", "all", "--out", str(documents), "--no-pdf"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "holds files the packet builder did not write (thesis.txt)" in result.output
+    assert tree(documents) == {"thesis.txt": THESIS.encode()}
