@@ -330,7 +330,7 @@ def blank(agency_type: str, out: Path | None, no_pdf: bool, style_file: Path | N
     targets = {each: root / each if everyone or not out else out for each in types}
     if everyone:
         check_batch_root(root)  # every folder is checked before the first is written
-    for each, target in targets.items():
+    for target in targets.values():
         check_destination(target)
     for each, target in targets.items():
         result = build_blank(each, target, pdf=not no_pdf, style=style)
