@@ -24,7 +24,7 @@ from pipeline.build import BOOKKEEPING, build_agency
 from pipeline.content import CONTENT_DIR
 from pipeline.errors import ArchiveError, UsageError
 from pipeline.load import PROFILE, AgencyInputs, load_agency
-from pipeline.publish import agency_above, is_ours
+from pipeline.publish import agency_above, check_folders_above, is_ours
 from pipeline.render import TEMPLATE_DIR
 from pipeline.style import HouseStyle, default_style, is_default
 
@@ -146,6 +146,7 @@ def archive_packet(
 def check_archive_root(root: Path) -> None:
     """An archive sits outside every agency's inputs (else the next version would copy the
     archive into itself) and outside every packet folder (each rebuild would carry it over)."""
+    check_folders_above(root)
     agency = agency_above(root)
     if agency is not None:
         raise UsageError(

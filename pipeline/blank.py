@@ -13,7 +13,14 @@ from pipeline.context import build_context
 from pipeline.directory import categories as directory_categories
 from pipeline.errors import UsageError
 from pipeline.load import PROFILE, QUESTIONNAIRE, SLUG, AgencyInputs
-from pipeline.publish import STAGING_MARK, agency_above, clear_abandoned, staging_folder, writable
+from pipeline.publish import (
+    STAGING_MARK,
+    agency_above,
+    check_folders_above,
+    clear_abandoned,
+    staging_folder,
+    writable,
+)
 from pipeline.sheets import write_starter_workbook
 from pipeline.style import HouseStyle
 
@@ -82,6 +89,7 @@ def new_agency(
 def check_inputs_root(inputs_root: Path) -> None:
     """The folder that receives a new agency holds agencies: it is not itself one, nor inside
     one, nor a file."""
+    check_folders_above(inputs_root)
     agency = agency_above(inputs_root)
     if agency is not None:
         raise UsageError(

@@ -75,6 +75,16 @@ def agency_above(folder: Path) -> Path | None:
     return None
 
 
+def check_folders_above(path: Path) -> None:
+    """The nearest existing folder above `path` is a folder: a file there (`thesis.txt/packet`)
+    is refused with one line, before any work."""
+    for parent in path.absolute().parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                raise UsageError(f"{path}: {parent} is a file, not a folder; name another place")
+            return
+
+
 def check_destination(out: Path, kind: str = "packet", name: str | None = None) -> None:
     """Refuse, before any work, an output folder the packet builder may not replace (a
     `forms` folder is the one that may sit inside a packet folder): a packet replaces only a
@@ -85,6 +95,7 @@ def check_destination(out: Path, kind: str = "packet", name: str | None = None) 
         )
     if out.resolve() in (Path.cwd(), *Path.cwd().parents):
         raise UsageError(f"{out} is the folder you are in, or holds it; name a folder of its own")
+    check_folders_above(out)
     agency = agency_above(out)
     if agency is not None:
         where = "is" if agency == out.resolve() else "is inside"
@@ -126,6 +137,7 @@ KINDS = {"packet": "a packet", "forms": "respondent forms", "batch": "a batch's 
 def check_batch_root(root: Path) -> None:
     """A batch writes its report and one folder per agency into `root`: refuse a folder that
     holds anything else than those, .gitkeep and earlier packets."""
+    check_folders_above(root)
     agency = agency_above(root)
     if agency is not None:
         raise UsageError(f"{root} is inside the agency input folder {agency}; name another")
@@ -347,6 +359,7 @@ def replaced_whole(target: Path) -> Iterator[Path]:
 def check_new_file(target: Path) -> None:
     """A single file a command writes (`diff --docx`) is a new one: an existing file is never
     overwritten, nor is one written into an agency's inputs."""
+    check_folders_above(target)
     agency = agency_above(target.parent)
     if agency is not None:
         raise UsageError(f"{target} is inside the agency input folder {agency}; name another")

@@ -300,3 +300,18 @@ def test_blank_packets_of_every_type_are_refused_before_any_is_written(tmp_path,
     assert result.exit_code == 2, result.output
     assert "holds files the packet builder did not write (thesis.txt)" in result.output
     assert tree(documents) == {"thesis.txt": THESIS.encode()}
+
+
+@pytest.mark.parametrize("command", ["bundle", "blank", "forms", "batch", "archive", "new", "diff"])
+def test_a_place_under_a_file_is_one_line_naming_the_file(scenario, documents, command):
+    folder, under = agency(scenario), documents / "thesis.txt" / "packet"
+    arguments = {
+        **commands(folder, under),
+        "archive": ["archive", str(folder), "--root", str(under)],
+        "new": ["new", "other", "--type", "school", "--inputs", str(under)],
+        "diff": ["diff", "x", "2025", "2026", "--docx", str(under / "diff.docx")],
+    }[command]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 2, result.output
+    assert f"{documents / 'thesis.txt'} is a file, not a folder" in result.output
+    assert tree(documents) == {"thesis.txt": THESIS.encode()}
