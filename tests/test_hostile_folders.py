@@ -145,3 +145,22 @@ def test_ingest_never_writes_through_a_linked_assessment_folder(scenario, tmp_pa
     assert result.exit_code == 2, result.output
     assert f"{folder / 'assessment'}:1:1: refused: a symbolic link" in result.output
     assert list(elsewhere.iterdir()) == []
+
+
+def test_respondent_files_that_are_not_read_are_named(scenario):
+    folder = scenario("minimal-clinic")
+    (folder / "assessment").mkdir()
+    (folder / "assessment" / "ana.yml").write_text("respondent: {role: Nurse}\n")
+    warnings = [str(warning) for warning in load_agency(folder).warnings]
+    assert (
+        f"{folder}/assessment/ana.yml:1:1: warning: not read: each respondent's answers "
+        "are a file ending in .yaml in assessment/" in warnings
+    )
+
+
+def test_an_assessment_that_is_a_file_is_a_problem_line(scenario):
+    folder = scenario("minimal-clinic")
+    (folder / "assessment").write_text("Nurse: yes\n")
+    assert refusal(folder) == [
+        f"{folder}/assessment:1:1: is a file; respondent files go into a folder named assessment"
+    ]
