@@ -259,13 +259,16 @@ def publish(staging: Path, out: Path, kind: str = "packet") -> None:
         shutil.rmtree(staging)  # now the earlier packet; a crash here leaves only a leftover
         return
     retired = retired_folder(out)
-    if out.exists():
+    earlier = out.exists()
+    if earlier:
+        if retired.exists() or retired.is_symlink():  # not the builder's (recover left it)
+            raise UsageError(f"{retired} is in the way of replacing {out}; move it elsewhere")
         out.rename(retired)
     pause = os.environ.get(PAUSE_BETWEEN_RENAMES)
     if pause:
         time.sleep(float(pause))
     staging.rename(out)
-    if retired.exists():
+    if earlier:
         shutil.rmtree(retired)
 
 
@@ -297,9 +300,10 @@ def exchange(first: Path, second: Path) -> bool:
 
 def recover(out: Path) -> None:
     """Put back what a run killed during a swap left: the earlier folder, if the new one never
-    arrived; otherwise the earlier folder is removed."""
+    arrived; otherwise the earlier folder is removed. A folder of that name without the
+    marker is not the packet builder's, and is left alone."""
     retired = retired_folder(out)
-    if not retired.is_dir():
+    if retired.is_symlink() or not retired.is_dir() or not is_ours(retired):
         return
     if out.exists():
         shutil.rmtree(retired)
