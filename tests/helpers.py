@@ -130,3 +130,11 @@ def fill_pdf_form_with_mupdf(form: Path, target: Path, values: dict[str, bool | 
             widget.update()
     document.save(target)
     return target
+
+
+def strict_pdf_findings(path: Path) -> list[str]:
+    """What qpdf's strict check (pikepdf) finds in a PDF: syntax errors, then warnings."""
+    import pikepdf
+
+    with pikepdf.open(path) as document:
+        return [*document.check_pdf_syntax(), *document.get_warnings()]
