@@ -234,18 +234,22 @@ def usable_width(document) -> float:
 
 def table_cells(line: str) -> list[str]:
     """Split `| a | {{ x|filter }} |` on the pipes outside Jinja tags."""
-    cells, current, depth = [], "", 0
-    for position, char in enumerate(line.strip()[1:-1]):
-        pair = line.strip()[1:-1][position : position + 2]
-        if pair in ("{{", "{%"):
-            depth += 1
-        elif pair in ("}}", "%}"):
-            depth -= 1
-        if char == "|" and depth == 0:
+    text = line.strip()[1:-1]
+    cells, current, depth, position = [], "", 0, 0
+    while position < len(text):
+        pair = text[position : position + 2]
+        if pair in ("{{", "{%", "}}", "%}"):
+            # A pair is read once: in `{{ x }}}` the third brace closes a form control's tag.
+            depth += 1 if pair[0] == "{" else -1
+            current += pair
+            position += 2
+            continue
+        if text[position] == "|" and depth == 0:
             cells.append(current.strip())
             current = ""
         else:
-            current += char
+            current += text[position]
+        position += 1
     return [*cells, current.strip()]
 
 
