@@ -49,6 +49,7 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         "terms": reporting_terms(country),
         "content": policy,
         "documents": content("documents")["documents"],
+        "quickref": quick_reference(agency_type),
         "directory": fitted_to_type(
             spelt_titles(
                 arrange(
@@ -237,3 +238,20 @@ def national_hotline(national: dict[str, Any] | None) -> dict[str, Any] | None:
     if not national:
         return None
     return next((r for r in national["resources"] if r["id"] == national["helpline"]), None)
+
+
+def quick_reference(agency_type: str) -> dict[str, Any]:
+    """The quick reference's signs: Table 3's items that quickref.yaml chooses for the agency
+    type, in the toolkit's order and wording, and the groups of Table 3 they leave out."""
+    choice = content("quickref")["indicators"]
+    chosen = set(choice["common"] + choice["by_type"].get(agency_type, []))
+    table = content("toolkit_lists")["indicators"]
+    signs, used = [], []
+    for group in table["groups"]:
+        for item in group["items"]:
+            subs = [sub for sub in item.get("sub", []) if sub in choice["companion"]]
+            if item["text"] in chosen or subs:
+                signs.append({"text": item["text"], "sub": subs})
+                used += [] if group["heading"] in used else [group["heading"]]
+    left_out = [group["heading"] for group in table["groups"] if group["heading"] not in used]
+    return {"signs": signs, "groups": used, "left_out": left_out, "table": table["table"]}

@@ -21,6 +21,7 @@ from jinja2 import TemplateError, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from pipeline.errors import Problem, RenderError
+from pipeline.flowchart import draw_flowcharts
 from pipeline.locales import respell_template, set_paper
 
 # Inside the package, so that an installed `packet` finds them from any folder.
@@ -122,6 +123,7 @@ def fill_template(template_name: str, context: dict[str, Any]) -> DocxTemplate:
         template.render(values, jinja_env=environment, autoescape=True)
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:
         raise RenderError(f"templates/{template_name} could not be filled: {error}") from error
+    draw_flowcharts(template.docx, context.get("locale", {}).get("paper"))
     template.drafting_notes = take_drafting_notes(template.docx)
     return template
 
