@@ -243,7 +243,8 @@ def highlight_fill_ins(path: Path) -> None:
         parts += [section.header._element, section.footer._element]
     for part in parts:
         for run in list(part.iter(qn("w:r"))):
-            text = "".join(t.text or "" for t in run.iter(qn("w:t")))
+            # Its own text only: a run holding a drawing holds its text boxes' runs as well.
+            text = "".join(t.text or "" for t in run.findall(qn("w:t")))
             if FILL_IN_OPEN in text:
                 split_run(run, text)
     document.save(path)
