@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import re
 import textwrap
+import zipfile
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -316,3 +319,24 @@ def label(text: str, x: float, y: float, size: float):
     )
     shape.find(f".//{qn('w:txbxContent')}").append(text_paragraph(text, size, True, False))
     return shape
+
+
+def chart_texts(element) -> list[str]:
+    """The lines of the charts' boxes under `element` (a document body), in order; the copy
+    for older readers that LibreOffice adds on saving (`mc:Fallback`) left out."""
+    return [
+        "".join(t.text or "" for t in paragraph.iter(qn("w:t")))
+        for box in element.iter(qn("w:txbxContent"))
+        if not any(parent.tag == FALLBACK for parent in box.iterancestors())
+        for paragraph in box.iter(qn("w:p"))
+    ]
+
+
+FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+@cache
+def has_chart(template: Path) -> bool:
+    """True when the template draws a flowchart."""
+    with zipfile.ZipFile(template) as package:
+        return MARKER.encode() in package.read("word/document.xml")

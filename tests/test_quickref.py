@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -16,9 +17,10 @@ from pipeline.build import build_packet
 from pipeline.content import agency_types, content
 from pipeline.context import quick_reference
 from pipeline.flowchart import DECISIONS, PATH, WPS, q
+from pipeline.ingest import ingest
 from pipeline.load import load_agency
 from pipeline.render import DRAFTING_NOTES
-from tests.conftest import SAMPLES
+from tests.conftest import FIXTURES, SAMPLES
 from tests.helpers import outline_titles
 
 TITLE = content("documents")["documents"][0]["title"]
@@ -199,3 +201,91 @@ def test_a_school_gets_no_physical_exam_signs_and_the_notes_say_so(tmp_path):
     assert not signs & {item["text"] for item in exam["items"]}
     out = build_blank("school", tmp_path / "school", pdf=False, today=date(2026, 11, 23)).out
     assert "none from physical exam" in (out / DRAFTING_NOTES).read_text()
+
+
+COUNTRY_SCENARIOS = [
+    "canada-clinic",
+    "uk-clinic",
+    "australia",
+    "country-without-national-resources",
+]
+
+
+@pytest.fixture(scope="module")
+def country_packets(tmp_path_factory) -> dict[str, Path]:
+    """A clinic in each country with national facts on file (Australia: Canada's fixture moved
+    to New South Wales), and one in a country without; with PDFs."""
+    root = tmp_path_factory.mktemp("countries")
+    built = {}
+    for name in COUNTRY_SCENARIOS:
+        folder = root / "inputs" / name
+        shutil.copytree(FIXTURES / "minimal-clinic", folder)
+        overlay = "canada-clinic" if name == "australia" else name
+        shutil.copytree(FIXTURES / overlay, folder, dirs_exist_ok=True)
+        if name == "australia":
+            profile = folder / "profile.yaml"
+            profile.write_text(
+                profile.read_text()
+                .replace("country: CA", "country: AU")
+                .replace("jurisdiction: Ontario", "jurisdiction: New South Wales")
+                .replace("postal_code: K0A 0A0", 'postal_code: "2000"')
+            )
+        built[name] = build_packet(folder, root / "out" / name).out
+    return built
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize("name", COUNTRY_SCENARIOS)
+def test_each_countrys_quick_reference_fits_and_names_its_helpline(country_packets, name):
+    pdf = PdfReader(country_packets[name] / "quickref.pdf")
+    assert len(pdf.pages) <= 2
+    assert "Immediate danger?" in pdf.pages[0].extract_text()
+    country = load_agency(country_packets[name].parent.parent / "inputs" / name).profile
+    national = content("national_resources")["countries"].get(
+        country["agency"]["address"]["country"]
+    )
+    helpline = national and next(
+        (r for r in national["resources"] if r["id"] == national["helpline"]), None
+    )
+    expected = helpline["phones"][0] if helpline else content("policy")["national_helpline_unknown"]
+    text = squeezed(" ".join(page.extract_text() for page in pdf.pages))
+    assert squeezed(expected) in text
+
+
+@pytest.fixture
+def clinic_packet(tmp_path) -> tuple[Path, Path]:
+    """A copy of the sample clinic's inputs and its Word files."""
+    folder = tmp_path / "inputs" / "harbor-family-health"
+    shutil.copytree(Path("inputs/harbor-family-health"), folder)
+    return folder, build_packet(folder, tmp_path / "out", pdf=False).out
+
+
+def test_an_unedited_quick_reference_reads_back_as_no_change(clinic_packet):
+    folder, out = clinic_packet
+    report = ingest(folder, [out / "bundle.docx"])
+    assert sum(report.wording[0].counts.values()) == 0
+    assert not report.warnings
+
+
+def test_an_edited_step_in_words_is_kept_and_the_chart_drawn_again(clinic_packet, tmp_path):
+    folder, out = clinic_packet
+    document = Document(out / "quickref.docx")
+    step = next(p for p in document.paragraphs if p.text.startswith("Document in"))
+    step.runs[-1].text += " Tell the Medical Director the same day."
+    document.save(tmp_path / "edited.docx")
+    ingest(folder, [tmp_path / "edited.docx"])
+    rebuilt = build_packet(folder, tmp_path / "rebuilt", pdf=False).out / "quickref.docx"
+    assert any("Medical Director the same day" in step for step in numbered_steps(rebuilt))
+    assert boxes(rebuilt) == boxes(out / "quickref.docx")
+
+
+def test_an_edit_inside_the_chart_is_reported_as_not_kept(clinic_packet, tmp_path):
+    folder, out = clinic_packet
+    document = Document(out / "quickref.docx")
+    line = next(t for t in document.element.body.iter(qn("w:t")) if t.text == "6. Document")
+    line.text = "6. Write it down"
+    document.save(tmp_path / "edited.docx")
+    report = ingest(folder, [tmp_path / "edited.docx"])
+    (warning,) = report.warnings
+    assert "flowchart were edited" in warning.message
+    assert sum(report.wording[0].counts.values()) == 0
