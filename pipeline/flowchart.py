@@ -28,6 +28,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
 
 from pipeline.locales import PAPER_MM
+from pipeline.render import FILL_IN_OPEN
 
 MARKER = "⟪flowchart⟫"
 EMU = 914400  # per inch
@@ -39,6 +40,7 @@ ABOVE_CHART = 0.8
 # A decision's text sits in the diamond's middle half: one line of its heading fits this height;
 # its step number stands in the corner outside the diamond.
 DIAMOND_HEIGHT = 0.8
+NUMBER_HYPHEN = re.compile(r"(?<=\d)-(?=\d)")
 STEP_NUMBER = re.compile(r"^(\d+\.)\s+(.+)$")
 EM_SHARE = 0.48  # Carlito's average character, as a share of the type size (a little over)
 LINE_HEIGHT = 1.22  # single spacing, as a multiple of the type size
@@ -278,10 +280,28 @@ def text_paragraph(text: str, size: float, bold: bool, centred: bool):
         f"w:lineRule='auto'/><w:jc w:val='{'center' if centred else 'left'}'/></w:pPr>"
         f"<w:r><w:rPr>{'<w:b/>' if bold else ''}<w:color w:val='000000'/>"
         f"<w:sz w:val='{half_points}'/><w:szCs w:val='{half_points}'/></w:rPr>"
-        "<w:t xml:space='preserve'/></w:r></w:p>"
+        "</w:r></w:p>"
     )
-    paragraph.find(f".//{qn('w:t')}").text = text  # element text: escaped by lxml
+    run = paragraph.find(qn("w:r"))
+    # A phone number stays on one line: its hyphens do not break, nor the space after "(555)".
+    # (Not in a line with a blank packet's fill-in field, whose run is split to highlight it.)
+    pieces = [text] if FILL_IN_OPEN in text else NUMBER_HYPHEN.split(text.replace(") ", ")\u00a0"))
+    for index, piece in enumerate(pieces):
+        if index:
+            run.append(parse_xml(f"<w:noBreakHyphen {nsdecls('w')}/>"))
+        element = parse_xml(f"<w:t {nsdecls('w')} xml:space='preserve'/>")
+        element.text = piece  # element text: escaped by lxml
+        run.append(element)
     return paragraph
+
+
+def line_text(paragraph) -> str:
+    """A line of a box as it reads (non-breaking hyphens and spaces as plain ones)."""
+    pieces = [
+        "-" if node.tag == qn("w:noBreakHyphen") else node.text or ""
+        for node in paragraph.iter(qn("w:t"), qn("w:noBreakHyphen"))
+    ]
+    return "".join(pieces).replace("\u00a0", " ")
 
 
 def connector(x1: float, y1: float, x2: float, y2: float, arrowhead: bool):
@@ -325,7 +345,7 @@ def chart_texts(element) -> list[str]:
     """The lines of the charts' boxes under `element` (a document body), in order; the copy
     for older readers that LibreOffice adds on saving (`mc:Fallback`) left out."""
     return [
-        "".join(t.text or "" for t in paragraph.iter(qn("w:t")))
+        line_text(paragraph)
         for box in element.iter(qn("w:txbxContent"))
         if not any(parent.tag == FALLBACK for parent in box.iterancestors())
         for paragraph in box.iter(qn("w:p"))

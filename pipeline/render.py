@@ -21,7 +21,6 @@ from jinja2 import TemplateError, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from pipeline.errors import Problem, RenderError
-from pipeline.flowchart import draw_flowcharts
 from pipeline.locales import respell_template, set_paper
 
 # Inside the package, so that an installed `packet` finds them from any folder.
@@ -123,6 +122,8 @@ def fill_template(template_name: str, context: dict[str, Any]) -> DocxTemplate:
         template.render(values, jinja_env=environment, autoescape=True)
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:
         raise RenderError(f"templates/{template_name} could not be filled: {error}") from error
+    from pipeline.flowchart import draw_flowcharts  # it reads this module's fill-in marks
+
     draw_flowcharts(template.docx, context.get("locale", {}).get("paper"))
     template.drafting_notes = take_drafting_notes(template.docx)
     return template

@@ -16,7 +16,7 @@ from pipeline.blank import build_blank
 from pipeline.build import build_packet
 from pipeline.content import agency_types, content
 from pipeline.context import quick_reference
-from pipeline.flowchart import DECISIONS, PATH, WPS, q
+from pipeline.flowchart import DECISIONS, PATH, WPS, line_text, q
 from pipeline.ingest import ingest
 from pipeline.load import load_agency
 from pipeline.render import DRAFTING_NOTES
@@ -66,9 +66,7 @@ def boxes(path: Path) -> dict[str, str]:
     found = {}
     for shape in drawing.iter(q("wps:wsp")):
         name = shape.find(q("wps:cNvPr")).get("name")
-        text = " ".join(
-            "".join(t.text or "" for t in p.iter(qn("w:t"))) for p in shape.iter(qn("w:p"))
-        )
+        text = " ".join(line_text(p) for p in shape.iter(qn("w:p")))
         if name in (*PATH, *STEP):
             found[name] = squeezed(text)
     return found
