@@ -122,9 +122,10 @@ def fill_template(template_name: str, context: dict[str, Any]) -> DocxTemplate:
         template.render(values, jinja_env=environment, autoescape=True)
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:
         raise RenderError(f"templates/{template_name} could not be filled: {error}") from error
-    from pipeline.flowchart import draw_flowcharts  # it reads this module's fill-in marks
+    from pipeline.flowchart import draw_flowcharts, has_chart  # they read this module's marks
 
-    draw_flowcharts(template.docx, context.get("locale", {}).get("paper"))
+    if has_chart(TEMPLATE_DIR / template_name):
+        draw_flowcharts(template.docx, context.get("locale", {}).get("paper"))
     template.drafting_notes = take_drafting_notes(template.docx)
     return template
 
