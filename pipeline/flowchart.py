@@ -58,6 +58,7 @@ RETURNING = ("emergency",)  # back to the main path; other branches drop into a 
 FULL_WIDTH = ("notice", "private", "document", "follow_up")
 ALERT = ("emergency",)
 YES, NO = "Yes", "No"
+FIRST_SHAPE_ID = 1001
 
 
 @dataclass
@@ -207,7 +208,8 @@ def drawing_paragraph(boxes: list[Box], height: float, sizes: tuple[float, float
     paragraph.find(f".//{qn('wp:docPr')}").set("descr", alt)
     group = paragraph.find(f".//{q('wpg:wgp')}")
     shapes = list(chart_shapes(boxes, sizes))
-    for number, shape in enumerate(shapes, start=2):
+    # Shape ids apart from the drawings' own ids (pipeline.bundle numbers those 1, 2, ...).
+    for number, shape in enumerate(shapes, start=FIRST_SHAPE_ID):
         shape.find(q("wps:cNvPr")).set("id", str(number))
         group.append(shape)
     return paragraph

@@ -198,7 +198,7 @@ def test_a_school_gets_no_physical_exam_signs_and_the_notes_say_so(tmp_path):
     signs = {sign["text"] for sign in quick_reference("school")["signs"]}
     assert not signs & {item["text"] for item in exam["items"]}
     out = build_blank("school", tmp_path / "school", pdf=False, today=date(2026, 11, 23)).out
-    assert "none from physical exam" in (out / DRAFTING_NOTES).read_text()
+    assert "none of the physical exam items" in (out / DRAFTING_NOTES).read_text()
 
 
 COUNTRY_SCENARIOS = [
