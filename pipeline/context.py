@@ -62,6 +62,7 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         "terms": reporting_terms(country),
         "content": policy,
         "documents": content("documents")["documents"],
+        "quickref": quick_reference(agency_type),
         "directory": fitted_to_type(
             spelt_titles(
                 arrange(
@@ -258,11 +259,12 @@ def national_hotline(national: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def working_form_facts(agency_type: str) -> dict[str, Any]:
     """What the working forms take from the agency type: the toolkit's Table 3 groups that the
-    documentation record offers as boxes, and those it leaves out and why (working_forms.yaml)."""
+    documentation record offers as boxes (those the type's policy prints), and those it leaves
+    out and why (working_forms.yaml)."""
     table = content("toolkit_lists")["indicators"]
     fitting = content("working_forms")["indicators"]
-    offered = fitting["groups_by_type"].get(agency_type)
-    kept = [group for group in table["groups"] if offered is None or group["id"] in offered]
+    left_out = content("policy")["indicator_groups_left_out"].get(agency_type, [])
+    kept = [group for group in table["groups"] if group["id"] not in left_out]
     return {
         "indicators": {"table": table["table"], "title": table["title"]},
         "indicator_groups": [{**group, "entries": numbered_indicators(group)} for group in kept],
@@ -285,3 +287,20 @@ def numbered_indicators(group: dict[str, Any]) -> list[dict[str, Any]]:
             for position, text in enumerate(item.get("sub", []), start=1)
         ]
     return numbered
+
+
+def quick_reference(agency_type: str) -> dict[str, Any]:
+    """The quick reference's signs: Table 3's items that quickref.yaml chooses for the agency
+    type, in the toolkit's order and wording, and the groups of Table 3 they leave out."""
+    choice = content("quickref")["indicators"]
+    chosen = set(choice["common"] + choice["by_type"].get(agency_type, []))
+    table = content("toolkit_lists")["indicators"]
+    signs, used = [], []
+    for group in table["groups"]:
+        for item in group["items"]:
+            subs = [sub for sub in item.get("sub", []) if sub in choice["companion"]]
+            if item["text"] in chosen or subs:
+                signs.append({"text": item["text"], "sub": subs})
+                used += [] if group["heading"] in used else [group["heading"]]
+    left_out = [group["heading"] for group in table["groups"] if group["heading"] not in used]
+    return {"signs": signs, "groups": used, "left_out": left_out, "table": table["table"]}

@@ -164,8 +164,11 @@ def paragraph_text(paragraph) -> str:
 def paragraph_segments(paragraph, links: dict[str, str]) -> list[Segment]:
     """The paragraph's text as runs of one look: bold, italic, the link they belong to."""
     segments: list[Segment] = []
+    # A drawing's text boxes (the quick reference's flowchart) are not the paragraph's text:
+    # the chart is drawn again from the inputs on every build.
+    boxed = {id(run) for box in paragraph.iter(qn("w:txbxContent")) for run in box.iter(qn("w:r"))}
     for run in paragraph.iter(qn("w:r")):
-        if removed(run):
+        if removed(run) or id(run) in boxed:
             continue
         text = "".join(run_text(node) for node in run if node.tag in TEXT_TAGS)
         if text:
