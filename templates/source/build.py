@@ -23,8 +23,10 @@ Form controls, each named by a tag (Jinja allowed) that `packet ingest` reads ba
 Links within the document: [mark{expr}] a bookmark, where `expr` has `name` and `id` (ids unique
         in the document); [link{name}{text}] the text, linked to the bookmark the Jinja
         expression `name` names (Word and LibreOffice's PDF export both follow it).
-!table options: `noheader`, and `rows=0.9` for rows at least 0.9 inch high (room to write),
-        `keep` to keep the table on one page with the paragraph before it and the one after it.
+!table options: `noheader` (only for a table that is not read as data: a screen reader reads a
+        table's cells by its header row), `rows=0.9` for rows at least 0.9 inch high (room to
+        write), and `keep` to keep the table on one page with the paragraph before it and the one
+        after it.
 A table cell of its own: [bar{fraction}{alert}] a bar filling `fraction` (0 to 1) of the cell,
         red when `alert` is true (paragraph shading, so Word and LibreOffice draw it as text).
 """
@@ -292,6 +294,9 @@ def add_table(
                 shade(row.cells[position], HEADER_FILL)
                 for run in paragraph.runs:
                     run.bold = True
+                # Never alone at the foot of a page: there it would be read once, and its
+                # repetition on the next page, above the rows, is an artifact readers skip.
+                paragraph.paragraph_format.keep_with_next = True
         if index == 0 and header:
             repeat_header(row)
         if not any(cells):
