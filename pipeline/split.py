@@ -14,56 +14,137 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-# Entries of a structure element that carry no reference to pages, annotations or parents.
-ELEMENT_ENTRIES = ("/S", "/A", "/C", "/T", "/Lang", "/Alt", "/E", "/ActualText", "/R")
-# The catalog's entries each document keeps as the bundle has them.
-CATALOG_ENTRIES = ("/Lang", "/MarkInfo", "/ViewerPreferences", "/PageMode", "/OutputIntents")
-
 
 def cut_documents(bundle: Path, parts: list[tuple[dict, int, int]], folder: Path) -> None:
     """Write `folder/<id>.pdf` for each (document, first page, end page) of the bundle."""
-    spans: dict[tuple[int, int], set] = {}  # the structure's pages, found once for all parts
     with pikepdf.open(bundle) as source:
-        for document, first, end in parts:
-            with cut(source, range(first, end), document["title"], spans) as part:
-                part.save(folder / f"{document['id']}.pdf", min_version=source.pdf_version)
+        spans = element_pages(source)
+        version = source.pdf_version
+        every = [page.objgen for page in source.pages]  # the same objects in every copy
+    for document, first, end in parts:
+        # Each document is the bundle with the other pages and what shows only on them taken
+        # out; qpdf then writes what is left, unchanged.
+        with pikepdf.open(bundle) as part:
+            cut(part, range(first, end), document["title"], spans, every)
+            part.save(folder / f"{document['id']}.pdf", min_version=version)
 
 
-def cut(source: pikepdf.Pdf, pages: range, title: str, spans: dict) -> pikepdf.Pdf:
-    """The pages `pages` of `source` as a PDF of their own, titled `title`. `spans` holds the
-    pages each structure element is shown on (pages_of), kept between calls."""
-    part = pikepdf.new()
-    for number in pages:
-        part.pages.append(source.pages[number])
-    kept = {source.pages[n].objgen: part.pages[i].obj for i, n in enumerate(pages)}
-    annotations = keep_annotations(source, pages, part, kept)
-    if "/StructTreeRoot" in source.Root:
-        copy_structure(source, part, kept, annotations, spans)
-    copy_outline(source, part, kept, title)
-    for entry in CATALOG_ENTRIES:
-        if entry in source.Root:
-            part.Root[entry] = carried(part, source.Root[entry])
+def element_pages(source: pikepdf.Pdf) -> dict[tuple[int, int], set[int]]:
+    """Structure element -> the numbers of the pages its content is on, its children's
+    included, read from the parent tree (which names the elements each page shows)."""
+    if "/StructTreeRoot" not in source.Root:
+        return {}
+    root = source.Root.StructTreeRoot
+    tree = number_tree(root.get("/ParentTree"))
+    spans: dict[tuple[int, int], set[int]] = {}
+    for number, page in enumerate(source.pages):
+        key = page.obj.get("/StructParents")
+        shown = list(tree.get(int(key), ())) if key is not None else []
+        for annotation in page.obj.get("/Annots", ()):
+            key = annotation.get("/StructParent")
+            if key is not None and int(key) in tree:
+                shown.append(tree[int(key)])
+        for element in shown:
+            # The element and its ancestors, up to one already marked for this page.
+            while element is not None and element.objgen != root.objgen:
+                pages = spans.setdefault(element.objgen, set())
+                if number in pages:
+                    break
+                pages.add(number)
+                element = element.get("/P")
+    return spans
+
+
+def cut(part: pikepdf.Pdf, pages: range, title: str, spans: dict, every: list) -> None:
+    """Reduce `part`, a copy of the bundle, to the pages `pages`, titled `title`; `spans` are
+    element_pages, `every` the bundle's pages by object number."""
+    kept = {every[number] for number in pages}
+    if "/StructTreeRoot" in part.Root:
+        prune(part.Root.StructTreeRoot, set(pages), kept, spans)
+    drop_outside_links(part, pages, kept)
+    keep_parent_tree(part, pages)
+    copy_outline(part, kept, title)
+    for number in reversed(range(len(part.pages))):
+        if number not in pages:
+            del part.pages[number]
     part.Root.OpenAction = Array([part.pages[0].obj, Name.XYZ, None, None, 0])
-    set_title(source, part, title)
-    return part
+    set_title(part, title)
 
 
-def keep_annotations(source, pages: range, part, kept: dict) -> dict:
-    """Source annotation -> its copy; links to pages outside the document are dropped."""
-    annotations = {}
-    for index, number in enumerate(pages):
-        originals = source.pages[number].obj.get("/Annots", Array())
-        copies = part.pages[index].obj.get("/Annots", Array())
+def prune(element, numbers: set[int], kept: set, spans: dict) -> None:
+    """Take out of `element` what shows only on other pages than `numbers` (`kept`, by object).
+
+    An element shown only on kept pages stays as it is; one shown on kept and other pages (the
+    document, a table that starts on the page before) is pruned in turn; one without content
+    (an empty table cell) stays with its parent.
+    """
+    page = element.get("/Pg")
+    kids = as_list(element.get("/K"))
+    remaining = []
+    for kid in kids:
+        if isinstance(kid, int):  # marked content on the element's page
+            keep = page is not None and page.objgen in kept
+        elif kid.get("/Type") in (Name.MCR, Name.OBJR):
+            on = kid.get("/Pg", page)
+            keep = on is not None and on.objgen in kept
+        else:
+            shown = spans.get(kid.objgen)
+            keep = not shown or not shown.isdisjoint(numbers)
+            if shown and keep and not shown <= numbers:
+                prune(kid, numbers, kept, spans)
+        if keep:
+            remaining.append(kid)
+    if len(remaining) != len(kids):
+        element.K = remaining[0] if len(remaining) == 1 else Array(remaining)
+    if page is not None and page.objgen not in kept:
+        del element["/Pg"]
+
+
+def drop_outside_links(part, pages: range, kept: set) -> None:
+    """Links to pages of other documents (the bundle's contents, say) go, with their tags."""
+    tagged = "/StructTreeRoot" in part.Root
+    tree = number_tree(part.Root.StructTreeRoot.get("/ParentTree")) if tagged else {}
+    for number in pages:
+        page = part.pages[number].obj
+        if "/Annots" not in page:
+            continue
         remaining = Array()
-        for original, copy in zip(originals, copies, strict=True):
-            page = link_page(original)
-            if page is not None and page.objgen not in kept:
-                continue  # a link into another document of the bundle (its contents, say)
-            annotations[original.objgen] = copy
-            remaining.append(copy)
-        if "/Annots" in part.pages[index].obj:
-            part.pages[index].obj.Annots = remaining
-    return annotations
+        for annotation in page.Annots:
+            target = link_page(annotation)
+            if target is None or target.objgen in kept:
+                remaining.append(annotation)
+                continue
+            key = annotation.get("/StructParent")
+            element = tree.get(int(key)) if key is not None else None
+            if isinstance(element, Dictionary):
+                kids = [
+                    kid
+                    for kid in as_list(element.get("/K"))
+                    if not (isinstance(kid, Dictionary) and kid.get("/Obj") == annotation)
+                ]
+                element.K = kids[0] if len(kids) == 1 else Array(kids)
+        page.Annots = remaining
+
+
+def keep_parent_tree(part, pages: range) -> None:
+    """The parent tree's entries for the kept pages and their annotations only."""
+    if "/StructTreeRoot" not in part.Root:
+        return
+    root = part.Root.StructTreeRoot
+    wanted = set()
+    for number in pages:
+        page = part.pages[number].obj
+        wanted.add(page.get("/StructParents"))
+        wanted.update(annotation.get("/StructParent") for annotation in page.get("/Annots", ()))
+    wanted = {int(key) for key in wanted if key is not None}
+    # In place: a new array of the pages' (direct) arrays would be a deep copy, ten times slower.
+    numbers = root.ParentTree.Nums
+    keys = [int(key) for key in list(numbers)[::2]]
+    for position in reversed(range(len(keys))):
+        if keys[position] not in wanted:
+            del numbers[2 * position + 1]
+            del numbers[2 * position]
+    root.ParentTreeNextKey = max((key for key in keys if key in wanted), default=-1) + 1
 
 
 def link_page(annotation):
@@ -79,127 +160,6 @@ def link_page(annotation):
     return None
 
 
-def copy_structure(source, part, kept: dict, annotations: dict, spans: dict) -> None:
-    """The structure elements with content on the kept pages, and the parent tree to them."""
-    root = source.Root.StructTreeRoot
-    copies: dict[tuple[int, int], pikepdf.Object] = {}
-    new_root = part.make_indirect(Dictionary(Type=Name.StructTreeRoot))
-    children = Array()
-    for child in as_list(root.get("/K")):
-        copied = copy_element(child, new_root, part, kept, annotations, copies, spans)
-        if copied is not None:
-            children.append(copied)
-    new_root.K = children
-    if "/RoleMap" in root:
-        new_root.RoleMap = carried(part, root.RoleMap)
-    parents = number_tree(root.get("/ParentTree"))
-    numbers = Array()
-    for page in part.pages:
-        key = page.obj.get("/StructParents")
-        if key is not None and int(key) in parents:
-            # An MCID is a position in this array: what is not copied stays, as null.
-            marked = Array(
-                copies.get(e.objgen) if e is not None else None for e in parents[int(key)]
-            )
-            numbers.extend([key, part.make_indirect(marked)])
-    for copy in annotations.values():
-        key = copy.get("/StructParent")
-        element = parents.get(int(key)) if key is not None else None
-        if element is not None and element.objgen in copies:
-            numbers.extend([key, copies[element.objgen]])
-    pairs = sorted(zip(numbers[::2], numbers[1::2], strict=True), key=lambda pair: int(pair[0]))
-    new_root.ParentTree = part.make_indirect(Dictionary(Nums=Array([x for p in pairs for x in p])))
-    new_root.ParentTreeNextKey = max((int(key) for key, _ in pairs), default=-1) + 1
-    part.Root.StructTreeRoot = new_root
-
-
-def copy_element(element, parent, part, kept: dict, annotations: dict, copies: dict, spans: dict):
-    """A copy of `element` with only its content on the kept pages (None when it has none
-    there). A child with no content at all, an empty table cell, comes along with its parent."""
-    if pages_of(element, spans).isdisjoint(kept):
-        return None
-    page = element.get("/Pg")
-    kids = Array()
-    new = part.make_indirect(Dictionary(Type=Name.StructElem, P=parent))
-    for kid in as_list(element.get("/K")):
-        if isinstance(kid, int):  # marked content on the element's page
-            if page is not None and page.objgen in kept:
-                kids.append(kid)
-        elif kid.get("/Type") == Name.MCR:
-            on = kid.get("/Pg", page)
-            if on is not None and on.objgen in kept:
-                kids.append(Dictionary(Type=Name.MCR, Pg=kept[on.objgen], MCID=kid.MCID))
-        elif kid.get("/Type") == Name.OBJR:
-            on = kid.get("/Pg", page)
-            if kid.Obj.objgen in annotations and on is not None and on.objgen in kept:
-                kids.append(
-                    Dictionary(Type=Name.OBJR, Obj=annotations[kid.Obj.objgen], Pg=kept[on.objgen])
-                )
-        elif not pages_of(kid, spans):
-            kids.append(copy_empty(kid, new, part, copies))
-        else:
-            copied = copy_element(kid, new, part, kept, annotations, copies, spans)
-            if copied is not None:
-                kids.append(copied)
-    copy_entries(element, new, part)
-    if page is not None and page.objgen in kept:
-        new.Pg = kept[page.objgen]
-    if len(kids):
-        new.K = kids[0] if len(kids) == 1 else kids
-    copies[element.objgen] = new
-    return new
-
-
-def copy_empty(element, parent, part, copies: dict):
-    """An element without content (an empty table cell), with its empty children."""
-    new = part.make_indirect(Dictionary(Type=Name.StructElem, P=parent))
-    copy_entries(element, new, part)
-    kids = Array(copy_empty(kid, new, part, copies) for kid in as_list(element.get("/K")))
-    if len(kids):
-        new.K = kids[0] if len(kids) == 1 else kids
-    copies[element.objgen] = new
-    return new
-
-
-def copy_entries(element, new, part) -> None:
-    for entry in ELEMENT_ENTRIES:
-        if entry in element:
-            new[entry] = carried(part, element[entry])
-
-
-def pages_of(element, spans: dict) -> set:
-    """The pages (by object number) an element's content is on, its children's included;
-    remembered in `spans` for every element below it too."""
-    found = spans.get(element.objgen)
-    if found is not None:
-        return found
-    found = set()
-    page = element.get("/Pg")
-    for kid in as_list(element.get("/K")):
-        if isinstance(kid, int):
-            if page is not None:
-                found.add(page.objgen)
-        elif kid.get("/Type") in (Name.MCR, Name.OBJR):
-            on = kid.get("/Pg", page)
-            if on is not None:
-                found.add(on.objgen)
-        else:
-            found |= pages_of(kid, spans)
-    spans[element.objgen] = found
-    return found
-
-
-def carried(part, value):
-    """`value`, from the bundle, as an object of `part` (qpdf copies only indirect objects)."""
-    if isinstance(value, pikepdf.Object) and value.is_indirect:
-        return part.copy_foreign(value)
-    if isinstance(value, Dictionary):
-        return Dictionary({key: carried(part, item) for key, item in value.items()})
-    if isinstance(value, Array):
-        return Array(carried(part, item) for item in value)
-    return value
-
-
 def as_list(value) -> list:
     if value is None:
         return []
@@ -207,45 +167,39 @@ def as_list(value) -> list:
 
 
 def number_tree(tree) -> dict:
-    """A number tree's keys and values (the parent tree: StructParents -> elements)."""
+    """A number tree's keys and values (the parent tree: StructParents -> an array of elements
+    for a page, an element for an annotation)."""
     found: dict = {}
     if tree is None:
         return found
-    numbers = tree.get("/Nums", Array())
+    numbers = list(tree.get("/Nums", Array()))
     for key, value in zip(numbers[::2], numbers[1::2], strict=True):
-        found[int(key)] = list(value) if isinstance(value, Array) else value
+        found[int(key)] = value
     for kid in tree.get("/Kids", Array()):
         found.update(number_tree(kid))
     return found
 
 
-def copy_outline(source, part, kept: dict, title: str) -> None:
-    """The bundle's bookmark titled `title`, with the bookmarks under it."""
-    with source.open_outline() as outline:
+def copy_outline(part, kept: set, title: str) -> None:
+    """Of the bundle's bookmarks, the one titled `title` with the bookmarks under it."""
+    with part.open_outline() as outline:
         top = next((item for item in outline.root if item.title == title), None)
-        if top is None:
-            return
-        with part.open_outline() as copied:
-            copied.root.append(copy_item(top, kept))
+        outline.root.clear()
+        if top is not None:
+            outline.root.append(copy_item(top, kept))
 
 
-def copy_item(item, kept: dict) -> pikepdf.OutlineItem:
+def copy_item(item, kept: set) -> pikepdf.OutlineItem:
     destination = item.destination
-    if isinstance(destination, Array) and len(destination) and destination[0].objgen in kept:
-        destination = Array([kept[destination[0].objgen], *list(destination)[1:]])
-    else:
+    if not (isinstance(destination, Array) and len(destination) and destination[0].objgen in kept):
         destination = None
     copy = pikepdf.OutlineItem(item.title, destination)
     copy.children.extend(copy_item(child, kept) for child in item.children)
     return copy
 
 
-def set_title(source, part, title: str) -> None:
+def set_title(part, title: str) -> None:
     """The bundle's document information and XMP metadata, with the document's own title."""
-    if "/Info" in source.trailer:
-        part.trailer.Info = carried(part, source.trailer.Info)
     part.docinfo.Title = title
-    if "/Metadata" in source.Root:
-        part.Root.Metadata = carried(part, source.Root.Metadata)
     with part.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as metadata:
         metadata["dc:title"] = title
