@@ -422,3 +422,21 @@ def split_by_bookmarks(reader: PdfReader, bundle: Path, documents: list[dict], f
         parts.append((document, first, next(end for end in ends if end > first)))
     cut_documents(bundle, parts, folder)
     return len(reader.pages)
+
+
+PDFA_ID = "{http://www.aiim.org/pdfa/ns/id/}"
+PDFUA_ID = "{http://www.aiim.org/pdfua/ns/id/}"
+
+
+def claimed_conformance(path: Path) -> list[str]:
+    """The standards a PDF's XMP metadata says it meets, as `["PDF/A-2b", "PDF/UA-1"]`."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        metadata = pdf.open_metadata()
+        claims = []
+        if part := metadata.get(f"{PDFA_ID}part"):
+            claims.append(f"PDF/A-{part}{metadata.get(f'{PDFA_ID}conformance', '').lower()}")
+        if part := metadata.get(f"{PDFUA_ID}part"):
+            claims.append(f"PDF/UA-{part}")
+    return claims
