@@ -25,10 +25,8 @@ pytestmark = pytest.mark.pdf
 
 
 @pytest.fixture(scope="module")
-def pdfs(tmp_path_factory) -> dict[str, Path]:
-    root = Path(__file__).resolve().parent.parent / "inputs"
-    out = tmp_path_factory.mktemp("pdf")
-    return {slug: build_packet(root / slug, out / slug).out / "bundle.pdf" for slug in SAMPLES}
+def pdfs(sample_packets) -> dict[str, Path]:
+    return {slug: folder / "bundle.pdf" for slug, folder in sample_packets.items()}
 
 
 @pytest.mark.parametrize("slug", SAMPLES)

@@ -87,6 +87,7 @@ def make_fillable(exported: Path, target: Path, title: str, layout: FieldLayout)
         widget[NameObject("/TU")] = TextStringObject(layout.describe(tag))
         place_in_hierarchy(writer, widget, tag, parents, top_level)
     form[NameObject("/Fields")] = top_level
+    separate_field_text(writer)
     # Every field carries its appearance, so each reader draws what the file holds instead of
     # making its own (which is how poppler came to need an undeclared ZapfDingbats).
     form.pop("/NeedAppearances", None)
@@ -111,6 +112,65 @@ def right_edges(widgets: list) -> dict[int, float]:
         column_edge = float(page.mediabox.right) - RIGHT_EDGE_FROM_PAGE_EDGE
         edges[id(widget)] = min(after) - 2 * CELL_PADDING if after else column_edge
     return edges
+
+
+def separate_field_text(writer) -> None:
+    """A Form structure element holds its field's widget and nothing else (PDF/UA-1); the text
+    LibreOffice draws under a field (its box, its placeholder) and tags with it becomes a Span
+    beside it, and the parent tree says so."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
+    root = writer._root_object.get("/StructTreeRoot")
+    if root is None:
+        return
+    numbers = root.get_object()["/ParentTree"].get_object().get("/Nums", ArrayObject())
+    marked_by_key = {
+        int(numbers[n]): numbers[n + 1].get_object() for n in range(0, len(numbers), 2)
+    }
+    for form, parent in form_elements(root.get_object()):
+        kids = form["/K"] if isinstance(form["/K"], list) else ArrayObject([form["/K"]])
+        widgets = [kid for kid in kids if is_object_reference(kid)]
+        text = [kid for kid in kids if not is_object_reference(kid)]
+        if not text or len(widgets) != 1:
+            continue
+        span = DictionaryObject({NameObject("/Type"): NameObject("/StructElem")})
+        span[NameObject("/S")] = NameObject("/Span")
+        span[NameObject("/P")] = form.raw_get("/P")
+        span[NameObject("/K")] = ArrayObject(text)
+        if "/Pg" in form:
+            span[NameObject("/Pg")] = form.raw_get("/Pg")
+        reference = writer._add_object(span)
+        form[NameObject("/K")] = widgets[0]
+        siblings = parent["/K"]
+        siblings.insert(
+            next(n for n, kid in enumerate(siblings) if kid.get_object() is form), reference
+        )
+        for kid in text:
+            page = (kid.get_object().get("/Pg") if not isinstance(kid, int) else None) or form[
+                "/Pg"
+            ]
+            mcid = kid if isinstance(kid, int) else kid.get_object()["/MCID"]
+            marked = marked_by_key.get(int(page.get_object()["/StructParents"]))
+            if marked is not None and int(mcid) < len(marked):
+                marked[int(mcid)] = reference
+
+
+def form_elements(element, parent=None):
+    """Every Form structure element under `element` with its parent, whose /K is an array."""
+    kids = element.get("/K")
+    for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+        if isinstance(kid, int):
+            continue
+        node = kid.get_object()
+        if not isinstance(node, dict) or "/S" not in node:
+            continue
+        if node["/S"] == "/Form" and isinstance(element.get("/K"), list):
+            yield node, element
+        yield from form_elements(node, element)
+
+
+def is_object_reference(kid) -> bool:
+    return not isinstance(kid, int) and kid.get_object().get("/Type") == "/OBJR"
 
 
 def declare_fonts(writer, form) -> None:

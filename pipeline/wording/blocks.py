@@ -211,9 +211,12 @@ def switched_on(toggle) -> bool:
 
 def run_link(run, links: dict[str, str]) -> str:
     parent = run.getparent()
-    if parent is not None and parent.tag == qn("w:hyperlink"):
-        return links.get(parent.get(qn("r:id")), "")
-    return ""
+    if parent is None or parent.tag != qn("w:hyperlink"):
+        return ""
+    target = links.get(parent.get(qn("r:id")), "")
+    # `#bookmark`: a link within the document (the bundle's form, bundle.describe_links), which
+    # the templates make, not the agency's wording.
+    return "" if target.startswith("#") else target
 
 
 def give_references(blocks: list[Block], document_id: str) -> None:
