@@ -32,7 +32,25 @@ PARTS = [document["id"] for document in content("documents")["documents"]]
 def failures(path: Path, profile=PDF_UA_1) -> list[str]:
     """What the validator finds against `profile`, one line per failure."""
     result = page.validate_pdf(str(path), profile=profile)
-    return [f"{failure.rule_id}: {failure.message}" for failure in result.failures]
+    return [
+        f"{failure.rule_id}: {failure.message}"
+        for failure in result.failures
+        if not is_exact_length_ending_in_cr(path, failure)
+    ]
+
+
+def is_exact_length_ending_in_cr(path: Path, failure) -> bool:
+    """page-validation 0.11 counts a stream whose data ends in a carriage return (`...\\r` then
+    the line feed before `endstream`) one byte short: its /Length is right, as qpdf reads it.
+    About one compressed stream in 256 ends so, so the rule would fail builds at random; the
+    length is checked here instead, on the very object."""
+    if failure.rule_id != "PDFA2B-STREAM-LENGTH-001" or failure.object_id is None:
+        return False
+    identifier = failure.object_id
+    with pikepdf.open(path) as pdf:
+        stream = pdf.get_object((identifier.object_number, identifier.generation))
+        raw = stream.read_raw_bytes()
+        return int(stream.stream_dict["/Length"]) == len(raw) and raw.endswith(b"\r")
 
 
 @pytest.fixture(scope="module")
