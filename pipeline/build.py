@@ -25,6 +25,7 @@ from pipeline.convert import (
     split_by_bookmarks,
 )
 from pipeline.errors import InputError, Problem, errors_and_warnings
+from pipeline.forms.working import export_jobs, finish_forms, working_forms
 from pipeline.load import AgencyInputs, load_agency
 from pipeline.publish import (
     MARKER,
@@ -138,13 +139,22 @@ def build(
 
 
 def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa: bool) -> int:
-    """Convert the bundle, then cut one PDF per document out of it; return its page count."""
+    """Convert the bundle and, in the same run, each working form with its fields; cut one PDF
+    per other document out of the bundle's and make the forms' fillable. Return the bundle's
+    page count."""
     pdf = staging / "bundle.pdf"
-    converter.convert([PdfJob(staging / "bundle.docx", pdf, pdfa=pdfa)])
+    converter.convert(
+        [PdfJob(staging / "bundle.docx", pdf, pdfa=pdfa), *export_jobs(staging, documents, pdfa)]
+    )
     reader = read_written_pdf(pdf)  # once, for the contents' page numbers and the split
+    forms = working_forms(documents)
     with reading_written_pdf(pdf):
         write_contents_pages(staging / "bundle.docx", reader)
-        return split_by_bookmarks(reader, pdf, documents, staging)
+        pages = split_by_bookmarks(
+            reader, pdf, [document for document in documents if document not in forms], staging
+        )
+    finish_forms(staging, documents)
+    return pages
 
 
 def render_packet(

@@ -399,35 +399,44 @@ def read_written_pdf(path: Path, strict: bool = True) -> PdfReader:
 
 
 def split_by_bookmarks(reader: PdfReader, bundle: Path, documents: list[dict], folder: Path) -> int:
-    """Cut one PDF per document out of the bundle (read as `reader`) at its top-level bookmarks,
-    with no re-conversion. Returns the bundle's page count.
+    """Cut one tagged PDF per document out of the bundle (read as `reader`) at its top-level
+    bookmarks, with no re-conversion (pipeline/split.py). A form (`form: true` in
+    documents.yaml) is converted from its own Word file instead. Returns the bundle's page count.
     """
-    from pypdf import PdfWriter  # here, so that starting LibreOffice imports little
+    from pipeline.split import cut_documents  # here, so that starting LibreOffice imports little
 
     starts = {
         item.title: reader.get_destination_page_number(item)
         for item in reader.outline
         if not isinstance(item, list)
     }
+    documents = [document for document in documents if not document.get("form")]
     titles = [document["title"] for document in documents]
     missing = [title for title in titles if title not in starts]
     if missing:
         raise ConversionError(f"{bundle} has no bookmark for {', '.join(missing)}")
     ends = sorted(starts.values()) + [len(reader.pages)]
+    parts = []
     for document in documents:
         first = starts[document["title"]]
-        last = next(end for end in ends if end > first)
-        writer = PdfWriter()
-        for number in range(first, last):
-            writer.add_page(reader.pages[number])
-        writer.add_metadata({"/Title": document["title"], **_carried_metadata(reader)})
-        target = folder / f"{document['id']}.pdf"
-        with target.open("wb") as stream:
-            writer.write(stream)
+        parts.append((document, first, next(end for end in ends if end > first)))
+    cut_documents(bundle, parts, folder)
     return len(reader.pages)
 
 
-def _carried_metadata(reader: PdfReader) -> dict[str, str]:
-    """The bundle's author and keywords, which each document's PDF shares."""
-    metadata = reader.metadata or {}
-    return {key: metadata[key] for key in ("/Author", "/Keywords") if key in metadata}
+PDFA_ID = "{http://www.aiim.org/pdfa/ns/id/}"
+PDFUA_ID = "{http://www.aiim.org/pdfua/ns/id/}"
+
+
+def claimed_conformance(path: Path) -> list[str]:
+    """The standards a PDF's XMP metadata says it meets, as `["PDF/A-2b", "PDF/UA-1"]`."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        metadata = pdf.open_metadata()
+        claims = []
+        if part := metadata.get(f"{PDFA_ID}part"):
+            claims.append(f"PDF/A-{part}{metadata.get(f'{PDFA_ID}conformance', '').lower()}")
+        if part := metadata.get(f"{PDFUA_ID}part"):
+            claims.append(f"PDF/UA-{part}")
+    return claims
