@@ -2,11 +2,12 @@
 
 The template writes the flowchart's words as a table after a `⟪flowchart⟫` paragraph: each row
 names a box (its first column) and gives one line of it, the first line of a box being its
-heading. docxtpl fills the table like any other, so the words stay in the template and the
-agency's values stay data. This module then replaces the paragraph and the table by one drawing:
-a group (DrawingML `wpg`) of shapes with text boxes (`wps`) and arrows, which Word edits as
-shapes and LibreOffice prints as vectors. Texts go into the XML as element text, so lxml
-escapes them; nothing here is a template.
+heading; rows named `yes` and `no` give the words beside a decision's arrows. docxtpl fills the
+table like any other, so the words stay in the template and the agency's values stay data. This
+module then replaces the paragraph and the table by one drawing: a group (DrawingML `wpg`) of
+shapes with text boxes (`wps`) and arrows, which Word edits as shapes and LibreOffice prints as
+vectors. Texts go into the XML as element text, so lxml escapes them; nothing here is a
+template.
 
 The boxes are laid out here, in a fixed order (the response's path); a box the table leaves
 out (no rows) is not drawn. Heights follow the text: each box is as tall as its lines need at
@@ -57,7 +58,8 @@ SHAPES = {"notice": "roundRect", "danger": "diamond", "child": "diamond"}
 RETURNING = ("emergency",)  # back to the main path; other branches drop into a full-width box
 FULL_WIDTH = ("notice", "private", "document", "follow_up")
 ALERT = ("emergency",)
-YES, NO = "Yes", "No"
+# Rows of the table that name the answers written beside a decision's arrows, not boxes.
+ANSWERS = ("yes", "no")
 FIRST_SHAPE_ID = 1001
 
 
@@ -101,7 +103,9 @@ def draw_flowcharts(document, paper: str | None = None) -> None:
         after = table.getnext()  # the templates' spacer after a table, not wanted here
         if after is not None and after.tag == qn("w:p") and not "".join(after.itertext()):
             after.getparent().remove(after)
-        drawing = flowchart_paragraph(table_lines(table), description, room)
+        lines = table_lines(table)
+        answers = {name: " ".join(lines.pop(name, [])) for name in ANSWERS}
+        drawing = flowchart_paragraph(lines, answers, description, room)
         table.getparent().remove(table)
         paragraph._p.addprevious(drawing)
         paragraph._p.getparent().remove(paragraph._p)
@@ -120,14 +124,16 @@ def table_lines(table) -> dict[str, list[str]]:
     return lines
 
 
-def flowchart_paragraph(lines: dict[str, list[str]], description: str, room: float):
+def flowchart_paragraph(
+    lines: dict[str, list[str]], answers: dict[str, str], description: str, room: float
+):
     """One paragraph holding the whole chart, inline, in the largest type that fits `room`
-    inches (the smallest type when none does)."""
+    inches (the smallest type when none does); `answers` label the decisions' arrows."""
     for sizes in SIZES:
         boxes, height = layout(lines, sizes)
         if height <= room:
             break
-    return drawing_paragraph(boxes, height, sizes, description)
+    return drawing_paragraph(boxes, answers, height, sizes, description)
 
 
 def layout(lines: dict[str, list[str]], sizes: tuple[float, float]) -> tuple[list[Box], float]:
@@ -189,7 +195,9 @@ def q(name: str) -> str:
     return f"{{{WPS if prefix == 'wps' else WPG}}}{local}" if prefix in ("wps", "wpg") else qn(name)
 
 
-def drawing_paragraph(boxes: list[Box], height: float, sizes: tuple[float, float], alt: str):
+def drawing_paragraph(
+    boxes: list[Box], answers: dict[str, str], height: float, sizes: tuple[float, float], alt: str
+):
     """The chart as an inline group of shapes in a paragraph of its own."""
     cx, cy = emu(WIDTH), emu(height)
     paragraph = parse_xml(
@@ -207,7 +215,7 @@ def drawing_paragraph(boxes: list[Box], height: float, sizes: tuple[float, float
     )
     paragraph.find(f".//{qn('wp:docPr')}").set("descr", alt)
     group = paragraph.find(f".//{q('wpg:wgp')}")
-    shapes = list(chart_shapes(boxes, sizes))
+    shapes = list(chart_shapes(boxes, answers, sizes))
     # Shape ids apart from the drawings' own ids (pipeline.bundle numbers those 1, 2, ...).
     for number, shape in enumerate(shapes, start=FIRST_SHAPE_ID):
         shape.find(q("wps:cNvPr")).set("id", str(number))
@@ -215,7 +223,7 @@ def drawing_paragraph(boxes: list[Box], height: float, sizes: tuple[float, float
     return paragraph
 
 
-def chart_shapes(boxes: list[Box], sizes: tuple[float, float]):
+def chart_shapes(boxes: list[Box], answers: dict[str, str], sizes: tuple[float, float]):
     """Boxes, then the arrows and their Yes/No labels between them."""
     for box in boxes:
         yield box_shape(box, sizes)
@@ -226,14 +234,15 @@ def chart_shapes(boxes: list[Box], sizes: tuple[float, float]):
     for above, below in zip(boxes, boxes[1:], strict=False):
         x = COLUMN / 2
         yield arrow(x, above.bottom, x, below.y)
-        if above.shape == "diamond":
-            yield label(NO, x + 0.08, above.bottom, sizes[0])
+        if above.shape == "diamond" and answers["no"]:
+            yield label(answers["no"], x + 0.08, above.bottom, sizes[0])
     for box in boxes:
         branch = box.beside
         if branch is None:
             continue
         yield arrow(box.x + box.width, box.middle, branch.x, box.middle)
-        yield label(YES, box.x + box.width + 0.02, box.middle - 0.3, sizes[0])
+        if answers["yes"]:
+            yield label(answers["yes"], box.x + box.width + 0.02, box.middle - 0.3, sizes[0])
         below = boxes[boxes.index(box) + 1 :]
         if branch.name not in RETURNING:
             target = next((b for b in below if b.width == WIDTH), None)

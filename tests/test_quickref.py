@@ -20,7 +20,7 @@ from pipeline.flowchart import DECISIONS, PATH, WPS, line_text, q
 from pipeline.ingest import ingest
 from pipeline.load import load_agency
 from pipeline.render import DRAFTING_NOTES
-from tests.conftest import FIXTURES, SAMPLES
+from tests.conftest import FIXTURES, ROOT, SAMPLES
 from tests.helpers import outline_titles
 
 TITLE = content("documents")["documents"][0]["title"]
@@ -37,7 +37,7 @@ def squeezed(text: str) -> str:
 def packets(tmp_path_factory) -> dict[str, Path]:
     """Every sample agency and every blank packet type, built with PDFs once for the module."""
     out = tmp_path_factory.mktemp("quickref")
-    built = {slug: build_packet(Path("inputs") / slug, out / slug).out for slug in SAMPLES}
+    built = {slug: build_packet(ROOT / "inputs" / slug, out / slug).out for slug in SAMPLES}
     for agency_type in agency_types():
         folder = out / f"blank-{agency_type}"
         built[f"blank-{agency_type}"] = build_blank(
@@ -50,7 +50,7 @@ def expected_facts(name: str) -> list[str]:
     """The emergency number, the child-protection contact and the national hotline."""
     if name.startswith("blank-"):
         return ["[911]", "[Child-abuse reporting agency]", "[Hotline]", "1-888-373-7888"]
-    inputs = load_agency(Path("inputs") / name)
+    inputs = load_agency(ROOT / "inputs" / name)
     reporting = inputs.profile["mandatory_reporting"]["child_abuse_agency"]
     national = content("national_resources")["countries"][
         inputs.profile["agency"]["address"]["country"]
@@ -161,7 +161,7 @@ def test_no_box_of_the_chart_overlaps_another(packets, name):
 
 
 def test_a_task_forces_chart_follows_its_operational_protocol(tmp_path):
-    out = build_packet(Path("inputs/river-valley-task-force"), tmp_path / "tf", pdf=False).out
+    out = build_packet(ROOT / "inputs" / "river-valley-task-force", tmp_path / "tf", pdf=False).out
     chart = boxes(out / "quickref.docx")
     assert (
         "Law enforcement refers to: Open Door Survivor Services, (555) 013-4400" in chart["adult"]
@@ -254,7 +254,7 @@ def test_each_countrys_quick_reference_fits_and_names_its_helpline(country_packe
 def clinic_packet(tmp_path) -> tuple[Path, Path]:
     """A copy of the sample clinic's inputs and its Word files."""
     folder = tmp_path / "inputs" / "harbor-family-health"
-    shutil.copytree(Path("inputs/harbor-family-health"), folder)
+    shutil.copytree(ROOT / "inputs" / "harbor-family-health", folder)
     return folder, build_packet(folder, tmp_path / "out", pdf=False).out
 
 
