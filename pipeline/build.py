@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cache
@@ -131,22 +131,30 @@ def build(
 
 
 def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa: bool) -> int:
-    """Convert the bundle and, in the same run, each working form with its fields; cut one PDF
-    per other document out of the bundle's and make the forms' fillable. Return the bundle's
-    page count."""
+    """Convert the bundle and, in the same LibreOffice run, each working form with its fields;
+    cut one PDF per other document out of the bundle's and make the forms' fillable. Return
+    the bundle's page count.
+
+    The forms go first, so that they are made fillable (pypdf, in this process) while
+    LibreOffice converts the bundle: the run answers one file at a time, and a thread waits
+    for its answer.
+    """
     pdf = staging / "bundle.pdf"
-    converter.convert(
-        [PdfJob(staging / "bundle.docx", pdf, pdfa=pdfa), *export_jobs(staging, documents, pdfa)]
-    )
+    converter.convert(export_jobs(staging, documents, pdfa))
+    waiting = ThreadPoolExecutor(1)
+    try:
+        bundle = waiting.submit(converter.convert, [PdfJob(staging / "bundle.docx", pdf, pdfa)])
+        finish_forms(staging, documents)
+        bundle.result()
+    finally:
+        waiting.shutdown(wait=False)  # an interrupted build stops LibreOffice, not waits for it
     reader = read_written_pdf(pdf)  # once, for the contents' page numbers and the split
     forms = working_forms(documents)
     with reading_written_pdf(pdf):
         write_contents_pages(staging / "bundle.docx", reader)
-        pages = split_by_bookmarks(
+        return split_by_bookmarks(
             reader, pdf, [document for document in documents if document not in forms], staging
         )
-    finish_forms(staging, documents)
-    return pages
 
 
 def render_packet(

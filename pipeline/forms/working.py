@@ -9,13 +9,14 @@ LibreOffice run as the bundle, and made fillable (fillable.py), its fields named
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pipeline.content import content
 from pipeline.context import numbered_indicators
 from pipeline.convert import PdfJob
-from pipeline.forms.fillable import FieldLayout, make_fillable
+from pipeline.forms.fillable import FieldLayout, make_fillable, row_height
 
 # What a tooltip calls each form, by its tags' first part.
 FORM_NAMES = {
@@ -68,6 +69,7 @@ def field_description(tag: str) -> str:
     return f"{FORM_NAMES.get(form, form)}: {', '.join(words)}"
 
 
+@cache
 def indicator_texts() -> dict[str, str]:
     """The toolkit's Table 3 texts by their boxes' tags (documentation_record.txt)."""
     return {
@@ -77,11 +79,7 @@ def indicator_texts() -> dict[str, str]:
     }
 
 
-def row_height(inches: float) -> float:
-    """A multi-line field's height in points: its row's (the template's `rows=`), less padding."""
-    return inches * 72 - 8
-
-
+# The rows of the multi-line fields (templates/source/documentation_record.txt, safety_plan.txt).
 LAYOUT = FieldLayout(
     describe=field_description,
     heights={
