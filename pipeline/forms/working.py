@@ -9,13 +9,14 @@ LibreOffice run as the bundle, and made fillable (fillable.py), its fields named
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pipeline.content import content
 from pipeline.context import numbered_indicators
-from pipeline.convert import PdfJob
+from pipeline.convert import Converter, PdfJob
 from pipeline.forms.fillable import FieldLayout, make_fillable, row_height
 
 # What a tooltip calls each form, by its tags' first part.
@@ -44,6 +45,31 @@ def export_jobs(staging: Path, documents: list[dict[str, Any]], pdfa: bool) -> l
         PdfJob(staging / f"{document['id']}.docx", exported(staging, document), pdfa, form=True)
         for document in working_forms(documents)
     ]
+
+
+class FormExport:
+    """The working forms' export with fields, in a thread of its own from the moment their Word
+    files are final: LibreOffice, started early and idle meanwhile, converts them while this
+    process merges the bundle. The run converts one file at a time, so `finish` waits for it
+    before the bundle is handed over."""
+
+    def __init__(self, converter: Converter, documents: list[dict[str, Any]], pdfa: bool):
+        self.converter, self.documents, self.pdfa = converter, documents, pdfa
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: Future | None = None
+
+    def start(self, staging: Path) -> None:
+        self.pool = ThreadPoolExecutor(1)
+        jobs = export_jobs(staging, self.documents, self.pdfa)
+        self.pending = self.pool.submit(self.converter.convert, jobs)
+        self.pool.shutdown(wait=False)  # the thread ends with its one task
+
+    def finish(self, staging: Path) -> None:
+        """The export done: waited for if it was started, else run now."""
+        if self.pending is None:
+            self.converter.convert(export_jobs(staging, self.documents, self.pdfa))
+        else:
+            self.pending.result()
 
 
 def finish_forms(staging: Path, documents: list[dict[str, Any]]) -> None:
