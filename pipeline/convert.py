@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -43,6 +44,19 @@ def install_hint() -> str:
 # for a slow machine without letting a hung LibreOffice stall a build for ever.
 SECONDS_PER_RUN = 60
 SECONDS_PER_FILE = 30
+# A long document takes longer (the 337-page large agency's 7 MB of document XML, 9-13 s on a
+# quiet machine and over 30 s on a busy one), so each megabyte of it adds to its time limit.
+SECONDS_PER_MEGABYTE = 10
+
+
+def seconds_for(job: PdfJob) -> float:
+    """The time limit of one file: SECONDS_PER_FILE, and more for a long document."""
+    try:
+        with zipfile.ZipFile(job.source) as package:
+            size = package.getinfo("word/document.xml").file_size
+    except (OSError, KeyError, zipfile.BadZipFile):
+        size = 0  # LibreOffice says what is wrong with the file
+    return SECONDS_PER_FILE + SECONDS_PER_MEGABYTE * size / 1_000_000
 
 
 @dataclass(frozen=True)
@@ -157,10 +171,10 @@ class Converter:
                 self._start_bridge()
         if self.failure:
             raise ConversionError(f"this LibreOffice run has already failed: {self.failure}")
-        _plain_convert(self.office, str(self.profile), [job], SECONDS_PER_RUN + SECONDS_PER_FILE)
+        _plain_convert(self.office, str(self.profile), [job], SECONDS_PER_RUN + seconds_for(job))
 
     def _export(self, job: PdfJob) -> None:
-        timeout = SECONDS_PER_FILE + (0 if self.started else SECONDS_PER_RUN)
+        timeout = round(seconds_for(job) + (0 if self.started else SECONDS_PER_RUN))
         request = {
             "source": str(job.source),
             "target": str(job.target),

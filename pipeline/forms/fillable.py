@@ -36,6 +36,12 @@ TICK_POINTS = ((0.22, 0.52), (0.42, 0.27), (0.80, 0.78))  # of the box's width a
 SAME_LINE = 6.0  # points: widgets whose tops are this close sit on one line
 
 
+def row_height(inches: float) -> float:
+    """A multi-line field's height in points: its table row's (the template's `rows=`), less
+    the cell's padding above and below."""
+    return inches * 72 - 8
+
+
 @dataclass(frozen=True)
 class FieldLayout:
     """What one form's fields need beyond what LibreOffice exports."""

@@ -18,7 +18,7 @@ from pipeline.bundle import freeze_docx
 from pipeline.content import content
 from pipeline.context import build_context
 from pipeline.convert import Converter, PdfJob
-from pipeline.forms.fillable import FieldLayout, make_fillable
+from pipeline.forms.fillable import FieldLayout, make_fillable, row_height
 from pipeline.load import load_agency
 from pipeline.publish import MARKER, publish, staging_area
 from pipeline.render import render_document
@@ -28,9 +28,8 @@ FORM_TEMPLATE = "form.docx"
 FORM_DOCX = "assessment-form.docx"
 FORM_PDF = "assessment-form.pdf"
 REFERENCE_TAG = "form/agency"
-# Comment fields take the height of their row (0.85 inch, templates/source/form.txt) less
-# the cell's padding, so that a few lines fit.
-COMMENT_FIELD_HEIGHT = 0.85 * 72 - 8
+# Comment fields take the height of their row (templates/source/form.txt), so that a few lines fit.
+COMMENT_FIELD_HEIGHT = row_height(0.85)
 
 
 def form_reference(slug: str) -> str:

@@ -9,13 +9,15 @@ LibreOffice run as the bundle, and made fillable (fillable.py), its fields named
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pipeline.content import content
 from pipeline.context import numbered_indicators
-from pipeline.convert import PdfJob
-from pipeline.forms.fillable import FieldLayout, make_fillable
+from pipeline.convert import Converter, PdfJob
+from pipeline.forms.fillable import FieldLayout, make_fillable, row_height
 
 # What a tooltip calls each form, by its tags' first part.
 FORM_NAMES = {
@@ -45,6 +47,31 @@ def export_jobs(staging: Path, documents: list[dict[str, Any]], pdfa: bool) -> l
     ]
 
 
+class FormExport:
+    """The working forms' export with fields, in a thread of its own from the moment their Word
+    files are final: LibreOffice, started early and idle meanwhile, converts them while this
+    process merges the bundle. The run converts one file at a time, so `finish` waits for it
+    before the bundle is handed over."""
+
+    def __init__(self, converter: Converter, documents: list[dict[str, Any]], pdfa: bool):
+        self.converter, self.documents, self.pdfa = converter, documents, pdfa
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: Future | None = None
+
+    def start(self, staging: Path) -> None:
+        self.pool = ThreadPoolExecutor(1)
+        jobs = export_jobs(staging, self.documents, self.pdfa)
+        self.pending = self.pool.submit(self.converter.convert, jobs)
+        self.pool.shutdown(wait=False)  # the thread ends with its one task
+
+    def finish(self, staging: Path) -> None:
+        """The export done: waited for if it was started, else run now."""
+        if self.pending is None:
+            self.converter.convert(export_jobs(staging, self.documents, self.pdfa))
+        else:
+            self.pending.result()
+
+
 def finish_forms(staging: Path, documents: list[dict[str, Any]]) -> None:
     """Each working form's fillable PDF, `<id>.pdf`, from its export."""
     for document in working_forms(documents):
@@ -68,6 +95,7 @@ def field_description(tag: str) -> str:
     return f"{FORM_NAMES.get(form, form)}: {', '.join(words)}"
 
 
+@cache
 def indicator_texts() -> dict[str, str]:
     """The toolkit's Table 3 texts by their boxes' tags (documentation_record.txt)."""
     return {
@@ -77,11 +105,7 @@ def indicator_texts() -> dict[str, str]:
     }
 
 
-def row_height(inches: float) -> float:
-    """A multi-line field's height in points: its row's (the template's `rows=`), less padding."""
-    return inches * 72 - 8
-
-
+# The rows of the multi-line fields (templates/source/documentation_record.txt, safety_plan.txt).
 LAYOUT = FieldLayout(
     describe=field_description,
     heights={
