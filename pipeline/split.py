@@ -104,6 +104,9 @@ def cut(part: pikepdf.Pdf, pages: range, title: str, shown, every: list) -> None
         if number not in pages:
             del part.pages[number]
     part.Root.OpenAction = Array([part.pages[0].obj, Name.XYZ, None, None, 0])
+    # The pages print the bundle's numbers ("Page 20 of 64"); a reader shows the same ones.
+    label = Dictionary(S=Name.D, St=pages.start + 1)
+    part.Root.PageLabels = Dictionary(Nums=Array([0, label]))
     set_title(part, title)
 
 
