@@ -9,24 +9,58 @@ what exporting their pages from LibreOffice a second time would.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
+
+# Streams are copied as LibreOffice compressed them, not decoded and compressed again; the XMP
+# packet already says PDF 1.7, as the file is (set_title keeps it).
+AS_WRITTEN = {"stream_decode_level": pikepdf.StreamDecodeLevel.none, "fix_metadata_version": False}
 
 
 def cut_documents(bundle: Path, parts: list[tuple[dict, int, int]], folder: Path) -> None:
     """Write `folder/<id>.pdf` for each (document, first page, end page) of the bundle."""
     with pikepdf.open(bundle) as source:
-        spans = element_pages(source)
         version = source.pdf_version
         every = [page.objgen for page in source.pages]  # the same objects in every copy
+        numbers = {objgen: number for number, objgen in enumerate(every)}
+        flat = top_level_pages(source, numbers)
+        spans = element_pages(source) if flat is None else {}
     for document, first, end in parts:
         # Each document is the bundle with the other pages and what shows only on them taken
         # out; qpdf then writes what is left, unchanged.
         with pikepdf.open(bundle) as part:
-            cut(part, range(first, end), document["title"], spans, every)
-            part.save(folder / f"{document['id']}.pdf", min_version=version)
+            cut(part, range(first, end), document["title"], spans if flat is None else flat, every)
+            part.save(folder / f"{document['id']}.pdf", min_version=version, **AS_WRITTEN)
+
+
+def top_level_pages(source: pikepdf.Pdf, numbers: dict) -> list[int] | None:
+    """The page each child of the document element starts on, when LibreOffice's tree is the
+    usual flat one in page order (then, as every document starts on a page of its own, a
+    document's elements are the children that start on its pages); None otherwise."""
+    document = sole_document(source)
+    if document is None:
+        return None
+    starts = []
+    for kid in as_list(document.get("/K")):
+        page = kid.get("/Pg") if isinstance(kid, Dictionary) else None
+        if page is None or page.objgen not in numbers:
+            return None
+        starts.append(numbers[page.objgen])
+    return starts if starts == sorted(starts) else None
+
+
+def sole_document(source: pikepdf.Pdf):
+    """The one Document element under the structure tree's root, or None."""
+    if "/StructTreeRoot" not in source.Root:
+        return None
+    top = as_list(source.Root.StructTreeRoot.get("/K"))
+    if len(top) == 1 and isinstance(top[0], Dictionary) and top[0].get("/S") == Name.Document:
+        return top[0]
+    return None
 
 
 def element_pages(source: pikepdf.Pdf) -> dict[tuple[int, int], set[int]]:
@@ -55,20 +89,39 @@ def element_pages(source: pikepdf.Pdf) -> dict[tuple[int, int], set[int]]:
     return spans
 
 
-def cut(part: pikepdf.Pdf, pages: range, title: str, spans: dict, every: list) -> None:
-    """Reduce `part`, a copy of the bundle, to the pages `pages`, titled `title`; `spans` are
-    element_pages, `every` the bundle's pages by object number."""
+def cut(part: pikepdf.Pdf, pages: range, title: str, shown, every: list) -> None:
+    """Reduce `part`, a copy of the bundle, to the pages `pages`, titled `title`. `shown` is
+    top_level_pages, or element_pages for another tree; `every`, the pages by object number."""
     kept = {every[number] for number in pages}
-    if "/StructTreeRoot" in part.Root:
-        prune(part.Root.StructTreeRoot, set(pages), kept, spans)
+    if isinstance(shown, list):
+        keep_top_level(sole_document(part), pages, kept, shown)
+    elif "/StructTreeRoot" in part.Root:
+        prune(part.Root.StructTreeRoot, set(pages), kept, shown)
     drop_outside_links(part, pages, kept)
     keep_parent_tree(part, pages)
-    copy_outline(part, kept, title)
+    keep_outline(part, title)
     for number in reversed(range(len(part.pages))):
         if number not in pages:
             del part.pages[number]
     part.Root.OpenAction = Array([part.pages[0].obj, Name.XYZ, None, None, 0])
+    # The pages print the bundle's numbers ("Page 20 of 64"); a reader shows the same ones.
+    label = Dictionary(S=Name.D, St=pages.start + 1)
+    part.Root.PageLabels = Dictionary(Nums=Array([0, label]))
     set_title(part, title)
+
+
+def keep_top_level(document, pages: range, kept: set, starts: list[int]) -> None:
+    """The document element's children that start on `pages`: one run of them, since they
+    are in page order (cut out in place; a new array of them would copy each)."""
+    inside = [position for position, start in enumerate(starts) if start in pages]
+    kids = document.K
+    if not inside:
+        document.K = Array()
+    else:
+        del kids[inside[-1] + 1 :]
+        del kids[: inside[0]]
+    if "/Pg" in document and document.Pg.objgen not in kept:
+        del document["/Pg"]
 
 
 def prune(element, numbers: set[int], kept: set, spans: dict) -> None:
@@ -180,26 +233,41 @@ def number_tree(tree) -> dict:
     return found
 
 
-def copy_outline(part, kept: set, title: str) -> None:
-    """Of the bundle's bookmarks, the one titled `title` with the bookmarks under it."""
-    with part.open_outline() as outline:
-        top = next((item for item in outline.root if item.title == title), None)
-        outline.root.clear()
-        if top is not None:
-            outline.root.append(copy_item(top, kept))
+def keep_outline(part, title: str) -> None:
+    """Of the bundle's bookmarks, the one titled `title`, with the bookmarks under it (which
+    lead to its own pages); the others are no longer reachable, so not written."""
+    outlines = part.Root.get("/Outlines")
+    item = outlines.get("/First") if outlines is not None else None
+    while item is not None and str(item.get("/Title", "")) != title:
+        item = item.get("/Next")
+    if item is None:
+        if outlines is not None:
+            del part.Root["/Outlines"]
+        return
+    for link in ("/Prev", "/Next"):
+        if link in item:
+            del item[link]
+    count = abs(int(item.get("/Count", 0)))
+    outlines.First = outlines.Last = item
+    outlines.Count = 1 + count
 
 
-def copy_item(item, kept: set) -> pikepdf.OutlineItem:
-    destination = item.destination
-    if not (isinstance(destination, Array) and len(destination) and destination[0].objgen in kept):
-        destination = None
-    copy = pikepdf.OutlineItem(item.title, destination)
-    copy.children.extend(copy_item(child, kept) for child in item.children)
-    return copy
+# LibreOffice's XMP title, the packet's: `<dc:title><rdf:Alt><rdf:li ...>Title</rdf:li>`.
+XMP_TITLE = re.compile(rb"(<dc:title>\s*<rdf:Alt>\s*<rdf:li[^>]*>)(.*?)(</rdf:li>)", re.DOTALL)
 
 
 def set_title(part, title: str) -> None:
-    """The bundle's document information and XMP metadata, with the document's own title."""
+    """The bundle's document information and XMP metadata, with the document's own title.
+
+    The XMP packet is edited where it names the title and otherwise kept byte for byte (its
+    PDF/A and PDF/UA identification with it); reading and writing it as XMP would take a
+    tenth of a second a document.
+    """
     part.docinfo.Title = title
-    with part.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as metadata:
-        metadata["dc:title"] = title
+    metadata = part.Root.get("/Metadata")
+    if metadata is None:
+        return
+    written = escape(title).encode()
+    packet, found = XMP_TITLE.subn(lambda m: m[1] + written + m[3], metadata.read_bytes(), 1)
+    if found:
+        metadata.write(packet)

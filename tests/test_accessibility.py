@@ -245,6 +245,9 @@ def test_every_pdf_declares_the_agencys_language_and_its_own_title(sample_packet
             assert pdf.Root.ViewerPreferences.DisplayDocTitle
             with pdf.open_outline() as outline:
                 assert [item.title for item in outline.root] == [titles[name]]
+        # Its pages are numbered as their footers print them, the bundle's numbers.
+        first = PdfReader(sample_packets[slug] / f"{name}.pdf")
+        assert f"Page {first.page_labels[0]} of" in first.pages[0].extract_text()
 
 
 def test_every_figure_has_alternative_text(sample_packets):

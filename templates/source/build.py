@@ -48,8 +48,6 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Inches
 
-from pipeline.style import ALERT_HEX, BAR_HEX, HEADER_FILL
-
 SOURCE_DIR = Path(__file__).parent
 TEMPLATE_DATE = "2026-01-01"
 TEMPLATE_DIR = SOURCE_DIR.parent.parent / "pipeline" / "templates"
@@ -58,6 +56,11 @@ TEMPLATE_DIR = SOURCE_DIR.parent.parent / "pipeline" / "templates"
 # the look of headers and footers come from the reference document; only these fills of table
 # cells and rating bars are not styles, and stay here.
 REFERENCE = TEMPLATE_DIR / "reference.docx"
+# pipeline/style.py checks a reference document's text colours against HEADER_FILL too
+# (tests/test_style.py keeps the two equal); all three meet WCAG AA contrast.
+HEADER_FILL = "DCE6F0"
+BAR_HEX = "1B4F72"
+ALERT_HEX = "C0392B"
 INLINE = re.compile(
     r"(\*\*.+?\*\*|\[\[.+?\]\]|\[x\{.+?\}\]|\[box\{.+?\}\]|\[mark\{.+?\}\]"
     r"|\[(?:text|textarea|ref|link)\{.+?\}\{.+?\}\])"
