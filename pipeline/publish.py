@@ -7,7 +7,10 @@ inside one. Files a person added to a packet folder (a note, a signed scan) are 
 into the new packet. A packet is built aside and swapped in by one atomic exchange of the two
 folders (Linux's renameat2), so the folder always holds a whole packet; where the file system
 cannot exchange, by two renames, and a crash between them leaves the earlier packet under
-`.<name>.old`, which the next run puts back before it does anything else.
+`.<name>.old`, which the next run puts back before it does anything else. The marker also says
+what the folder holds (`kind`) and whose it is (`of`): a packet replaces only the same
+agency's packet. A run's staging folder carries a lock file held while the run lasts, so that
+any later run beside it can tell a killed run's leftover (removed) from a running one's.
 """
 
 from __future__ import annotations
