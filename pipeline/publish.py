@@ -7,11 +7,15 @@ inside one. Files a person added to a packet folder (a note, a signed scan) are 
 into the new packet. A packet is built aside and swapped in by one atomic exchange of the two
 folders (Linux's renameat2), so the folder always holds a whole packet; where the file system
 cannot exchange, by two renames, and a crash between them leaves the earlier packet under
-`.<name>.old`, which the next run puts back before it does anything else.
+`.<name>.old`, which the next run puts back before it does anything else. The marker also says
+what the folder holds (`kind`) and whose it is (`of`): a packet replaces only the same
+agency's packet. A run's staging folder carries a lock file held while the run lasts, so that
+any later run beside it can tell a killed run's leftover (removed) from a running one's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import fcntl
@@ -341,13 +345,23 @@ def staging_area(out: Path, name: str, kind: str = "packet") -> Iterator[Path]:
 def staging_folder(parent: Path, prefix: str) -> Iterator[Path]:
     """A new hidden folder in `parent`, marked as the packet builder's and locked for as long as
     this run lasts (a lock ends with its process, however it ends)."""
-    work = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    try:
-        with (work / STAGING_LOCK).open("w") as handle:
+    while True:
+        work = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        try:
+            handle = (work / STAGING_LOCK).open("w")
+        except FileNotFoundError:
+            continue  # another run removed it while empty, as a killed run's: make another
+        with handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
-            yield work
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+            marker = work / STAGING_LOCK
+            if not marker.exists() or os.stat(marker).st_ino != os.fstat(handle.fileno()).st_ino:
+                shutil.rmtree(work, ignore_errors=True)  # removed before it was locked
+                continue
+            try:
+                yield work
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+            return
 
 
 @contextmanager
@@ -373,12 +387,13 @@ def check_new_file(target: Path) -> None:
 
 def clear_abandoned(parent: Path) -> None:
     """Remove the staging folders that killed runs left in `parent`: only folders the packet
-    builder marked whose run has ended, and empty ones a run made a minute ago or more."""
+    builder marked whose run has ended, and empty ones (a run that finds its new folder gone
+    before it marked it makes another)."""
     for leftover in parent.glob(f".*{STAGING_MARK}*"):
         if leftover.is_symlink() or not leftover.is_dir():
             continue
         if not any(leftover.iterdir()):
-            if time.time() - leftover.stat().st_mtime > 60:  # else it may be being set up
+            with contextlib.suppress(OSError):
                 leftover.rmdir()
         elif is_abandoned(leftover):
             shutil.rmtree(leftover, ignore_errors=True)
