@@ -51,6 +51,12 @@ class Field:
         return self.node.get("description", "")
 
     @property
+    def items_shared(self) -> str | None:
+        """The shared definition each entry of this list is (a list of contacts), or None."""
+        items = self.node.get("items")
+        return resolved(items, self.file)[0].get("x-shared") if isinstance(items, dict) else None
+
+    @property
     def shared(self) -> str | None:
         """The shared definition this field is (person, contact), which the reference describes
         once; None for a field of its own."""
