@@ -127,3 +127,32 @@ def test_every_documented_command_exists_with_its_flags(page, command, monkeypat
         monkeypatch.chdir(ROOT)
         result = CliRunner().invoke(main, [name, *args])
         assert result.exit_code == 0, f"{page}: {command}\n{result.output}"
+
+
+INLINE_COMMAND = re.compile(r"`(?:\.venv/bin/)?packet ([a-z]+)([^`]*)`")
+
+
+def inline_commands(text: str) -> list[tuple[str, str]]:
+    """(command, flags) of every `packet <command> ...` written in running text."""
+    prose = CODE_BLOCK.sub("", text)
+    return [(name, rest) for name, rest in INLINE_COMMAND.findall(prose)]
+
+
+INLINE = [
+    (page_id(page), name, rest)
+    for page in PAGES
+    for name, rest in inline_commands(page.read_text(encoding="utf-8"))
+]
+
+
+@pytest.mark.parametrize("page, name, rest", INLINE)
+def test_every_command_named_in_the_text_has_the_flags_it_is_given(page, name, rest):
+    command = main.get_command(click.Context(main), name)
+    assert command is not None, f"{page}: no command 'packet {name}'"
+    known = {
+        flag
+        for param in [*command.params, *main.params]
+        for flag in [*param.opts, *param.secondary_opts]
+    }
+    flags = set(re.findall(r"(?<![\w-])--?[a-z][a-z-]*", rest))
+    assert flags <= known | {"-h"}, f"{page}: `packet {name}{rest}`"
