@@ -54,14 +54,14 @@ def inputs_page() -> str:
     ]
     lines += [f"- [{title}](#{anchor(title)})" for title in shared_titles()]
     for name, file in INPUT_FILES.items():
-        lines += ["", f"## {file}", "", schema(name)["description"], ""]
+        lines += ["", f"## `{file}`", "", cell_text(schema(name)["description"]), ""]
         lines += [f"Schema: `pipeline/schemas/{name}.schema.json`.", ""]
         lines += field_table(list(fields(name)))
         if name in SPREADSHEETS:
             lines += ["", *spreadsheet_paragraph(name)]
     for definition, title in zip(SHARED_SECTIONS, shared_titles(), strict=True):
         description = schema("common")["$defs"][definition]["description"]
-        lines += ["", f"## {title}", "", description, ""]
+        lines += ["", f"## {title}", "", cell_text(description), ""]
         lines += field_table(list(shared_fields(definition)))
     return "\n".join(lines) + "\n"
 
@@ -88,13 +88,18 @@ def field_table(rows: list[Field]) -> list[str]:
 
 def spreadsheet_paragraph(name: str) -> list[str]:
     columns, entries, rows = SPREADSHEETS[name]
-    listed = ", ".join(f"`{column}`" for column in columns.names)
-    lists = ", ".join(f"`{column}`" for column in sorted(columns.lists))
+    lists = " and ".join(f"`{column}`" for column in sorted(columns.lists))
+    flags = [field for field in fields(name) if field.node.get("type") == "boolean"]
+    yes_no = " True and false are written `yes` and `no`." if flags else ""
     return [
         f"As a spreadsheet, `{name}.csv`, `.xlsx`, `.xls` or `.ods` holds the fields of "
-        f"`{entries}[]`, {rows}, under a header row naming these columns: {listed}. "
-        f"Several values of {lists} share a cell, separated by `;`; true and false are "
-        "written `yes` and `no`. Only one of the YAML file and the spreadsheets may exist."
+        f"`{entries}[]`, {rows}, under this header row (in any order; headers are read as people "
+        f"type them). Several values of {lists} share a cell, separated by `;`.{yes_no} "
+        "Only one of the YAML file and the spreadsheets may exist.",
+        "",
+        "```text",
+        ",".join(columns.names),
+        "```",
     ]
 
 

@@ -16,8 +16,8 @@ from pipeline.cli import main
 from pipeline.reference import REGENERATE, ROOT, anchor, stale_pages
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-SHELL_BLOCK = re.compile(r"^```(sh|console|bash|shell)\n(.*?)^```", re.MULTILINE | re.DOTALL)
-CODE_BLOCK = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
+SHELL_BLOCK = re.compile(r"^( *)```(sh|console|bash|shell)\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
+CODE_BLOCK = re.compile(r"^( *)```.*?^\1```", re.MULTILINE | re.DOTALL)
 INLINE_CODE = re.compile(r"`[^`\n]*`")
 LINK = re.compile(r"(?<!!)\[(?:[^\]\n]|\][^(])*?\]\(([^)\s]+)\)|!\[[^\]\n]*\]\(([^)\s]+)\)")
 HEADING = re.compile(r"^(#{1,6}) +(.+?) *#*$", re.MULTILINE)
@@ -79,9 +79,10 @@ def shell_commands(text: str) -> list[str]:
     """The commands of a page's shell blocks: continuation lines joined, comments and console
     output left out, `a && b` split."""
     commands = []
-    for kind, body in SHELL_BLOCK.findall(text):
+    for indent, kind, body in SHELL_BLOCK.findall(text):
         body = body.replace("\\\n", " ")
         for line in body.splitlines():
+            line = line.removeprefix(indent)
             if kind == "console":
                 if not line.startswith("$ "):
                     continue  # output
