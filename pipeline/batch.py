@@ -33,7 +33,15 @@ from pipeline.build import (
 from pipeline.convert import Converter
 from pipeline.errors import PacketError, UsageError, counted
 from pipeline.load import PROFILE, load_agency
-from pipeline.publish import check_batch_root, check_destination, publish, recover, staging_area
+from pipeline.publish import (
+    check_batch_root,
+    check_destination,
+    ends_with_parent,
+    publish,
+    recover,
+    replaced_whole,
+    staging_area,
+)
 from pipeline.sheets import csv_safe
 from pipeline.style import HouseStyle
 
@@ -132,7 +140,9 @@ def build_all(
     completed = False
     try:
         with (
-            ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as renderers,
+            ProcessPoolExecutor(
+                min(jobs, len(pending)), initializer=ends_with_parent, initargs=(os.getpid(),)
+            ) as renderers,
             ThreadPoolExecutor(max_workers=max(runs, 1)) as converters,
             cancelled_on_interrupt(renderers, converters),
         ):
@@ -253,7 +263,10 @@ def write_report(outcomes: list[Outcome], out_root: Path) -> list[Path]:
     """batch-report.csv (one row per agency, its warnings and error in the last cell) and
     batch-report.txt (what the batch printed), beside the agencies' packet folders."""
     csv_path, text_path = out_root / REPORT_CSV, out_root / REPORT_TEXT
-    with csv_path.open("w", newline="", encoding="utf-8") as stream:
+    with (
+        replaced_whole(csv_path) as partial,
+        partial.open("w", newline="", encoding="utf-8") as stream,
+    ):
         writer = csv.writer(stream)
         writer.writerow(REPORT_COLUMNS)
         for outcome in outcomes:
@@ -267,7 +280,8 @@ def write_report(outcomes: list[Outcome], out_root: Path) -> list[Path]:
                 "\n".join(problems),
             )
             writer.writerow([csv_safe(value) for value in row])
-    text_path.write_text(report_text(outcomes) + "\n", encoding="utf-8")
+    with replaced_whole(text_path) as partial:
+        partial.write_text(report_text(outcomes) + "\n", encoding="utf-8")
     return [csv_path, text_path]
 
 
@@ -289,12 +303,13 @@ def zip_packet(folder: Path, target: Path) -> Path:
     files = [path for path in sorted(folder.iterdir()) if path.is_file()]
     if (folder / "forms").is_dir():
         files += sorted(path for path in (folder / "forms").iterdir() if path.is_file())
-    partial = target.with_name(f".{target.name}.partial")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+    with (
+        replaced_whole(target) as partial,
+        zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
         for path in files:
             if not path.name.startswith("."):
                 archive.write(path, f"{slug}-{path.name}")
-    partial.replace(target)
     return target
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -25,7 +26,14 @@ from pipeline.convert import (
 )
 from pipeline.errors import InputError, Problem, errors_and_warnings
 from pipeline.load import AgencyInputs, load_agency
-from pipeline.publish import MARKER, is_whole, publish, put_back, staging_area
+from pipeline.publish import (
+    MARKER,
+    ends_with_parent,
+    is_whole,
+    publish,
+    put_back,
+    staging_area,
+)
 from pipeline.render import DRAFTING_NOTES, TEMPLATE_DIR, render_document, render_revised
 from pipeline.style import HouseStyle, apply_style, is_default
 
@@ -162,7 +170,7 @@ def render_packet(
     ]
     aside = [job for job in jobs if helper and worth_a_process(job[0], context)]
     with (
-        ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(FORK))
+        ProcessPoolExecutor(1, multiprocessing.get_context(FORK), ends_with_parent, (os.getpid(),))
         if aside
         else nullcontext() as pool
     ):

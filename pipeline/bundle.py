@@ -318,6 +318,10 @@ def contents_line(title: str, bookmark: str, indent: int, width: int):
     )
     if indent:
         properties.get_or_add_ind().left = Twips(indent)
+    # Single-spaced lines, a little space above each document's: the contents of a packet fit on
+    # one page instead of leaving its last lines alone on a second.
+    spacing = {qn("w:before"): "0" if indent else "100", qn("w:after"): "0", qn("w:line"): "240"}
+    properties.append(OxmlElement("w:spacing", {**spacing, qn("w:lineRule"): "auto"}))
     link = OxmlElement("w:hyperlink", {qn("w:anchor"): bookmark, qn("w:history"): "1"})
     title_run = OxmlElement("w:r")
     title_run.text = title

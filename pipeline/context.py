@@ -9,6 +9,13 @@ from typing import Any
 from pipeline.assessment import summarize
 from pipeline.content import content, regions
 from pipeline.directory import arrange, national_set
+from pipeline.elements import (
+    country_definitions,
+    open_elements,
+    refers_health_care_off_site,
+    screening_questions,
+    toolkit_lists,
+)
 from pipeline.images import LOGO, clean_image
 from pipeline.load import AgencyInputs
 from pipeline.locales import conventions, reporting_terms, respell, respell_data
@@ -36,6 +43,12 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         "law_enforcement": law_enforcement_contacts(profile.get("law_enforcement", [])),
         "partners": profile.get("partners", []),
         "response": response_decisions(answers["response"]),
+        # What the toolkit says a comprehensive protocol includes (content/protocol_elements.yaml).
+        "definitions": country_definitions(profile["agency"]["address"], language),
+        "toolkit": toolkit_lists(agency_type),
+        "screening_questions": screening_questions(answers["response"]["screening"], language),
+        "refers_off_site": refers_health_care_off_site(agency_type),
+        "open_elements": open_elements(profile, answers),
         "is_us": is_us,
         "relationships": policy["relationships" if is_us else "relationships_outside_us"],
         "is_task_force": agency_type == "task_force",
@@ -202,7 +215,10 @@ def law_enforcement_contacts(offices: list[dict[str, Any]]) -> list[dict[str, An
 def response_decisions(response: dict[str, Any]) -> dict[str, Any]:
     cycles = content("policy")["quality_improvement_cycles"]
     quality = response["quality_improvement"]
+    # Decisions the policy states as still open when they are not given: {} for the templates.
+    optional = {"external_enquiries": {}, "health_evaluation": {}, "mental_health_assessment": {}}
     return {
+        **optional,
         **response,
         "quality_improvement": {
             **quality,

@@ -16,7 +16,10 @@ from pipeline.assessment import Respondent, check_answers, check_settings, read_
 from pipeline.content import content
 from pipeline.content import regions as content_regions
 from pipeline.dates import parse_date
+from pipeline.elements import uncovered_element_warnings
 from pipeline.errors import WARNING, InputError, Problem, UsageError, errors_and_warnings
+from pipeline.journal import finish
+from pipeline.locales import conventions
 from pipeline.sheets import SAVE_AS, SHEET_SUFFIXES, refused_format
 from pipeline.style import HouseStyle, read_style
 from pipeline.wording.changes import Wording, check_value_names, read_wording
@@ -48,7 +51,9 @@ class AgencyInputs:
     @property
     def values(self) -> dict[str, InputValue]:
         """The printed values of profile.yaml and questionnaire.yaml, by field name."""
-        return input_values(input_files(self.profile, self.questionnaire))
+        national = directory.national_set(self.profile["agency"]["address"]["country"])
+        day_first = conventions(national and national["language"])["day_first"]
+        return input_values(input_files(self.profile, self.questionnaire), day_first)
 
     @property
     def packet_date(self) -> date:
@@ -77,6 +82,7 @@ def agency_folder(path: Path) -> Path:
 def load_agency(path: Path) -> AgencyInputs:
     """Read and validate the agency's inputs; raise InputError listing every error."""
     folder = agency_folder(path)
+    finish(folder)  # an ingest killed while writing is completed or rolled back first
     # Nothing is read before the folder is known to hold only the agency's own files: a link
     # could lead a reader (and the archive) outside it, and a FIFO would block it.
     foreign = not_own_files(folder)
@@ -119,8 +125,10 @@ def load_agency(path: Path) -> AgencyInputs:
         found += _cross_checks(profile, questionnaire)
         found += _missing_optional_facts(profile, questionnaire)
         found += _emergency_number(profile, questionnaire)
+        found += uncovered_element_warnings(profile, questionnaire)
         if listing or not listing_raw:  # valid, or no directory file at all
             found += _directory_gaps(profile, listing)
+            found += _national_checked_after_packet(profile, listing)
     wording, wording_problems = read_wording(folder)
     found += wording_problems
     if profile and questionnaire:
@@ -279,6 +287,26 @@ def _directory_gaps(profile: YamlDocument, listing: YamlDocument | None) -> list
     where = listing if listing else profile
     return [
         where.warning((), f"{len(empty)} directory categories have no entries: {', '.join(empty)}")
+    ]
+
+
+def _national_checked_after_packet(
+    profile: YamlDocument, listing: YamlDocument | None
+) -> list[Problem]:
+    """The directory prints the day each national resource was checked: never after the packet's."""
+    packet_date = date.fromisoformat(profile.data["packet"]["date"])
+    entries = directory.national_entries(
+        listing.data if listing else {}, profile.data["agency"]["address"]["country"]
+    )
+    checked = max((date.fromisoformat(e["last_verified"]) for e in entries), default=None)
+    if checked is None or checked <= packet_date:
+        return []
+    return [
+        profile.warning(
+            ("packet", "date"),
+            f"the national resources the directory lists were checked on {checked}, after the "
+            f"packet date {packet_date}: date the packet on or after {checked}",
+        )
     ]
 
 

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -31,7 +32,8 @@ from pipeline.errors import PacketError, UsageError
 MARKER = ".packet-builder.json"
 LEGACY_MARKER = ".fingerprint"  # packets built before the marker carry this file
 PROFILE = "profile.yaml"  # what makes a folder an agency's inputs
-STAGING_MARK = ".staging-"  # `.<name>.staging-*` beside the output is only ever this build's
+STAGING_MARK = ".staging-"  # `.<name>.staging-*` beside an output: a run's folder
+STAGING_LOCK = ".packet-builder-staging"  # in a staging folder, locked while its run lasts
 # Set by the tests only: seconds to wait between the two renames of a swap.
 PAUSE_BETWEEN_RENAMES = "PACKET_BUILDER_TEST_PAUSE_IN_SWAP"
 
@@ -274,20 +276,66 @@ def staging_area(out: Path, name: str, kind: str = "packet") -> Iterator[Path]:
     """A temporary folder beside `out` for one build of `name`, removed however the build ends.
 
     The destination is checked first. Builds of the same output take turns. A build killed
-    outright cannot remove its folder; the next build of the same output first recovers an
-    interrupted swap, then removes what is left.
+    outright cannot remove its folder; the next run that writes beside it first recovers an
+    interrupted swap, then removes what killed runs left there (clear_abandoned).
     """
     check_destination(out, kind)
     with writable(out.parent):
         out.parent.mkdir(parents=True, exist_ok=True)
         with output_lock(out):
             recover(out)
-            prefix = f".{name}{STAGING_MARK}"
-            for leftover in out.parent.glob(f"{prefix}*"):
-                if leftover.is_dir():
-                    shutil.rmtree(leftover, ignore_errors=True)
-            with tempfile.TemporaryDirectory(prefix=prefix, dir=out.parent) as work:
-                yield Path(work)
+            clear_abandoned(out.parent)
+            with staging_folder(out.parent, f".{name}{STAGING_MARK}") as work:
+                yield work
+
+
+@contextmanager
+def staging_folder(parent: Path, prefix: str) -> Iterator[Path]:
+    """A new hidden folder in `parent`, marked as the packet builder's and locked for as long as
+    this run lasts (a lock ends with its process, however it ends)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    try:
+        with (work / STAGING_LOCK).open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def replaced_whole(target: Path) -> Iterator[Path]:
+    """A path to write `target`'s new content to; it replaces `target` in one rename once
+    written, and a run killed before leaves `target` as it was."""
+    with staging_folder(target.parent, f".{target.name}{STAGING_MARK}") as work:
+        partial = work / target.name
+        yield partial
+        os.replace(partial, target)
+
+
+def clear_abandoned(parent: Path) -> None:
+    """Remove the staging folders that killed runs left in `parent`: only folders the packet
+    builder marked whose run has ended, and empty ones a run made a minute ago or more."""
+    for leftover in parent.glob(f".*{STAGING_MARK}*"):
+        if leftover.is_symlink() or not leftover.is_dir():
+            continue
+        if not any(leftover.iterdir()):
+            if time.time() - leftover.stat().st_mtime > 60:  # else it may be being set up
+                leftover.rmdir()
+        elif is_abandoned(leftover):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def is_abandoned(staging: Path) -> bool:
+    """True for a staging folder the packet builder marked, whose run no longer holds it."""
+    marker = staging / STAGING_LOCK
+    if marker.is_symlink() or not marker.is_file():
+        return False  # not one of the packet builder's: left alone
+    with marker.open("r") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
 
 @contextmanager
@@ -320,14 +368,28 @@ def output_lock(out: Path) -> Iterator[None]:
         yield
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def ends_with_parent(parent: int) -> None:
+    """Start of a worker process: it is killed when the run that forked it dies, however that
+    dies. A worker left behind by a run killed outright would otherwise wait forever, holding
+    the locks it inherited, and the next run would wait for it."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError):
+        return  # not Linux: the worker ends when it next reads from the run
+    if os.getppid() != parent:  # the run died before the request was made
+        os._exit(1)
+
+
 def clean(root: Path) -> list[Path]:
     """Remove every packet under `root` as the packet builder wrote it (`make clean`): the files
     its markers list, unchanged, and folders left empty. What a person added or changed stays;
     return those paths."""
     kept: list[Path] = []
-    for leftover in sorted(root.rglob(f".*{STAGING_MARK}*")):
-        if leftover.is_dir() and not leftover.is_symlink():
-            shutil.rmtree(leftover)  # a killed build's own folder
+    for parent in {leftover.parent for leftover in root.rglob(f".*{STAGING_MARK}*")}:
+        clear_abandoned(parent)  # what killed builds left
     for marker_path in sorted(root.rglob(MARKER), key=lambda p: -len(p.parts)):
         folder = marker_path.parent
         for name, state in listed_files(folder).items():

@@ -112,7 +112,7 @@ def commands_page() -> str:
     """Each command's usage, description and options, as `packet <command> --help` gives them."""
     from pipeline.cli import main
 
-    group = click.Context(main, info_name="packet")
+    group = click.Context(main, info_name="packet", **main.context_settings)
     lines = [GENERATED, "", "# Commands", "", help_text(main.help), ""]
     lines += option_table(main, group)
     lines += [""]

@@ -33,6 +33,18 @@ FILL_IN_STYLE = "FillIn"
 # taken out of the document and written to the packet's drafting notes.
 DRAFTING_NOTE = "⟪note⟫"
 DRAFTING_NOTES = "drafting-notes.md"
+# E-mail addresses, web addresses and bare site names ("988lifeline.org") in the documents' text;
+# in a narrow table column each may break only after "@", "." or "/", never inside a word
+# ("languageaccesspartner s.example.org"). A zero-width space marks each such place: Word and
+# LibreOffice break there when they must and show nothing.
+ADDRESS = re.compile(
+    r"(?:https?://|www\.)[^\s<>()\[\]]+"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:org|com|net|gov|edu|int|ca|uk|au|us)\b(?:/[^\s<>()]*)?",
+    re.IGNORECASE,
+)
+BREAK_AFTER = re.compile(r"(?<=[@./])(?=[^/\s])(?!$)")
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 def long_date(value: str | date | None, day_first: bool = False) -> str:
@@ -99,6 +111,7 @@ def render_revised(
     notes (taken out of the document) beside the file."""
     template = fill_template(template_name, context)
     problems = revise_document(template.docx, template_name, context)
+    break_addresses(template.docx)
     set_document_properties(template.docx, context, template_name)
     describe_pictures(template.docx, context.get("agency", {}).get("legal_name", ""))
     set_language(template.docx, context.get("language"))
@@ -231,6 +244,25 @@ def set_language(document, language: str | None) -> None:
         properties.append(lang)
     lang.set(qn("w:val"), language)
     document.core_properties.language = language
+
+
+def breakable(address: str) -> str:
+    """`a@b.org` -> `a@\u200bb.\u200borg`: a break opportunity after each "@", "." and "/" that
+    something follows (not inside "://")."""
+    return (
+        BREAK_AFTER.sub(ZERO_WIDTH_SPACE, address.rstrip(".")) + address[len(address.rstrip(".")) :]
+    )
+
+
+def break_addresses(document) -> None:
+    """Break opportunities in every address of the body's text, headers and footers left alone;
+    form fields (content controls) keep their values exactly as typed."""
+    control = qn("w:sdt")
+    for node in document.element.body.iter(qn("w:t")):
+        if not node.text or ZERO_WIDTH_SPACE in node.text or not ADDRESS.search(node.text):
+            continue
+        if not any(parent.tag == control for parent in node.iterancestors()):
+            node.text = ADDRESS.sub(lambda found: breakable(found.group()), node.text)
 
 
 def highlight_fill_ins(path: Path) -> None:

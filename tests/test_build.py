@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.convert import office_processes
-from pipeline.publish import staging_area
+from pipeline.publish import STAGING_LOCK, staging_area
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "inputs" / "harbor-family-health"
@@ -171,7 +171,8 @@ def wait_for_office_on(profile: str) -> set[int]:
 
 def test_staging_areas_of_agencies_whose_slugs_share_a_prefix_stay_apart(tmp_path):
     with staging_area(tmp_path / "harbor-east", "harbor-east") as east:
-        (tmp_path / ".harbor.staging-leftover").mkdir()
+        (tmp_path / ".harbor.staging-leftover").mkdir()  # a killed build's, marked as one
+        (tmp_path / ".harbor.staging-leftover" / STAGING_LOCK).touch()
         with staging_area(tmp_path / "harbor", "harbor") as harbor:
             assert east.is_dir() and harbor.is_dir()
             assert not (tmp_path / ".harbor.staging-leftover").exists()

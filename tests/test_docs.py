@@ -99,6 +99,11 @@ DOCUMENTED = [
 ]
 
 
+def packet_context() -> click.Context:
+    """The `packet` group's context as the command line makes it (-h is a help option too)."""
+    return click.Context(main, info_name="packet", **main.context_settings)
+
+
 def make_targets() -> set[str]:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     return set(re.findall(r"^([a-z][a-z-]*):", makefile, re.MULTILINE))
@@ -116,10 +121,10 @@ def test_every_documented_command_exists_with_its_flags(page, command, monkeypat
         assert program in OTHER_PROGRAMS, f"{page}: unknown program in {command!r}"
         return
     name, args = words[1], words[2:]
-    command_ = main.get_command(click.Context(main), name)
+    command_ = main.get_command(packet_context(), name)
     assert command_ is not None, f"{page}: no command 'packet {name}'"
     try:
-        command_.make_context(name, list(args), parent=click.Context(main, info_name="packet"))
+        command_.make_context(name, list(args), parent=packet_context())
     except (click.NoSuchOption, click.BadOptionUsage, click.BadArgumentUsage) as error:
         pytest.fail(f"{page}: {command}: {error.format_message()}")
     except click.BadParameter:
@@ -148,7 +153,7 @@ INLINE = [
 
 @pytest.mark.parametrize("page, name, rest", INLINE)
 def test_every_command_named_in_the_text_has_the_flags_it_is_given(page, name, rest):
-    command = main.get_command(click.Context(main), name)
+    command = main.get_command(packet_context(), name)
     assert command is not None, f"{page}: no command 'packet {name}'"
     known = {
         flag

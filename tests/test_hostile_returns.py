@@ -18,6 +18,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from pipeline import journal
 from pipeline.errors import InputError, PacketError
 from pipeline.ingest import ingest
 from pipeline.ingest.forms import read_pdf_form, read_word_form
@@ -167,14 +168,14 @@ def test_ingest_writes_every_respondent_file_or_none(scenario, tmp_path, monkeyp
     kept = folder / "assessment" / "bo.yaml"
     kept.write_text("respondent: {role: Nurse, name: Bo}\nanswers: {}\nratings: {}\n")
     before = kept.read_bytes()
-    original = Path.replace
+    original = journal.write_durably
 
-    def full_disk_at_the_second(self, target):
-        if Path(target).name == "bo.yaml":
-            raise OSError(28, "No space left on device")
-        return original(self, target)
+    def full_disk_at_the_second(path, data):
+        if path.name.startswith(".bo.yaml."):
+            raise OSError(28, "No space left on device", str(path))
+        return original(path, data)
 
-    monkeypatch.setattr(Path, "replace", full_disk_at_the_second)
+    monkeypatch.setattr(journal, "write_durably", full_disk_at_the_second)
     with pytest.raises(PacketError) as caught:
         ingest(folder, [write_csv(tmp_path / "survey.csv", rows)], replace=True)
     assert caught.value.exit_code == 1
@@ -182,6 +183,7 @@ def test_ingest_writes_every_respondent_file_or_none(scenario, tmp_path, monkeyp
     assert "No space left on device" in caught.value.message
     assert sorted(path.name for path in (folder / "assessment").iterdir()) == ["bo.yaml"]
     assert kept.read_bytes() == before
+    assert not (folder / journal.JOURNAL).exists()
 
 
 def test_ingest_into_a_folder_that_cannot_be_written_is_an_error_naming_it(
@@ -189,16 +191,17 @@ def test_ingest_into_a_folder_that_cannot_be_written_is_an_error_naming_it(
 ):
     folder = scenario("minimal-clinic")
 
-    def read_only(self, *args, **kwargs):
-        raise PermissionError(13, "Permission denied")
+    def read_only(path, data):
+        raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(Path, "write_text", read_only)
+    monkeypatch.setattr(journal, "write_durably", read_only)
     with pytest.raises(PacketError) as caught:
         ingest(folder, [write_csv(tmp_path / "survey.csv", [[ROLE, ITEM], ["Nurse", "Yes"]])])
     assert not isinstance(caught.value, InputError)
+    assert str(folder) in caught.value.message
     assert (
         "Permission denied" in caught.value.message
-        and "nothing was ingested" in caught.value.message
+        and "nothing was written" in caught.value.message
     )
 
 

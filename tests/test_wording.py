@@ -202,7 +202,9 @@ def test_an_edited_phone_number_points_to_the_input_that_holds_it(agency, built,
     document.save(tmp_path / "phone.docx")
     report = ingest(agency, [tmp_path / "phone.docx"])
     warning = next(w for w in report.warnings if w.field.endswith("security_contact.phone"))
-    assert (Path(warning.path).name, warning.line) == ("questionnaire.yaml", 45)
+    lines = (agency / "questionnaire.yaml").read_text().splitlines()
+    line = 1 + next(n for n, text in enumerate(lines) if f"phone: {SECURITY_PHONE}" in text)
+    assert (Path(warning.path).name, warning.line) == ("questionnaire.yaml", line)
     assert report.wording[0].changes == []
 
 
@@ -437,7 +439,8 @@ def test_update_inputs_writes_an_edited_value_into_its_input_keeping_comments(
     ingest(agency, [tmp_path / "phone.docx"], update_inputs=True)
     after = questionnaire.read_text().splitlines()
     changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
-    assert changed == [(before[44], before[44].replace("010-4000", "010-4999"))]
+    index = next(n for n, text in enumerate(before) if f"phone: {SECURITY_PHONE}" in text)
+    assert changed == [(before[index], before[index].replace("010-4000", "010-4999"))]
 
 
 def test_update_inputs_refuses_a_value_the_inputs_do_not_accept(agency, built, tmp_path):
@@ -449,3 +452,82 @@ def test_update_inputs_refuses_a_value_the_inputs_do_not_accept(agency, built, t
     with pytest.raises(InputError):
         ingest(agency, [tmp_path / "phone.docx"], update_inputs=True)
     assert (agency / "questionnaire.yaml").read_text() == original
+
+
+def test_a_date_in_the_agency_paragraph_follows_its_input(agency, built, tmp_path):
+    """A date is named as the packet prints it (`December 1, 2026`), not as the input holds it
+    (`2026-12-01`): the agency's paragraph then follows a new effective date."""
+    document = Document(built / "policy.docx")
+    paragraph(document, "Training is recorded in the staff training log").add_run(
+        " The log is kept from December 1, 2026."
+    )
+    document.save(tmp_path / "dated.docx")
+    ingest(agency, [tmp_path / "dated.docx"])
+    assert "{governance.effective_date}" in (agency / "wording.yaml").read_text()
+    profile = agency / "profile.yaml"
+    profile.write_text(profile.read_text().replace("2026-12-01", "2027-01-04"))
+    rebuilt = Document(rebuilt_policy(agency, tmp_path))
+    assert "The log is kept from January 4, 2027." in paragraph(rebuilt, "The log is kept").text
+
+
+def test_dates_are_named_day_first_where_the_packet_prints_them_so():
+    from pipeline.wording.values import input_values
+
+    files = [("profile.yaml", {"governance": {"effective_date": "2026-12-01"}})]
+    assert input_values(files, day_first=True)["governance.effective_date"].printed == (
+        "1 December 2026"
+    )
+    assert input_values(files)["governance.effective_date"].printed == "December 1, 2026"
+
+
+def edited_margins_and_cover(source: Path, target: Path) -> None:
+    """A header, a footer and a cover paragraph rewritten in a built bundle.docx."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    document = Document(source)
+    parts = [
+        rel.target_part
+        for rel in document.part.rels.values()
+        if rel.reltype in (RT.HEADER, RT.FOOTER)
+    ]
+    for part in parts:
+        for text in part.element.iter(qn("w:t")):
+            if "Response Packet" in (text.text or ""):
+                text.text = text.text.replace("Response Packet", "Response Binder")
+    paragraph(document, "This packet holds").runs[0].text = "Our binder holds, for every shift:"
+    document.save(target)
+
+
+def test_edits_of_headers_and_the_cover_are_named_not_dropped(agency, built, tmp_path):
+    edited_margins_and_cover(built / "bundle.docx", tmp_path / "bundle.docx")
+    report = ingest(agency, [tmp_path / "bundle.docx"])
+    messages = [w.message for w in report.warnings]
+    header = next(m for m in messages if "Response Binder" in m)
+    assert "headers and footers are written from the inputs" in header
+    cover = next(m for m in messages if "Our binder holds" in m)
+    assert "the cover and the contents are written from the inputs" in cover
+    assert report.wording[0].changes == []
+
+
+@pytest.mark.pdf
+def test_a_bundle_resaved_by_libreoffice_has_no_edits_outside_the_documents(
+    agency, built, tmp_path
+):
+    resaved = tmp_path / "resaved"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            str(resaved),
+            str(built / "bundle.docx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    report = ingest(agency, [resaved / "bundle.docx"])
+    assert [w.message for w in report.warnings if "not taken" in w.message] == []

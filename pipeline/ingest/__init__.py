@@ -4,7 +4,7 @@ Each filled Word form (.docx), filled PDF form (.pdf) or survey export row (.csv
 .ods) becomes one respondent's answer set, checked by the same rules as a hand-written
 `assessment/<respondent>.yaml`; an edited packet document (.docx that is not a form) becomes the
 agency's wording (`wording.yaml`). Files are written only when every file of the run is free of
-errors.
+errors, and then all of them or none, even when the run is killed (pipeline/journal.py).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from pipeline.ingest.document import is_packet_form, read_edited, wording_text
 from pipeline.ingest.facts import updated_inputs
 from pipeline.ingest.forms import answers_from_form, read_pdf_form, read_word_form
 from pipeline.ingest.survey import read_survey
-from pipeline.ingest.write import plan_targets, respondent_texts, summary_line, write_all
+from pipeline.ingest.write import plan_targets, respondent_texts, summary_line
+from pipeline.journal import finish, write_files
 from pipeline.load import ASSESSMENT_FOLDER, PROFILE, agency_folder, load_agency
 
 __all__ = ["ingest", "summary_line"]
@@ -38,6 +39,7 @@ def ingest(
     """Read every file, check every answer set and edited document, then write respondent
     files, the agency's wording and (with `update_inputs`) the edited values (or nothing)."""
     folder = agency_folder(folder)
+    finish(folder)  # what a killed ingest left, completed or rolled back, before reading
     report = IngestReport()
     profile = folder / PROFILE
     agency_type, country = agency_facts(profile) if profile.is_file() else (None, None)
@@ -73,7 +75,7 @@ def ingest(
     texts = respondent_texts(report.answer_sets)
     if report.wording:
         texts[report.wording[-1].target] = wording_text(report.wording[-1])
-    write_all({**texts, **inputs_texts})
+    write_files(folder, {**texts, **inputs_texts})
     report.notes += [f"updated {path}" for path in inputs_texts]
     return report
 

@@ -21,6 +21,7 @@ from lxml import etree
 from pipeline.build import packet_context
 from pipeline.errors import WARNING, Problem, counted
 from pipeline.forms import FORM_TEXT_NAMESPACE, REFERENCE_TAG
+from pipeline.ingest.outside import outside_edits
 from pipeline.load import AgencyInputs
 from pipeline.sheets import check_supplied
 from pipeline.wording.base import BaseBlock, document_base
@@ -119,6 +120,7 @@ def read_edited(
         if block.kind == HEADING and normal(block.text) in titles
     )
     readback = read_back(base, edited[first:], changes, values, order)
+    problems += outside_edits(display, edited_document, edited[:first], context, covered)
     ids = [entry["id"] for entry in covered]
     kept = [change for change in changes if change.document not in ids]
     update = WordingUpdate(

@@ -1,4 +1,4 @@
-"""Respondent files: a name for each answer set, and the files written all or none."""
+"""Respondent files: a name for each answer set, never one file for two respondents."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pipeline.assessment import (
     normalise_rating,
     rated_domains,
 )
-from pipeline.errors import PacketError, Problem, counted, one_line
+from pipeline.errors import Problem, counted, one_line
 from pipeline.ingest.answers import AnswerSet
 from pipeline.yamlfile import read_yaml
 
@@ -91,45 +91,6 @@ def respondent_texts(answer_sets: list[AnswerSet]) -> dict[Path, str]:
         for found in answer_sets
         if found.outcome != "unchanged"
     }
-
-
-def write_all(texts: dict[Path, str]) -> None:
-    """Every file of an ingest (respondent files, wording.yaml, edited inputs), or none: all are
-    written aside first, then moved in; a failure (a read-only or full folder) puts back what
-    was there and names the folder."""
-    staged: list[tuple[Path, Path, bytes | None]] = []  # staging file, target, what it held
-    moved: list[tuple[Path, bytes | None]] = []
-    target = None
-    try:
-        for target, text in texts.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staging = target.with_name(f".{target.name}.tmp")
-            before = target.read_bytes() if target.is_file() else None
-            staged.append((staging, target, before))
-            staging.write_text(text, encoding="utf-8")
-        for staging, target, before in staged:
-            staging.replace(target)
-            moved.append((target, before))
-    except OSError as error:
-        _put_back(staged, moved)
-        folder = target.parent if target else Path(".")
-        raise PacketError(
-            f"{folder}: cannot write {target.name} ({error.strerror or error}); "
-            "nothing was ingested"
-        ) from error
-
-
-def _put_back(
-    staged: list[tuple[Path, Path, bytes | None]], moved: list[tuple[Path, bytes | None]]
-) -> None:
-    """Undo a write_all that failed: staging files removed, moved-in files as they were."""
-    for staging, _, _ in staged:
-        staging.unlink(missing_ok=True)
-    for target, before in moved:
-        if before is None:
-            target.unlink(missing_ok=True)
-        else:
-            target.write_bytes(before)
 
 
 def respondent_yaml(found: AnswerSet) -> str:

@@ -185,8 +185,8 @@ def removed(run) -> bool:
 
 
 def run_text(node) -> str:
-    if node.tag == qn("w:t"):
-        return node.text or ""
+    if node.tag == qn("w:t"):  # without the break opportunities the packet put in addresses
+        return (node.text or "").replace("\u200b", "")
     return "-" if node.tag == qn("w:noBreakHyphen") else " "
 
 

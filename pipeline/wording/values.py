@@ -16,6 +16,8 @@ from pipeline.render import long_date
 from pipeline.wording.markup import escape
 from pipeline.yamlfile import FieldPath, dotted
 
+# How the inputs write dates; the packet prints them long (`December 1, 2026`).
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SHORTEST = 4  # shorter values ("CA", "yes", "36") are too common in prose to be told apart
 SKIPPED = {"sample", "type", "country", "state", "style", "logo", "title_x", "version"}
 SKIPPED_SECTIONS = {"assessment", "training"}  # answers and settings, not printed as words
@@ -31,14 +33,17 @@ class InputValue:
     field_path: FieldPath
 
 
-def input_values(files: list[tuple[str, dict[str, Any]]]) -> dict[str, InputValue]:
-    """Every printable value of the input files (name, data), by dotted field name."""
+def input_values(
+    files: list[tuple[str, dict[str, Any]]], day_first: bool = False
+) -> dict[str, InputValue]:
+    """Every printable value of the input files (name, data), by dotted field name; dates as
+    the packet prints them (day first outside the US)."""
     found: dict[str, InputValue] = {}
     for file, data in files:
         for field_path, value in leaves(data, ()):
             if field_path[0] in SKIPPED_SECTIONS:
                 continue
-            printed = printed_value(value)
+            printed = printed_value(value, day_first)
             if printed:
                 name = dotted(field_path)
                 found[name] = InputValue(name, printed, file, field_path)
@@ -59,11 +64,20 @@ def leaves(data: Any, field_path: FieldPath):
         yield field_path, data
 
 
-def printed_value(value: Any) -> str:
+def printed_value(value: Any, day_first: bool = False) -> str:
     if isinstance(value, bool) or not isinstance(value, str | date):
         return ""
-    text = long_date(value) if isinstance(value, date) else " ".join(value.split())
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        value = parse_iso(value) or value
+    text = long_date(value, day_first) if isinstance(value, date) else " ".join(value.split())
     return text if len(text) >= SHORTEST and re.search(r"\w", text) else ""
+
+
+def parse_iso(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def with_value_names(markup: str, values: dict[str, InputValue], names: list[str]) -> str:

@@ -24,7 +24,8 @@ Links within the document: [mark{expr}] a bookmark, where `expr` has `name` and 
         in the document); [link{name}{text}] the text, linked to the bookmark the Jinja
         expression `name` names (Word and LibreOffice's PDF export both follow it).
 !table options: `noheader`, and `rows=0.9` for rows at least 0.9 inch high (room to write),
-        `keep` to keep the table on one page with the paragraph before it and the one after it.
+        `keep` to keep the table on one page with the paragraph before it and the one after it,
+        `split` to let a long row run on to the next page (rows are otherwise kept whole).
 A table cell of its own: [bar{fraction}{alert}] a bar filling `fraction` (0 to 1) of the cell,
         red when `alert` is true (paragraph shading, so Word and LibreOffice draw it as text).
 """
@@ -265,6 +266,7 @@ def add_table(
     header: bool,
     row_inches: float | None = None,
     keep: bool = False,
+    split: bool = False,
 ) -> None:
     columns = max(len(row) for row in rows)
     keep_introduction(document)
@@ -276,7 +278,8 @@ def add_table(
     inches = [total * w / sum(weights) for w in weights]
     for index, cells in enumerate(rows):
         row = table.add_row()
-        keep_row_together(row)
+        if not split:
+            keep_row_together(row)
         if len(cells) == 1 and columns > 1:
             row.cells[0].merge(row.cells[-1])
         for position, text in enumerate(cells):
@@ -351,11 +354,12 @@ def build(source: Path, target: Path) -> None:
     widths: list[float] | None = None
     table_header = True
     row_inches: float | None = None
-    keep_table = False
+    keep_table = split_rows = False
     for line in lines + [""]:
         if table and not line.startswith("|"):
-            add_table(document, table, widths, table_header, row_inches, keep_table)
-            table, widths, table_header, row_inches, keep_table = [], None, True, None, False
+            add_table(document, table, widths, table_header, row_inches, keep_table, split_rows)
+            table, widths, table_header, row_inches = [], None, True, None
+            keep_table = split_rows = False
         if not line.strip() or line.startswith("//"):
             continue
         if line.startswith("|"):
@@ -366,6 +370,7 @@ def build(source: Path, target: Path) -> None:
             heights = [o.removeprefix("rows=") for o in options if o.startswith("rows=")]
             row_inches = float(heights[0]) if heights else None
             keep_table = "keep" in options
+            split_rows = "split" in options
             widths = [float(w) for w in options[0].removeprefix("widths=").split(",")]
         elif line.startswith("!header "):
             header = line[8:]
