@@ -24,6 +24,7 @@ from pipeline.build import BOOKKEEPING, build_agency
 from pipeline.content import CONTENT_DIR
 from pipeline.errors import ArchiveError, UsageError
 from pipeline.load import PROFILE, AgencyInputs, load_agency
+from pipeline.publish import agency_above, check_folders_above, is_ours
 from pipeline.render import TEMPLATE_DIR
 from pipeline.style import HouseStyle, default_style, is_default
 
@@ -113,6 +114,7 @@ def archive_packet(
     The version's fingerprint goes into the agency's ledger; the fingerprint of the version
     archived before it goes into its manifest and onto its approval page (a chain).
     """
+    check_archive_root(root)
     agency = load_agency(inputs)  # once: its packet date settles the year, then it is built
     folder = agency.folder
     packet_date = agency.profile["packet"]["date"]
@@ -139,6 +141,24 @@ def archive_packet(
         version = read_version(target_root / name)
         append_to_ledger(target_root, version)
     return version
+
+
+def check_archive_root(root: Path) -> None:
+    """An archive sits outside every agency's inputs (else the next version would copy the
+    archive into itself) and outside every packet folder (each rebuild would carry it over)."""
+    check_folders_above(root)
+    agency = agency_above(root)
+    if agency is not None:
+        raise UsageError(
+            f"{root} is inside the agency input folder {agency}; keep the archive outside the "
+            "inputs (the default is archive/)"
+        )
+    for folder in (root.resolve(), *root.resolve().parents):
+        if is_ours(folder):
+            raise UsageError(
+                f"{root} is inside the folder {folder} the packet builder writes and replaces; "
+                "keep the archive outside it (the default is archive/)"
+            )
 
 
 def archive_year(asked: int | None, packet_date: str, profile: Path, fiscal_year: bool) -> int:
@@ -521,13 +541,9 @@ def verify(
     bags = (
         [path]
         if (path / "bagit.txt").exists()
-        else sorted(
-            found.parent
-            for found in path.rglob("bagit.txt")
-            if not found.parent.name.startswith(".") and ".incoming-" not in str(found)
-        )
+        else sorted(found.parent for found in archive_files(path, "bagit.txt"))
     )
-    ledgers = {found.parent for found in path.rglob(LEDGER)} if path.is_dir() else set()
+    ledgers = {found.parent for found in archive_files(path, LEDGER)}
     if not bags and not ledgers:
         raise UsageError(f"no archived versions found at {path}")
     if expect is not None and len(bags) != 1:
@@ -549,6 +565,22 @@ def verify(
     if not (path / "bagit.txt").exists():
         results += lost_versions({bag.parent for bag in bags} | ledgers)
     return results
+
+
+SEARCH_DEPTH = 4  # an archive root's versions sit two folders down: root/<slug>/<version>
+
+
+def archive_files(path: Path, name: str) -> list[Path]:
+    """The files called `name` in `path` and the folders below it, to SEARCH_DEPTH, hidden
+    folders (an unfinished `.incoming-*`) and links left out and unreadable folders skipped:
+    `verify /` answers in a moment, never with a traceback."""
+    found = []
+    for root, folders, files in os.walk(path, onerror=lambda error: None):
+        depth = len(Path(root).relative_to(path).parts)
+        folders[:] = [] if depth >= SEARCH_DEPTH else sorted(f for f in folders if f[0] != ".")
+        if name in files and not Path(root, name).is_symlink():
+            found.append(Path(root, name))
+    return found
 
 
 def anchor_findings(bag_dir: Path) -> tuple[list[str], list[str]]:

@@ -37,10 +37,12 @@ from pipeline.publish import (
     check_batch_root,
     check_destination,
     ends_with_parent,
+    mark_batch_root,
     publish,
     recover,
     replaced_whole,
     staging_area,
+    writable,
 )
 from pipeline.sheets import csv_safe
 from pipeline.style import HouseStyle
@@ -89,7 +91,7 @@ def batch_build(
         stamp = fingerprint(folder, **packet_options(pdf, False, False, style))
         target = out_root / folder.name
         try:
-            check_destination(target)
+            check_destination(target, name=folder.name)
         except UsageError as error:
             outcomes.append(Outcome(folder.name, "failed", error=error.message))
             progress(outcomes[-1])
@@ -187,15 +189,16 @@ def render_agency(folder: Path, work: Path, stamp: str, style: HouseStyle | None
         inputs = load_agency(folder)
         context = packet_context(inputs)
         agency_work = work / f"{folder.name}.work"
-        agency_work.mkdir()
-        staging, wording_warnings = render_packet(
-            context,
-            agency_work,
-            folder.name,
-            stamp,
-            warnings=inputs.warnings,
-            style=style or inputs.style,
-        )
+        with writable(work.parent):  # a full disk: one line naming the output folder
+            agency_work.mkdir()
+            staging, wording_warnings = render_packet(
+                context,
+                agency_work,
+                folder.name,
+                stamp,
+                warnings=inputs.warnings,
+                style=style or inputs.style,
+            )
     except PacketError as error:
         return Outcome(folder.name, "failed", time.perf_counter() - started, error=error.message)
     except Exception:  # one agency's crash must not stop the batch; its trace is shown
@@ -261,9 +264,11 @@ def report_text(outcomes: list[Outcome]) -> str:
 
 def write_report(outcomes: list[Outcome], out_root: Path) -> list[Path]:
     """batch-report.csv (one row per agency, its warnings and error in the last cell) and
-    batch-report.txt (what the batch printed), beside the agencies' packet folders."""
+    batch-report.txt (what the batch printed), beside the agencies' packet folders, entered in
+    the root's marker."""
     csv_path, text_path = out_root / REPORT_CSV, out_root / REPORT_TEXT
     with (
+        writable(out_root),
         replaced_whole(csv_path) as partial,
         partial.open("w", newline="", encoding="utf-8") as stream,
     ):
@@ -280,8 +285,9 @@ def write_report(outcomes: list[Outcome], out_root: Path) -> list[Path]:
                 "\n".join(problems),
             )
             writer.writerow([csv_safe(value) for value in row])
-    with replaced_whole(text_path) as partial:
+    with writable(out_root), replaced_whole(text_path) as partial:
         partial.write_text(report_text(outcomes) + "\n", encoding="utf-8")
+    mark_batch_root(out_root, [csv_path, text_path])
     return [csv_path, text_path]
 
 
@@ -294,6 +300,7 @@ def zip_packets(outcomes: list[Outcome], out_root: Path) -> list[Path]:
         if outcome.status in ("built", "skipped") and (folder / "bundle.docx").is_file():
             year = outcome.packet_year or packet_year(folder)
             written.append(zip_packet(folder, out_root / f"{outcome.slug}-packet-{year}.zip"))
+            mark_batch_root(out_root, written[-1:])  # at once: a later failure leaves it ours
     return written
 
 
@@ -304,6 +311,7 @@ def zip_packet(folder: Path, target: Path) -> Path:
     if (folder / "forms").is_dir():
         files += sorted(path for path in (folder / "forms").iterdir() if path.is_file())
     with (
+        writable(target.parent),
         replaced_whole(target) as partial,
         zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive,
     ):

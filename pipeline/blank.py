@@ -14,6 +14,14 @@ from pipeline.directory import categories as directory_categories
 from pipeline.errors import UsageError
 from pipeline.fields import commented
 from pipeline.load import PROFILE, QUESTIONNAIRE, SLUG, AgencyInputs
+from pipeline.publish import (
+    STAGING_MARK,
+    agency_above,
+    check_folders_above,
+    clear_abandoned,
+    staging_folder,
+    writable,
+)
 from pipeline.sheets import write_starter_workbook
 from pipeline.style import HouseStyle
 
@@ -58,16 +66,37 @@ def new_agency(
     if agency_type not in agency_types():
         raise UsageError(f"unknown agency type '{agency_type}'; expected one of {agency_types()}")
     check_region(country, region)
+    check_inputs_root(inputs_root)
     folder = inputs_root / slug
-    if folder.exists():
+    if folder.exists() or folder.is_symlink():
         raise UsageError(f"{folder} already exists; choose another slug")
-    folder.mkdir(parents=True)
     profile = starter_text(PROFILE, agency_type, country, region)
-    (folder / PROFILE).write_text(profile, encoding="utf-8")
     questionnaire = starter_text(QUESTIONNAIRE, agency_type, country, region)
-    (folder / QUESTIONNAIRE).write_text(questionnaire, encoding="utf-8")
-    write_starter_workbooks(folder, agency_type)
+    # Written aside and renamed into place: a run killed halfway leaves no half-made agency.
+    with writable(inputs_root):
+        inputs_root.mkdir(parents=True, exist_ok=True)
+        clear_abandoned(inputs_root)
+        with staging_folder(inputs_root, f".{slug}{STAGING_MARK}") as work:
+            (work / slug).mkdir()
+            (work / slug / PROFILE).write_text(profile, encoding="utf-8")
+            (work / slug / QUESTIONNAIRE).write_text(questionnaire, encoding="utf-8")
+            write_starter_workbooks(work / slug, agency_type)
+            (work / slug).rename(folder)
     return folder
+
+
+def check_inputs_root(inputs_root: Path) -> None:
+    """The folder that receives a new agency holds agencies: it is not itself one, nor inside
+    one, nor a file."""
+    check_folders_above(inputs_root)
+    agency = agency_above(inputs_root)
+    if agency is not None:
+        raise UsageError(
+            f"{inputs_root} is inside the agency input folder {agency}; name the folder that "
+            "holds the agencies' folders (the default is inputs)"
+        )
+    if inputs_root.exists() and not inputs_root.is_dir():
+        raise UsageError(f"{inputs_root} is a file, not a folder of agencies")
 
 
 def starter_countries() -> list[str]:

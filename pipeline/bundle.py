@@ -375,9 +375,14 @@ def ask_word_to_update_fields(document) -> None:
         settings.append(update)
 
 
+ZIP_FIRST_DAY, ZIP_LAST_DAY = date(1980, 1, 1), date(2107, 12, 31)  # a zip entry's dates
+
+
 def freeze_docx(path: Path, day: str) -> None:
-    """Rewrite a .docx with every zip entry stamped at noon on `day`, for byte-identical builds."""
-    stamp = (*date.fromisoformat(day).timetuple()[:3], 12, 0, 0)
+    """Rewrite a .docx with every zip entry stamped at noon on `day`, for byte-identical builds
+    (a day the zip format cannot hold, before 1980 or after 2107, as the nearest it can)."""
+    held = min(max(date.fromisoformat(day), ZIP_FIRST_DAY), ZIP_LAST_DAY)
+    stamp = (*held.timetuple()[:3], 12, 0, 0)
     with zipfile.ZipFile(path) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:

@@ -201,7 +201,6 @@ def batch(
     failed, and a failed agency's earlier packet stays as it was.
     """
     from pipeline import batch as batches
-    from pipeline.publish import mark_batch_root
 
     total = len(batches.agency_folders(inputs))
     style = house_style(style_file)
@@ -217,7 +216,6 @@ def batch(
         )
     written = batches.write_report(outcomes, out)
     written += batches.zip_packets(outcomes, out) if zip_packets else []
-    mark_batch_root(out, written)
     click.echo(batches.report_text(outcomes))
     for path in written:
         click.echo(f"wrote {path}")
@@ -323,12 +321,18 @@ def blank(agency_type: str, out: Path | None, no_pdf: bool, style_file: Path | N
     lists its categories as empty rows, and the training log is empty.
     """
     from pipeline.blank import build_blank
+    from pipeline.publish import check_batch_root, check_destination
 
     everyone = agency_type == "all"
     root = out if everyone and out else Path("outputs") / "blank"
     style = house_style(style_file)
-    for each in agency_types() if everyone else [agency_type]:
-        target = root / each if everyone or not out else out
+    types = agency_types() if everyone else [agency_type]
+    targets = {each: root / each if everyone or not out else out for each in types}
+    if everyone:
+        check_batch_root(root)  # every folder is checked before the first is written
+    for target in targets.values():
+        check_destination(target)
+    for each, target in targets.items():
         result = build_blank(each, target, pdf=not no_pdf, style=style)
         for path in result.files:
             click.echo(f"wrote {path}")
@@ -504,7 +508,10 @@ def diff(slug: str, old: str, new: str, root: Path, docx_path: Path | None) -> N
     """Show what changed between two archived versions: 2025, 2026 (or 2026-r1, the year's
     original, even once corrected), 2026-r2 for its first correction."""
     from pipeline.diff import as_text, compare_named, diff_docx
+    from pipeline.publish import check_new_file
 
+    if docx_path:
+        check_new_file(docx_path)
     changes = compare_named(root, slug, old, new)
     click.echo(as_text(changes))
     if docx_path:

@@ -12,6 +12,7 @@ from pipeline.directory import arrange, national_set
 from pipeline.elements import (
     country_definitions,
     open_elements,
+    provides_health_care,
     refers_health_care_off_site,
     screening_questions,
     toolkit_lists,
@@ -48,6 +49,7 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         "toolkit": toolkit_lists(agency_type),
         "screening_questions": screening_questions(answers["response"]["screening"], language),
         "refers_off_site": refers_health_care_off_site(agency_type),
+        "provides_health_care": provides_health_care(agency_type),
         "open_elements": open_elements(profile, answers),
         "is_us": is_us,
         "relationships": policy["relationships" if is_us else "relationships_outside_us"],
@@ -71,7 +73,9 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
             ),
             agency_type,
         ),
-        "training": training_log(inputs.training, answers, inputs.packet_date),
+        "training": training_log(
+            inputs.training, answers, inputs.packet_date, reporting_terms(country)["topic"]
+        ),
         "assessment": assessment_summary(inputs, respondents, blank_assessment, language),
         "images": {"logo": logo_image(inputs)},
         # The agency's own wording, applied to each document once it is rendered.
@@ -216,7 +220,12 @@ def response_decisions(response: dict[str, Any]) -> dict[str, Any]:
     cycles = content("policy")["quality_improvement_cycles"]
     quality = response["quality_improvement"]
     # Decisions the policy states as still open when they are not given: {} for the templates.
-    optional = {"external_enquiries": {}, "health_evaluation": {}, "mental_health_assessment": {}}
+    optional = {
+        "clinical_care": [],
+        "external_enquiries": {},
+        "health_evaluation": {},
+        "mental_health_assessment": {},
+    }
     return {
         **optional,
         **response,

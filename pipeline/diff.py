@@ -17,6 +17,7 @@ from pipeline.archive import versions as archived_versions
 from pipeline.content import content
 from pipeline.directory import COLUMNS
 from pipeline.errors import ArchiveError, UsageError, counted
+from pipeline.publish import replaced_whole, writable
 from pipeline.render import render_document
 from pipeline.training import COMPLIANT_STATUSES, STATUSES
 from pipeline.wording.changes import REMOVE, REPLACE, WORDING, Change, change_from
@@ -400,4 +401,6 @@ def standing(person: dict[str, Any]) -> str:
 def diff_docx(changes: dict[str, Any], target: Path) -> Path:
     """The comparison as a Word document a compliance officer can file."""
     context = {"changes": changes, "arrows": ARROWS, "images": {}}
-    return render_document("diff.docx", context, target)
+    with writable(target.parent), replaced_whole(target) as partial:
+        render_document("diff.docx", context, partial)
+    return target

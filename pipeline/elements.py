@@ -30,10 +30,17 @@ def definitions_place(address: dict[str, Any]) -> str:
     """Where the definitions are missing for, as a warning names it: the region when the
     country's law does not cover it, else the country."""
     country, region = address["country"], address.get("state")
-    if region and country in content("definitions")["countries"]:
+    if definitions_field(address) == "state":
         return (regions(country) or {}).get(region, region)
     national = national_set(country)
     return national["name"].removeprefix("the ") if national else f"country '{country}'"
+
+
+def definitions_field(address: dict[str, Any]) -> str:
+    """The address field that leaves the definitions missing: the region (`state`) when the
+    country has definitions that do not cover it, else the country."""
+    known = address["country"] in content("definitions")["countries"]
+    return "state" if known and address.get("state") else "country"
 
 
 def toolkit_lists(agency_type: str) -> dict[str, Any]:
@@ -56,6 +63,10 @@ def refers_health_care_off_site(agency_type: str) -> bool:
     return agency_type in content("policy")["refers_health_care_off_site"]
 
 
+def provides_health_care(agency_type: str) -> bool:
+    return agency_type in content("policy")["provides_health_care"]
+
+
 def screening_questions(screening: dict[str, Any], language: str | None) -> dict[str, Any]:
     """The questions staff ask: the agency's own, else the project's starter set (marked)."""
     own = screening.get("questions")
@@ -76,9 +87,8 @@ def open_elements(profile: dict[str, Any], questionnaire: dict[str, Any]) -> lis
         if types and agency["type"] not in content("policy")[types]:
             continue
         if element.get("country") and country_definitions(agency["address"], None) is None:
-            place = definitions_place(agency["address"])
-            warning = element["warning"].format(place=place)
-            field_path = ("agency", "address", "country")
+            warning = element["warning"].format(place=definitions_place(agency["address"]))
+            field_path = ("agency", "address", definitions_field(agency["address"]))
             found.append({**element, "file": "profile", "field": field_path, "warning": warning})
         elif "input" in element:
             file_key, *field_path = element["input"]

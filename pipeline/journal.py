@@ -78,7 +78,8 @@ def finish(folder: Path) -> None:
 
 
 def finish_locked(folder: Path) -> None:
-    journal_draft(folder).unlink(missing_ok=True)  # a journal killed while being written
+    if journal_draft(folder).is_file():
+        journal_draft(folder).unlink()  # a journal killed while being written
     path = folder / JOURNAL
     if not path.exists():
         return
@@ -108,7 +109,8 @@ def roll_back(folder: Path, pairs: list[tuple[Path, Path]]) -> None:
         if not staged.is_symlink():
             staged.unlink(missing_ok=True)
     (folder / JOURNAL).unlink(missing_ok=True)
-    journal_draft(folder).unlink(missing_ok=True)
+    if journal_draft(folder).is_file():
+        journal_draft(folder).unlink()
 
 
 def write_journal(folder: Path, state: str, pairs: list[tuple[Path, Path]]) -> None:
@@ -135,7 +137,7 @@ def read_journal(folder: Path) -> tuple[str, list[tuple[Path, Path]]]:
         pairs = [(folder / item["staged"], folder / item["target"]) for item in record["files"]]
         if state not in (PENDING, COMMITTED) or not all(map(is_pair, pairs)):
             raise ValueError(state)
-    except (ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError) as error:  # a folder, bytes, a list...
         message = (
             "not a journal the packet builder wrote (it records an unfinished `packet "
             "ingest`); move it out of the agency folder"
@@ -162,10 +164,13 @@ def journal_draft(folder: Path) -> Path:
 
 
 def write_durably(path: Path, data: bytes) -> None:
-    with path.open("wb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
+    try:
+        with path.open("wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except OSError as error:  # a failed write names no file of its own
+        raise OSError(error.errno, error.strerror, str(path)) from error
 
 
 def sync_folder(folder: Path) -> None:

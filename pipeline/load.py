@@ -82,12 +82,12 @@ def agency_folder(path: Path) -> Path:
 def load_agency(path: Path) -> AgencyInputs:
     """Read and validate the agency's inputs; raise InputError listing every error."""
     folder = agency_folder(path)
-    finish(folder)  # an ingest killed while writing is completed or rolled back first
     # Nothing is read before the folder is known to hold only the agency's own files: a link
     # could lead a reader (and the archive) outside it, and a FIFO would block it.
     foreign = not_own_files(folder)
     if foreign:
         raise InputError(foreign)
+    finish(folder)  # an ingest killed while writing is completed or rolled back first
     found: list[Problem] = []  # every error and warning of the run
     # Each reader gives what it read and its problems: entries, records and settings are
     # checked row by row even when other rows broke the schema.
@@ -314,7 +314,7 @@ def _read_respondents(
     folder: Path, agency_type: str | None, packet_date: date | None
 ) -> tuple[list[Respondent], list[Problem]]:
     """One answer set per file in assessment/, in file-name order, and their problems."""
-    respondents, found = [], []
+    respondents, found = [], _unread_respondents(folder)
     for path in sorted((folder / ASSESSMENT_FOLDER).glob("*.yaml")):
         document, problems = _read(folder, str(path.relative_to(folder)), "assessment")
         if document is not None:
@@ -326,6 +326,22 @@ def _read_respondents(
         found += notes
         respondents.append(respondent)
     return respondents, found
+
+
+def _unread_respondents(folder: Path) -> list[Problem]:
+    """A problem for an `assessment` that is a file, and a warning for each file in the folder
+    that is not read as a respondent's (`ana.yml`, `ana.YAML`, `notes.txt`)."""
+    place = folder / ASSESSMENT_FOLDER
+    if place.exists() and not place.is_dir():
+        message = "is a file; respondent files go into a folder named assessment"
+        return [Problem(str(place), 1, 1, "", message)]
+    unread = [
+        path
+        for path in sorted(place.iterdir() if place.is_dir() else [])
+        if not path.name.startswith(".") and not (path.is_file() and path.suffix == ".yaml")
+    ]
+    message = "not read: each respondent's answers are a file ending in .yaml in assessment/"
+    return [Problem(str(path), 1, 1, "", message, WARNING) for path in unread]
 
 
 def _read(folder: Path, name: str, schema_name: str) -> tuple[YamlDocument | None, list[Problem]]:

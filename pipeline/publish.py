@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ import signal
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,9 +75,27 @@ def agency_above(folder: Path) -> Path | None:
     return None
 
 
-def check_destination(out: Path, kind: str = "packet") -> None:
+def check_folders_above(path: Path) -> None:
+    """The nearest existing folder above `path` is a folder: a file there (`thesis.txt/packet`)
+    is refused with one line, before any work."""
+    for parent in path.absolute().parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                raise UsageError(f"{path}: {parent} is a file, not a folder; name another place")
+            return
+
+
+def check_destination(out: Path, kind: str = "packet", name: str | None = None) -> None:
     """Refuse, before any work, an output folder the packet builder may not replace (a
-    `forms` folder is the one that may sit inside a packet folder)."""
+    `forms` folder is the one that may sit inside a packet folder): a packet replaces only a
+    packet of the same agency (`name`), forms only forms."""
+    if not out.name or ".." in out.parts:  # `.`, `..`, `/`: no folder of its own to replace
+        raise UsageError(
+            f"{out}: name the packet's own folder (for example outputs/<slug>), not `.` or `..`"
+        )
+    if out.resolve() in (Path.cwd(), *Path.cwd().parents):
+        raise UsageError(f"{out} is the folder you are in, or holds it; name a folder of its own")
+    check_folders_above(out)
     agency = agency_above(out)
     if agency is not None:
         where = "is" if agency == out.resolve() else "is inside"
@@ -98,11 +118,26 @@ def check_destination(out: Path, kind: str = "packet") -> None:
         raise UsageError(
             f"{out} holds files the packet builder did not write; name a new or empty folder"
         )
+    marker = read_marker(out) or {}
+    held = marker.get("kind", kind)
+    if held != kind:
+        raise UsageError(
+            f"{out} holds {KINDS.get(held, held)} the packet builder wrote, not {KINDS[kind]}; "
+            "name a folder of its own"
+        )
+    if name is not None and kind != "forms" and marker.get("of", name) != name:
+        raise UsageError(
+            f"{out} holds the packet of '{marker['of']}', not of '{name}'; name a folder of its own"
+        )
+
+
+KINDS = {"packet": "a packet", "forms": "respondent forms", "batch": "a batch's packets"}
 
 
 def check_batch_root(root: Path) -> None:
     """A batch writes its report and one folder per agency into `root`: refuse a folder that
     holds anything else than those, .gitkeep and earlier packets."""
+    check_folders_above(root)
     agency = agency_above(root)
     if agency is not None:
         raise UsageError(f"{root} is inside the agency input folder {agency}; name another")
@@ -131,7 +166,14 @@ def written_files(folder: Path) -> dict[str, str]:
 
 
 def write_marker(folder: Path, kind: str) -> None:
-    record = {"written_by": "protocol packet builder", "kind": kind, "files": written_files(folder)}
+    """The marker of a finished folder: what it is (`kind`), of whom (the staging folder's
+    name: the agency's slug, or the blank packet's), and every file it holds."""
+    record = {
+        "written_by": "protocol packet builder",
+        "kind": kind,
+        "of": folder.name,
+        "files": written_files(folder),
+    }
     (folder / MARKER).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
 
@@ -141,7 +183,9 @@ def mark_batch_root(root: Path, written: list[Path]) -> None:
     files = dict((read_marker(root) or {"files": {}})["files"])
     files.update({str(path.relative_to(root)): sha256(path) for path in written})
     record = {"written_by": "protocol packet builder", "kind": "batch", "files": files}
-    (root / MARKER).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+    draft = root / f"{MARKER}.draft"  # replaced in one rename: a kill never leaves half of it
+    draft.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(draft, root / MARKER)
 
 
 AS_WRITTEN, CHANGED, MISSING = "as written", "changed", "missing"
@@ -215,13 +259,16 @@ def publish(staging: Path, out: Path, kind: str = "packet") -> None:
         shutil.rmtree(staging)  # now the earlier packet; a crash here leaves only a leftover
         return
     retired = retired_folder(out)
-    if out.exists():
+    earlier = out.exists()
+    if earlier:
+        if retired.exists() or retired.is_symlink():  # not the builder's (recover left it)
+            raise UsageError(f"{retired} is in the way of replacing {out}; move it elsewhere")
         out.rename(retired)
     pause = os.environ.get(PAUSE_BETWEEN_RENAMES)
     if pause:
         time.sleep(float(pause))
     staging.rename(out)
-    if retired.exists():
+    if earlier:
         shutil.rmtree(retired)
 
 
@@ -253,9 +300,10 @@ def exchange(first: Path, second: Path) -> bool:
 
 def recover(out: Path) -> None:
     """Put back what a run killed during a swap left: the earlier folder, if the new one never
-    arrived; otherwise the earlier folder is removed."""
+    arrived; otherwise the earlier folder is removed. A folder of that name without the
+    marker is not the packet builder's, and is left alone."""
     retired = retired_folder(out)
-    if not retired.is_dir():
+    if retired.is_symlink() or not retired.is_dir() or not is_ours(retired):
         return
     if out.exists():
         shutil.rmtree(retired)
@@ -279,7 +327,7 @@ def staging_area(out: Path, name: str, kind: str = "packet") -> Iterator[Path]:
     outright cannot remove its folder; the next run that writes beside it first recovers an
     interrupted swap, then removes what killed runs left there (clear_abandoned).
     """
-    check_destination(out, kind)
+    check_destination(out, kind, name)
     with writable(out.parent):
         out.parent.mkdir(parents=True, exist_ok=True)
         with output_lock(out):
@@ -310,6 +358,17 @@ def replaced_whole(target: Path) -> Iterator[Path]:
         partial = work / target.name
         yield partial
         os.replace(partial, target)
+
+
+def check_new_file(target: Path) -> None:
+    """A single file a command writes (`diff --docx`) is a new one: an existing file is never
+    overwritten, nor is one written into an agency's inputs."""
+    check_folders_above(target)
+    agency = agency_above(target.parent)
+    if agency is not None:
+        raise UsageError(f"{target} is inside the agency input folder {agency}; name another")
+    if target.exists() or target.is_symlink():
+        raise UsageError(f"{target} already exists; name a new file (it is never overwritten)")
 
 
 def clear_abandoned(parent: Path) -> None:
@@ -349,12 +408,25 @@ def writable(folder: Path) -> Iterator[None]:
             "they were"
         ) from error
     except OSError as error:
-        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG):
+            close_quietly(error)
             raise OutputError(
                 f"{folder}: cannot write there ({error.strerror}); the earlier outputs are as "
                 "they were"
             ) from error
         raise
+
+
+def close_quietly(error: OSError) -> None:
+    """Close now the files a full disk stopped mid-write (python-docx leaves its zip open on a
+    failed save): closing them fails the same way, which would print a traceback at exit."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        traceback.clear_frames(error.__traceback__)
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 @contextmanager

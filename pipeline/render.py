@@ -16,6 +16,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
+from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import TemplateError, pass_context
 from jinja2.sandbox import SandboxedEnvironment
@@ -112,6 +113,7 @@ def render_revised(
     template = fill_template(template_name, context)
     problems = revise_document(template.docx, template_name, context)
     break_addresses(template.docx)
+    keep_introductions(template.docx)
     set_document_properties(template.docx, context, template_name)
     describe_pictures(template.docx, context.get("agency", {}).get("legal_name", ""))
     set_language(template.docx, context.get("language"))
@@ -247,11 +249,33 @@ def set_language(document, language: str | None) -> None:
 
 
 def breakable(address: str) -> str:
-    """`a@b.org` -> `a@\u200bb.\u200borg`: a break opportunity after each "@", "." and "/" that
-    something follows (not inside "://")."""
-    return (
-        BREAK_AFTER.sub(ZERO_WIDTH_SPACE, address.rstrip(".")) + address[len(address.rstrip(".")) :]
-    )
+    """`j.doe@mail.example.org` -> `j.doe@\u200bmail.\u200bexample.org`: a break opportunity after
+    the "@", the dots of the domain and the slashes and dots of a path. Never inside the name
+    before the "@" ("j." alone reads as an initial), after "://", or before the domain's last
+    part ("org.uk" stays whole: "learning.nspcc.org." above "uk" reads as two words)."""
+    core = address.rstrip(".")
+    trail = address[len(core) :]
+    if "@" in core and "/" not in core:
+        name, domain = core.split("@", 1)
+        return f"{name}@{ZERO_WIDTH_SPACE}{breakable_host(domain)}{trail}"
+    scheme, separator, rest = core.rpartition("://")
+    host, slash, path = rest.partition("/")
+    start = f"{scheme}://{ZERO_WIDTH_SPACE}" if separator else ""
+    rest = breakable_host(host) + (f"/{BREAK_AFTER.sub(ZERO_WIDTH_SPACE, path)}" if slash else "")
+    if slash and path:
+        rest = rest.replace("/", f"/{ZERO_WIDTH_SPACE}", 1)
+    return start + rest + trail
+
+
+def breakable_host(host: str) -> str:
+    """Break opportunities after the dots of a host name, the last part kept whole: a country's
+    code with the short name before it ("org.uk", "com.au"), or the top-level name ("org")."""
+    labels = host.split(".")
+    keep = 2 if len(labels) > 2 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else 1
+    if len(labels) <= keep:
+        return host
+    head, tail = labels[:-keep], ".".join(labels[-keep:])
+    return "".join(f"{label}.{ZERO_WIDTH_SPACE}" for label in head[:-1]) + f"{head[-1]}.{tail}"
 
 
 def break_addresses(document) -> None:
@@ -263,6 +287,20 @@ def break_addresses(document) -> None:
             continue
         if not any(parent.tag == control for parent in node.iterancestors()):
             node.text = ADDRESS.sub(lambda found: breakable(found.group()), node.text)
+
+
+def keep_introductions(document) -> None:
+    """A paragraph ending in a colon ("Law enforcement contacts:", the toolkit's "...include the
+    following:") stays on the page of what it introduces, never alone at a page's foot."""
+    for paragraph in document.paragraphs:
+        if paragraph.text.rstrip().endswith(":"):
+            paragraph.paragraph_format.keep_with_next = True
+    for row in document.element.body.iter(qn("w:tr")):  # "1. Initial evaluation that includes:"
+        first = next(row.iter(qn("w:tc")), None)
+        text = "".join(t.text or "" for t in first.iter(qn("w:t"))) if first is not None else ""
+        if text.rstrip().endswith(":"):
+            for element in row.iter(qn("w:p")):  # Word keeps the row with the next one
+                Paragraph(element, None).paragraph_format.keep_with_next = True
 
 
 def highlight_fill_ins(path: Path) -> None:

@@ -257,10 +257,22 @@ SESSION_FIELDS = ("date", "method", "trainer", "trainer_qualifications")
 
 
 def training_log(
-    training: dict[str, Any], questionnaire: dict[str, Any], packet_date: date
+    training: dict[str, Any],
+    questionnaire: dict[str, Any],
+    packet_date: date,
+    reporting_topic: str | None = None,
 ) -> dict[str, Any]:
-    """Matrix of people by topics, compliance share, who needs what next, and the session log."""
-    all_topics = topics(questionnaire)
+    """Matrix of people by topics, compliance share, who needs what next, and the session log.
+
+    `reporting_topic` is the country's title of the reporting topic, as the policy names it
+    ("Safeguarding referrals and statutory duties" in England, which has no general mandatory
+    reporting law)."""
+    all_topics = [
+        {**topic, "title": reporting_topic}
+        if topic["id"] == "mandatory_reporting" and reporting_topic
+        else topic
+        for topic in topics(questionnaire)
+    ]
     records = [
         r for r in training.get("records", []) if date.fromisoformat(r["date"]) <= packet_date
     ]

@@ -172,3 +172,13 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
     document = YamlDocument(path, display, data, builder.locations, warnings)
     problems = [Problem(display, *mark, dotted(at), msg) for at, mark, msg in builder.problems]
     return document, problems
+
+
+def dump_yaml(data: Any) -> str:
+    """`data` as YAML that reads back as the same data. Characters YAML takes for line breaks
+    inside a value (U+0085, U+2028, U+2029) are written raw by PyYAML and then read as spaces,
+    so a text holding one is written with escapes (`\\u2028`), as all non-ASCII then is."""
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    if yaml.safe_load(text) == data:
+        return text
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=False, width=100)

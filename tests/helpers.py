@@ -20,7 +20,8 @@ def cell_text(cell) -> str:
 
 
 def docx_text(path: Path) -> str:
-    """All paragraph and table text of a .docx, headers and footers included."""
+    """All paragraph and table text of a .docx, headers and footers included, as a person reads
+    it: without the zero-width break opportunities the packet puts in addresses."""
     document = Document(path)
     parts = [paragraph.text for paragraph in document.paragraphs]
     for table in document.tables:
@@ -29,7 +30,7 @@ def docx_text(path: Path) -> str:
     for section in document.sections:
         parts.extend(p.text for p in section.header.paragraphs)
         parts.extend(p.text for p in section.footer.paragraphs)
-    return "\n".join(parts)
+    return "\n".join(parts).replace("\u200b", "")
 
 
 def pdf_text(path: Path) -> str:
@@ -129,3 +130,11 @@ def fill_pdf_form_with_mupdf(form: Path, target: Path, values: dict[str, bool | 
             widget.update()
     document.save(target)
     return target
+
+
+def strict_pdf_findings(path: Path) -> list[str]:
+    """What qpdf's strict check (pikepdf) finds in a PDF: syntax errors, then warnings."""
+    import pikepdf
+
+    with pikepdf.open(path) as document:
+        return [*document.check_pdf_syntax(), *document.get_warnings()]

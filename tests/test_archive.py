@@ -31,7 +31,7 @@ from pipeline.content import content
 from pipeline.diff import as_text, compare
 from pipeline.sign import load_certificates
 from tests.conftest import FIXTURES, ROOT
-from tests.helpers import docx_text, lock_files, pdf_text, unwritten_files
+from tests.helpers import docx_text, lock_files, pdf_text, strict_pdf_findings, unwritten_files
 
 pytestmark = pytest.mark.pdf
 
@@ -550,6 +550,15 @@ def signed(tmp_path_factory) -> dict:
     )
     assert result.exit_code == 0, result.output
     return {"version": work / "archive" / "signed-clinic" / "2026", "certificate": certificate}
+
+
+def test_archived_and_signed_pdfs_pass_qpdfs_strict_check(archived, signed):
+    _, root = archived
+    written = sorted([*root.rglob("*.pdf"), *signed["version"].rglob("*.pdf")])
+    assert any("2026" in path.parts and path.name == "bundle.pdf" for path in written)
+    assert {str(path): strict_pdf_findings(path) for path in written} == {
+        str(path): [] for path in written
+    }
 
 
 def test_a_signed_version_verifies_against_its_trusted_certificate(signed):

@@ -61,7 +61,7 @@ def test_one_pdf_per_document_is_cut_from_the_bundle(pdfs):
         assert document["title"] in part.pages[0].extract_text()
         assert part.metadata.title == document["title"]
         total += len(part.pages)
-    assert total == len(bundle.pages) - 3  # all but the cover and the two contents pages
+    assert total == len(bundle.pages) - 2  # all but the cover and the contents page
 
 
 def test_contents_page_shows_real_page_numbers(pdfs):

@@ -102,3 +102,33 @@ def test_an_unlisted_version_with_a_damaged_manifest_is_not_entered_in_the_ledge
     (agency / "2026" / "manifest.json").write_text("[]")
     assert record_unlisted_versions(agency) == []
     assert not (agency / "ledger.tsv").exists()
+
+
+def test_verify_of_a_folder_it_cannot_walk_is_a_problem_line_not_a_traceback(tmp_path):
+    """/proc holds entries that fail when listed (EINVAL); a link loop and a deep tree besides."""
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    deep = tmp_path.joinpath(*"abcdefgh")
+    deep.mkdir(parents=True)
+    (deep / "bagit.txt").write_text("BagIt-Version: 0.97\n")  # far below any archive's layout
+    for path in (Path("/proc"), tmp_path):
+        result = CliRunner().invoke(main, ["verify", str(path)])
+        assert result.exit_code == 2, result.output
+        assert result.output == f"Error: no archived versions found at {path}\n"
+
+
+@pytest.mark.parametrize("where", ["inside the agency", "inside a packet"])
+def test_an_archive_root_inside_the_inputs_or_a_packet_is_refused(scenario, tmp_path, where):
+    folder = scenario("minimal-clinic")
+    packet = tmp_path / "out" / "test-agency"
+    assert (
+        CliRunner()
+        .invoke(main, ["bundle", str(folder), "--out", str(packet), "--no-pdf"])
+        .exit_code
+        == 0
+    )
+    root = {"inside the agency": folder / "archive", "inside a packet": packet / "archive"}[where]
+    before = sorted(path.name for path in root.parent.rglob("*"))
+    result = CliRunner().invoke(main, ["archive", str(folder), "--root", str(root)])
+    assert result.exit_code == 2, result.output
+    assert "keep the archive outside" in result.output
+    assert sorted(path.name for path in root.parent.rglob("*")) == before

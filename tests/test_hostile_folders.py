@@ -103,3 +103,64 @@ def test_a_folder_that_cannot_be_read_is_named(scenario, monkeypatch):
     monkeypatch.setattr(os, "scandir", denied)  # as for a folder of another user's (not root)
     (problem,) = refusal(folder)
     assert problem.startswith(f"{folder}/locked:1:1: cannot be read (Permission denied)")
+
+
+@pytest.mark.parametrize("where", ["the agency", "inside the agency", "a file"])
+def test_a_new_agency_is_never_made_inside_an_agency_or_a_file(scenario, where):
+    folder = scenario("minimal-clinic")
+    root = {
+        "the agency": folder,
+        "inside the agency": folder / "assessment",
+        "a file": folder / "profile.yaml",
+    }[where]
+    before = sorted(path.name for path in folder.rglob("*"))
+    result = CliRunner().invoke(main, ["new", "inner", "--type", "school", "--inputs", str(root)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "Error: " in result.output
+    assert sorted(path.name for path in folder.rglob("*")) == before
+
+
+def test_a_new_agency_appears_whole_or_not_at_all(tmp_path, monkeypatch):
+    from pipeline import blank
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(blank, "write_starter_workbooks", disk_full)
+    result = CliRunner().invoke(
+        main, ["new", "harbor", "--type", "school", "--inputs", str(tmp_path)]
+    )
+    assert result.exit_code == 1, result.output
+    assert f"{tmp_path}: cannot write there (No space left on device)" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ingest_never_writes_through_a_linked_assessment_folder(scenario, tmp_path):
+    folder, elsewhere = scenario("minimal-clinic"), tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (folder / "assessment").symlink_to(elsewhere)
+    export = tmp_path / "survey.csv"
+    export.write_text("Your role,Your name,1.1 Have staff received training?\nNurse,Ana,Yes\n")
+    result = CliRunner().invoke(main, ["ingest", str(folder), str(export)])
+    assert result.exit_code == 2, result.output
+    assert f"{folder / 'assessment'}:1:1: refused: a symbolic link" in result.output
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_respondent_files_that_are_not_read_are_named(scenario):
+    folder = scenario("minimal-clinic")
+    (folder / "assessment").mkdir()
+    (folder / "assessment" / "ana.yml").write_text("respondent: {role: Nurse}\n")
+    warnings = [str(warning) for warning in load_agency(folder).warnings]
+    assert (
+        f"{folder}/assessment/ana.yml:1:1: warning: not read: each respondent's answers "
+        "are a file ending in .yaml in assessment/" in warnings
+    )
+
+
+def test_an_assessment_that_is_a_file_is_a_problem_line(scenario):
+    folder = scenario("minimal-clinic")
+    (folder / "assessment").write_text("Nurse: yes\n")
+    assert refusal(folder) == [
+        f"{folder}/assessment:1:1: is a file; respondent files go into a folder named assessment"
+    ]

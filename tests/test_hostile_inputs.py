@@ -3,10 +3,12 @@ exit 2, nothing written, never a traceback."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from docx import Document
 
 from pipeline.cli import main
 from pipeline.context import build_context
@@ -45,6 +47,18 @@ def test_dates_at_the_edges_of_the_range_are_counted_from(scenario, day):
     inputs = load_agency(folder)
     context = build_context(inputs)  # due dates a year on, stale entries a year back
     assert context["packet"]["year"] == int(day[:4])
+
+
+@pytest.mark.parametrize(("day", "stamped"), [("1900-01-01", 1980), ("2199-12-31", 2107)])
+def test_a_packet_at_the_edges_of_the_range_is_built(scenario, tmp_path, day, stamped):
+    """The zip inside a .docx holds dates from 1980 to 2107 only: its entries get the nearest."""
+    folder, out = scenario("minimal-clinic"), tmp_path / "out" / "test-agency"
+    edit(folder / "profile.yaml", "date: 2026-11-23", f"date: {day}")
+    result = CliRunner().invoke(main, ["bundle", str(folder), "--out", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out / "bundle.docx") as bundle:
+        assert {info.date_time[0] for info in bundle.infolist()} == {stamped}
+    assert Document(out / "bundle.docx").paragraphs
 
 
 def test_a_legal_name_too_long_for_word_properties_is_refused_by_validate(scenario):

@@ -171,3 +171,15 @@ def test_an_archive_killed_at_any_moment_leaves_the_archived_versions_whole(scen
     assert f"{year.name}-r2\t" in listed
     assert not list((root / "test-agency").glob(".incoming-*"))
     assert json.loads((year.parent / f"{year.name}-r2" / "manifest.json").read_text())
+
+
+def test_a_folder_named_like_an_earlier_packet_aside_is_left_alone(scenario, tmp_path):
+    folder, out = scenario("minimal-clinic"), tmp_path / "outputs" / "test-agency"
+    build = ["bundle", str(folder), "--out", str(out), "--no-pdf"]
+    mine = out.parent / ".test-agency.old"  # what a killed two-rename swap would leave
+    mine.mkdir(parents=True)
+    (mine / "notes.txt").write_bytes(NOTES)
+    for _ in range(2):
+        done = packet(*build)
+        assert done.returncode == 0, done.stderr
+        assert tree(mine) == {"notes.txt": NOTES} and is_whole(out)

@@ -13,6 +13,7 @@ from docx import Document
 from pipeline import convert
 from pipeline.cli import main
 from pipeline.errors import ConversionError
+from tests.helpers import strict_pdf_findings
 
 pytestmark = pytest.mark.pdf
 
@@ -86,3 +87,15 @@ def test_the_longest_legal_name_allowed_fits_word_s_document_properties(scenario
     assert result.exit_code == 0, result.output
     properties = Document(out / "assessment-form.docx").core_properties
     assert properties.author == name and properties.title.endswith(name)
+
+
+def test_every_pdf_of_a_packet_and_of_a_blank_packet_passes_qpdfs_strict_check(built, tmp_path):
+    _, out = built
+    blank = tmp_path / "blank"
+    result = CliRunner().invoke(main, ["blank", "--type", "school", "--out", str(blank)])
+    assert result.exit_code == 0, result.output
+    written = sorted([*out.glob("*.pdf"), *blank.glob("*.pdf")])
+    assert {path.name for path in written} >= {"bundle.pdf", "policy.pdf", "assessment.pdf"}
+    assert {path.name: strict_pdf_findings(path) for path in written} == {
+        path.name: [] for path in written
+    }

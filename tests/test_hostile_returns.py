@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from docx import Document
 from pypdf import PdfWriter
 from pypdf.generic import (
@@ -223,3 +224,46 @@ def test_a_dtd_hidden_behind_a_long_comment_is_refused_too(tmp_path):
     style, problems = read_style(hostile, str(hostile))
     assert style is None
     assert [(p.field, p.message) for p in problems] == [("styles", "declares a DTD; refused")]
+
+
+def test_a_file_named_twice_or_copied_is_one_respondent(scenario, tmp_path):
+    rows = [[ROLE, "Your name", ITEM], ["Doctor", "Ana", "Yes"]]
+    export = write_csv(tmp_path / "survey.csv", rows)
+    copy = write_csv(tmp_path / "survey (1).csv", rows)  # downloaded twice
+    saved_again = write_csv(tmp_path / "again.csv", [[*row, ""] for row in rows])  # other bytes
+    folder = scenario("minimal-clinic")
+    report = ingest(folder, [export, export, copy, saved_again])
+    assert [found.target.name for found in report.answer_sets] == ["ana.yaml"]
+    assert sorted(path.name for path in (folder / "assessment").iterdir()) == ["ana.yaml"]
+    assert f"{copy}: the same file as {export}; read once" in report.notes
+    assert any("again.csv" in p.path and "read once" in p.message for p in report.warnings)
+
+
+def test_two_alike_rows_of_one_export_are_two_respondents(scenario, tmp_path):
+    rows = [[ROLE, ITEM], ["Nurse", "Yes"], ["Nurse", "Yes"]]
+    report = ingest(scenario("minimal-clinic"), [write_csv(tmp_path / "survey.csv", rows)])
+    assert [found.target.name for found in report.answer_sets] == ["nurse.yaml", "nurse-2.yaml"]
+
+
+@pytest.mark.parametrize("breaking", ["\u2028", "\u2029", "\u0085"])
+def test_a_comment_holding_a_character_yaml_reads_as_a_line_break_is_kept_as_written(
+    scenario, tmp_path, breaking
+):
+    comment = f"first{breaking}second"
+    rows = [[ROLE, "Your name", ITEM, "Comments 1"], ["Nurse", "Cy", "Yes", comment]]
+    export = write_csv(tmp_path / "survey.csv", rows)
+    folder = scenario("minimal-clinic")
+    ingest(folder, [export])
+    (respondent,) = load_agency(folder).respondents
+    assert list(respondent.comments.values()) == [comment]
+    assert [found.outcome for found in ingest(folder, [export]).answer_sets] == ["unchanged"]
+
+
+@pytest.mark.parametrize("now", ["x\u2028y", "z\u0085", "a: b", '"quoted"', "yes", "#hash"])
+def test_an_edited_value_written_into_an_input_reads_back_as_edited(now):
+    from pipeline.ingest.facts import replaced_scalar
+
+    text = "agency:\n  phone: old  # the front desk\n  city: Testville\n"
+    changed = replaced_scalar(text, ("agency", "phone"), now)
+    assert yaml.safe_load(changed)["agency"] == {"phone": now, "city": "Testville"}
+    assert "# the front desk" in changed

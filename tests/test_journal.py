@@ -111,11 +111,21 @@ def test_after_a_kill_the_folder_holds_the_old_set_or_the_new_set_whole(survey, 
     assert ingested(folder, command) == whole
 
 
-def test_a_journal_the_packet_builder_did_not_write_is_a_problem_line(scenario):
+@pytest.mark.parametrize(
+    "journal",
+    [
+        '{"state": "committed", "files": [{"staged": "../x", "target": "../../home/thesis.txt"}]}',
+        '["a list"]',
+        "not JSON",
+        "a folder",
+    ],
+)
+def test_a_journal_the_packet_builder_did_not_write_is_a_problem_line(scenario, journal):
     folder = scenario("minimal-clinic")
-    (folder / JOURNAL).write_text(
-        '{"state": "committed", "files": [{"staged": "../x", "target": "../../home/thesis.txt"}]}'
-    )
+    if journal == "a folder":
+        (folder / JOURNAL).mkdir()
+    else:
+        (folder / JOURNAL).write_text(journal)
     with pytest.raises(InputError) as caught:
         finish(folder)
     (problem,) = caught.value.problems

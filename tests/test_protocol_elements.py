@@ -89,19 +89,19 @@ def test_the_vulnerability_factors_of_table_1_are_quoted_in_the_toolkits_spellin
 
 
 def test_step_1_and_step_2_point_to_the_appendices(samples):
-    step_1 = after_heading(samples[CLINIC], "Step 1: Notice red flags")
+    step_1 = section_under(samples[CLINIC], "Step 1: Notice red flags")
     assert "Appendix A" in step_1 and "Appendix B" in step_1
-    step_2 = after_heading(samples[CLINIC], "Step 2: Establish trust and safety")
+    step_2 = section_under(samples[CLINIC], "Step 2: Establish trust and safety")
     assert "Appendix D" in step_2 and "rights-based" in step_2
 
 
-def after_heading(folder: Path, heading: str) -> str:
-    """The paragraph after the heading (the three steps are also bullets of that name)."""
+def section_under(folder: Path, heading: str) -> str:
+    """The paragraphs from a heading to the next one (the three steps are also bullets)."""
     found = Document(folder / "policy.docx").paragraphs
-    index = next(
-        n for n, p in enumerate(found) if p.text == heading and p.style.name.startswith("Heading")
-    )
-    return found[index + 1].text
+    is_heading = [p.style.name.startswith("Heading") for p in found]
+    start = next(n for n, p in enumerate(found) if p.text == heading and is_heading[n])
+    end = next(n for n in range(start + 1, len(found)) if is_heading[n])
+    return "\n".join(p.text for p in found[start + 1 : end])
 
 
 def test_a_schools_policy_leaves_out_the_physical_exam_indicators(blank_packets):
@@ -176,6 +176,17 @@ def test_the_modern_slavery_act_is_not_given_for_scotland():
     assert country_definitions({"country": "GB", "state": "WLS"}, "en-GB") is not None
 
 
+def test_an_agency_in_scotland_is_warned_on_its_nation(scenario):
+    folder = scenario("uk-clinic")
+    profile = folder / "profile.yaml"
+    profile.write_text(
+        profile.read_text().replace("    country: GB", "    state: SCT\n    country: GB")
+    )
+    (warning,) = [w for w in load_agency(folder).warnings if "no definitions" in w.message]
+    assert warning.field == "agency.address.state"
+    assert "on file for Scotland" in warning.message
+
+
 def test_a_country_without_definitions_is_asked_for_them(scenario, tmp_path):
     folder = scenario("country-without-national-resources")
     warnings = [w for w in load_agency(folder).warnings if "no definitions" in w.message]
@@ -234,6 +245,13 @@ def test_a_clinic_that_gives_no_off_site_procedure_has_no_such_section(samples):
     assert "Health evaluation and mental health assessment" not in paragraphs(samples[CLINIC])
 
 
+def test_a_clinic_sets_out_its_trauma_informed_examination_and_treatment(samples):
+    section = section_under(samples[CLINIC], "Trauma-informed examination and treatment")
+    assert "Pelvic exams, STI testing and pregnancy tests are offered, never required" in section
+    assert "Fill in" not in section
+    assert "Trauma-informed examination and treatment" not in paragraphs(samples[SHELTER])
+
+
 def test_the_task_force_names_the_referral_and_consent_form_in_this_packet(samples):
     text = docx_text(samples[TASK_FORCE] / "policy.docx")
     assert "the referral and consent form in this packet" in text
@@ -256,7 +274,7 @@ def element_warnings(folder: Path) -> dict[str, str]:
 
 def test_a_clinic_is_warned_about_its_questions_and_media_enquiries(scenario):
     warned = element_warnings(scenario("minimal-clinic"))
-    assert set(warned) == {"screening_questions", "external_enquiries"}
+    assert set(warned) == {"screening_questions", "external_enquiries", "clinical_care"}
     assert "starter set" in warned["screening_questions"]
 
 
@@ -287,6 +305,7 @@ def test_the_drafting_notes_list_the_open_elements(scenario, tmp_path):
 
 
 NEW_PROPERTIES = (
+    ("response", "clinical_care"),
     ("response", "screening", "questions"),
     ("response", "external_enquiries"),
     ("response", "external_enquiries", "spokesperson"),

@@ -233,3 +233,85 @@ def test_clean_removes_the_packets_and_nothing_a_person_put_there(tmp_path, scen
         "thesis.txt": THESIS.encode(),
     }
     assert "test-agency/notes.txt" in left.stdout
+
+
+@pytest.mark.parametrize("out", [".", "..", "/", "the folder you are in"])
+@pytest.mark.parametrize("command", ["bundle", "blank", "forms"])
+def test_the_current_folder_or_a_folder_above_it_is_never_an_output(
+    tmp_path, scenario, monkeypatch, command, out
+):
+    folder = agency(scenario)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    target = Path(str(here) if out == "the folder you are in" else out)
+    result = CliRunner().invoke(main, commands(folder, target)[command])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert list(here.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == [
+        "here",
+        "inputs",
+    ]
+
+
+def test_diff_never_overwrites_an_existing_file(tmp_path, documents):
+    thesis = documents / "thesis.txt"
+    result = CliRunner().invoke(
+        main,
+        ["diff", "some-agency", "2025", "2026", "--root", str(tmp_path), "--docx", str(thesis)],
+    )
+    assert result.exit_code == 2, result.output
+    assert "already exists" in result.output
+    assert thesis.read_text() == THESIS
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [("bundle", "forms"), ("bundle", "blank"), ("batch", "bundle"), ("forms", "bundle")],
+)
+def test_a_folder_the_packet_builder_wrote_is_replaced_only_by_the_same_kind(
+    tmp_path, scenario, first, then
+):
+    """Respondent forms never replace a packet, a blank packet never replaces an agency's,
+    one agency's packet never replaces a batch's folder of packets."""
+    folder, out = agency(scenario), tmp_path / "out" / "folder"
+    assert CliRunner().invoke(main, commands(folder, out)[first]).exit_code == 0
+    before = tree(out)
+    result = CliRunner().invoke(main, commands(folder, out)[then])
+    assert result.exit_code == 2, result.output
+    assert "name a folder of its own" in result.output
+    assert tree(out) == before
+
+
+def test_one_agencys_packet_never_replaces_anothers(tmp_path, scenario):
+    first, second = agency(scenario, "agency-one"), agency(scenario, "agency-two")
+    out = tmp_path / "out" / "packet"
+    assert CliRunner().invoke(main, commands(first, out)["bundle"]).exit_code == 0
+    result = CliRunner().invoke(main, commands(second, out)["bundle"])
+    assert result.exit_code == 2, result.output
+    assert "holds the packet of 'agency-one', not of 'agency-two'" in result.output
+
+
+def test_blank_packets_of_every_type_are_refused_before_any_is_written(tmp_path, documents):
+    """All of them go into the named folder: it is checked as a batch's is, first."""
+    result = CliRunner().invoke(
+        main, ["blank", "--type", "all", "--out", str(documents), "--no-pdf"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "holds files the packet builder did not write (thesis.txt)" in result.output
+    assert tree(documents) == {"thesis.txt": THESIS.encode()}
+
+
+@pytest.mark.parametrize("command", ["bundle", "blank", "forms", "batch", "archive", "new", "diff"])
+def test_a_place_under_a_file_is_one_line_naming_the_file(scenario, documents, command):
+    folder, under = agency(scenario), documents / "thesis.txt" / "packet"
+    arguments = {
+        **commands(folder, under),
+        "archive": ["archive", str(folder), "--root", str(under)],
+        "new": ["new", "other", "--type", "school", "--inputs", str(under)],
+        "diff": ["diff", "x", "2025", "2026", "--docx", str(under / "diff.docx")],
+    }[command]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 2, result.output
+    assert f"{documents / 'thesis.txt'} is a file, not a folder" in result.output
+    assert tree(documents) == {"thesis.txt": THESIS.encode()}

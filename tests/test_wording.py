@@ -20,6 +20,7 @@ from pipeline.build import build_packet
 from pipeline.cli import main
 from pipeline.errors import InputError
 from pipeline.ingest import ingest
+from pipeline.render import long_date
 from pipeline.wording.blocks import read_blocks
 from tests.conftest import ROOT
 
@@ -457,15 +458,16 @@ def test_update_inputs_refuses_a_value_the_inputs_do_not_accept(agency, built, t
 def test_a_date_in_the_agency_paragraph_follows_its_input(agency, built, tmp_path):
     """A date is named as the packet prints it (`December 1, 2026`), not as the input holds it
     (`2026-12-01`): the agency's paragraph then follows a new effective date."""
+    profile = agency / "profile.yaml"
+    effective = yaml.safe_load(profile.read_text())["governance"]["effective_date"]
     document = Document(built / "policy.docx")
     paragraph(document, "Training is recorded in the staff training log").add_run(
-        " The log is kept from December 1, 2026."
+        f" The log is kept from {long_date(effective)}."
     )
     document.save(tmp_path / "dated.docx")
     ingest(agency, [tmp_path / "dated.docx"])
     assert "{governance.effective_date}" in (agency / "wording.yaml").read_text()
-    profile = agency / "profile.yaml"
-    profile.write_text(profile.read_text().replace("2026-12-01", "2027-01-04"))
+    profile.write_text(profile.read_text().replace(effective.isoformat(), "2027-01-04"))
     rebuilt = Document(rebuilt_policy(agency, tmp_path))
     assert "The log is kept from January 4, 2027." in paragraph(rebuilt, "The log is kept").text
 

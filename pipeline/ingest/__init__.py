@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.errors import InputError, Problem, errors_and_warnings
+from pipeline.errors import InputError, Problem, errors_and_warnings, one_line
 from pipeline.ingest.answers import (
     AnswerSet,
     IngestReport,
@@ -23,9 +23,10 @@ from pipeline.ingest.document import is_packet_form, read_edited, wording_text
 from pipeline.ingest.facts import updated_inputs
 from pipeline.ingest.forms import answers_from_form, read_pdf_form, read_word_form
 from pipeline.ingest.survey import read_survey
-from pipeline.ingest.write import plan_targets, respondent_texts, summary_line
+from pipeline.ingest.write import drop_repeats, plan_targets, respondent_texts, summary_line
 from pipeline.journal import finish, write_files
-from pipeline.load import ASSESSMENT_FOLDER, PROFILE, agency_folder, load_agency
+from pipeline.load import ASSESSMENT_FOLDER, PROFILE, agency_folder, load_agency, not_own_files
+from pipeline.publish import sha256
 
 __all__ = ["ingest", "summary_line"]
 
@@ -39,8 +40,12 @@ def ingest(
     """Read every file, check every answer set and edited document, then write respondent
     files, the agency's wording and (with `update_inputs`) the edited values (or nothing)."""
     folder = agency_folder(folder)
+    files, repeated = distinct_files(files)
+    foreign = not_own_files(folder)  # a linked assessment folder would lead the writes out
+    if foreign:
+        raise InputError(foreign)
     finish(folder)  # what a killed ingest left, completed or rolled back, before reading
-    report = IngestReport()
+    report = IngestReport(notes=repeated)
     profile = folder / PROFILE
     agency_type, country = agency_facts(profile) if profile.is_file() else (None, None)
     documents = [
@@ -63,6 +68,8 @@ def ingest(
         if not errors:
             count_warnings(found, warnings)
             report.answer_sets += found
+    report.answer_sets, repeats = drop_repeats(report.answer_sets)
+    report.warnings += repeats
     if not problems:
         problems += plan_targets(report.answer_sets, folder / ASSESSMENT_FOLDER, replace)
     if problems:
@@ -78,6 +85,25 @@ def ingest(
     write_files(folder, {**texts, **inputs_texts})
     report.notes += [f"updated {path}" for path in inputs_texts]
     return report
+
+
+def distinct_files(files: list[Path]) -> tuple[list[Path], list[str]]:
+    """The files, each content once (a file named twice, or a copy of one, is read once), and
+    a note for each left out."""
+    seen: dict[str, Path] = {}
+    notes = []
+    for path in files:
+        try:
+            digest = sha256(path)
+        except OSError:
+            digest = str(path)  # unreadable: its reader says so
+        if digest in seen:
+            notes.append(
+                f"{one_line(str(path))}: the same file as {one_line(str(seen[digest]))}; read once"
+            )
+        else:
+            seen[digest] = path
+    return list(seen.values()), notes
 
 
 def read_documents(

@@ -54,8 +54,24 @@ def replaced_scalar(text: str, field_path: tuple, now: str) -> str | None:
         return None
     if node.start_mark.line != node.end_mark.line or node.style in ("|", ">"):
         return None
-    written = now if plain_scalar(now) else json.dumps(now, ensure_ascii=False)
-    return text[: node.start_mark.index] + written + text[node.end_mark.index :]
+    # Plain if it can be, quoted otherwise; escaped when YAML would read a character of it as a
+    # line break (U+2028 and the like): the first that reads back as `now`.
+    for written in (now, json.dumps(now, ensure_ascii=False), json.dumps(now)):
+        changed = text[: node.start_mark.index] + written + text[node.end_mark.index :]
+        if (written != now or plain_scalar(now)) and read_back(changed, field_path) == now:
+            return changed
+    return None
+
+
+def read_back(text: str, field_path: tuple) -> object:
+    """The value at `field_path` of a YAML text, or None."""
+    try:
+        value = yaml.safe_load(text)
+        for part in field_path:
+            value = value[part]
+    except (yaml.YAMLError, LookupError, TypeError):
+        return None
+    return value
 
 
 def plain_scalar(value: str) -> bool:

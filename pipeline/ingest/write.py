@@ -7,16 +7,14 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline.assessment import (
     normalise_answer,
     normalise_rating,
     rated_domains,
 )
-from pipeline.errors import Problem, counted, one_line
+from pipeline.errors import WARNING, Problem, counted, one_line
 from pipeline.ingest.answers import AnswerSet
-from pipeline.yamlfile import read_yaml
+from pipeline.yamlfile import dump_yaml, read_yaml
 
 
 def respondent_slug(data: dict[str, Any]) -> str:
@@ -25,6 +23,30 @@ def respondent_slug(data: dict[str, Any]) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")
     return slug or "respondent"
+
+
+def drop_repeats(answer_sets: list[AnswerSet]) -> tuple[list[AnswerSet], list[Problem]]:
+    """The answer sets with each repeat of an earlier one from another file (the same file
+    named twice, a form or an export saved twice) left out, and a warning for each: one
+    respondent is never counted twice. Two rows of one export alike are two submissions."""
+    kept: list[AnswerSet] = []
+    warnings = []
+    for found in answer_sets:
+        first = next(
+            (
+                seen
+                for seen in kept
+                if (seen.file != found.file or not found.row)
+                and same_answers(seen.data, found.data)
+            ),
+            None,
+        )
+        if first is None:
+            kept.append(found)
+            continue
+        message = f"the same respondent and answers as {one_line(first.source)}; read once"
+        warnings.append(Problem(found.file, found.line, 1, found.row, message, WARNING))
+    return kept, warnings
 
 
 def plan_targets(answer_sets: list[AnswerSet], folder: Path, replace: bool) -> list[Problem]:
@@ -94,7 +116,7 @@ def respondent_texts(answer_sets: list[AnswerSet]) -> dict[Path, str]:
 
 
 def respondent_yaml(found: AnswerSet) -> str:
-    body = yaml.safe_dump(found.data, sort_keys=False, allow_unicode=True, width=100)
+    body = dump_yaml(found.data)
     return (
         f"# Service assessment answers of one respondent, read by `packet ingest` from\n"
         f"# {one_line(found.origin)}.\n{body}"

@@ -7,14 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline import schema
 from pipeline.content import content
 from pipeline.errors import WARNING, Problem
 from pipeline.wording.blocks import HEADING, PARAGRAPH
 from pipeline.wording.markup import bad_links, value_names
-from pipeline.yamlfile import YamlDocument, read_yaml
+from pipeline.yamlfile import YamlDocument, dump_yaml, read_yaml
 
 WORDING = "wording.yaml"
 REPLACE, REMOVE, AFTER = "replace", "remove", "after"
@@ -232,13 +230,7 @@ def check_value_names(wording: Wording, known: list[str]) -> list[Problem]:
 
 def wording_yaml(changes: list[Change]) -> str:
     """The wording file's text, changes in document order as given."""
-    body = yaml.safe_dump(
-        {"changes": [change.as_data() for change in changes]},
-        sort_keys=False,
-        allow_unicode=True,
-        width=100,
-    )
-    return HEADER + body
+    return HEADER + dump_yaml({"changes": [change.as_data() for change in changes]})
 
 
 def warning(wording: Wording, change: Change, message: str) -> Problem:
