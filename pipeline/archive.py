@@ -22,6 +22,7 @@ import bagit
 
 from pipeline.build import BOOKKEEPING, build_agency
 from pipeline.content import CONTENT_DIR
+from pipeline.convert import claimed_conformance
 from pipeline.errors import ArchiveError, UsageError
 from pipeline.load import PROFILE, AgencyInputs, load_agency
 from pipeline.publish import agency_above, check_folders_above, is_ours
@@ -266,7 +267,12 @@ def write_version(
         checksums=["sha256"],
     )
     files = {
-        str(path.relative_to(bag_dir)): {"sha256": sha256(path), "size": path.stat().st_size}
+        str(path.relative_to(bag_dir)): {
+            "sha256": sha256(path),
+            "size": path.stat().st_size,
+            # What each PDF's metadata declares it meets (the tests check it does).
+            **({"conformance": claimed_conformance(path)} if path.suffix == ".pdf" else {}),
+        }
         for path in sorted((bag_dir / "data").rglob("*"))
         if path.is_file()
     }

@@ -6,7 +6,8 @@ import hashlib
 import json
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,6 +26,7 @@ from pipeline.convert import (
     split_by_bookmarks,
 )
 from pipeline.errors import InputError, Problem, errors_and_warnings
+from pipeline.forms.working import FormExport, finish_forms, working_forms
 from pipeline.load import AgencyInputs, load_agency
 from pipeline.publish import (
     MARKER,
@@ -126,25 +128,56 @@ def build(
         staging_area(out, inputs.slug) as work,
         Converter() if pdf and converter is None else nullcontext(converter) as converter,
     ):
+        forms = FormExport(converter, context["documents"], pdfa) if converter else None
         staging, wording_warnings = render_packet(
-            context, work, inputs.slug, stamp, helper=True, warnings=inputs.warnings, style=style
+            context,
+            work,
+            inputs.slug,
+            stamp,
+            helper=True,
+            warnings=inputs.warnings,
+            style=style,
+            documents_ready=forms.start if forms else None,
         )
         if converter:
-            finish_pdf(converter, staging, context["documents"], pdfa)
+            finish_pdf(converter, staging, context["documents"], pdfa, forms)
         publish(staging, out)
     files = output_files(out, context["documents"], pdf=converter is not None)
     warnings = sorted([*inputs.warnings, *wording_warnings])
     return BuildResult(inputs.slug, out, files, warnings, context, inputs.files, style)
 
 
-def finish_pdf(converter: Converter, staging: Path, documents: list[dict], pdfa: bool) -> int:
-    """Convert the bundle, then cut one PDF per document out of it; return its page count."""
+def finish_pdf(
+    converter: Converter,
+    staging: Path,
+    documents: list[dict],
+    pdfa: bool,
+    forms: FormExport | None = None,
+) -> int:
+    """Convert the bundle and, in the same LibreOffice run, each working form with its fields;
+    cut one PDF per other document out of the bundle's and make the forms' fillable. Return
+    the bundle's page count.
+
+    The forms go first (`forms`, when their export started while the bundle was merged), and
+    are made fillable (pypdf, in this process) while LibreOffice converts the bundle: the run
+    answers one file at a time, and a thread waits for its answer.
+    """
     pdf = staging / "bundle.pdf"
-    converter.convert([PdfJob(staging / "bundle.docx", pdf, pdfa=pdfa)])
+    (forms or FormExport(converter, documents, pdfa)).finish(staging)
+    waiting = ThreadPoolExecutor(1)
+    try:
+        bundle = waiting.submit(converter.convert, [PdfJob(staging / "bundle.docx", pdf, pdfa)])
+        finish_forms(staging, documents)
+        bundle.result()
+    finally:
+        waiting.shutdown(wait=False)  # an interrupted build stops LibreOffice, not waits for it
     reader = read_written_pdf(pdf)  # once, for the contents' page numbers and the split
+    forms_ids = {document["id"] for document in working_forms(documents)}
     with reading_written_pdf(pdf):
         write_contents_pages(staging / "bundle.docx", reader)
-        return split_by_bookmarks(reader, pdf, documents, staging)
+        return split_by_bookmarks(
+            reader, pdf, [d for d in documents if d["id"] not in forms_ids], staging
+        )
 
 
 def render_packet(
@@ -155,12 +188,14 @@ def render_packet(
     helper: bool = False,
     warnings: list[Problem] | None = None,
     style: HouseStyle | None = None,
+    documents_ready: Callable[[Path], Any] | None = None,
 ) -> tuple[Path, list[Problem]]:
     """Every document, the cover and the merged bundle, as Word files in `work/name`, in the
     look of `style` (the project's own when None); the warnings of the agency's wording.
 
     With `helper`, a long training log is rendered in a second process meanwhile (a batch,
-    which already renders one agency per core, leaves it off).
+    which already renders one agency per core, leaves it off). `documents_ready` is called
+    with the folder once every document is final, before the bundle is merged.
     """
     staging = work / name
     staging.mkdir()
@@ -191,16 +226,24 @@ def render_packet(
         for document, job in zip(context["documents"], jobs, strict=True)
     ]
     write_drafting_notes(staging / DRAFTING_NOTES, notes, context)
+    for document in documents:
+        finish_docx(document, style, context)
+    if documents_ready:
+        documents_ready(staging)
     bundle = merge_bundle(cover, documents, staging / "bundle.docx", context)
-    for document in [*documents, bundle]:
-        if not is_default(style):
-            apply_style(document, style)
-        freeze_docx(document, context["packet"]["date"])
+    finish_docx(bundle, style, context)
     (staging / FINGERPRINT).write_text(stamp)
     warnings = [*(warnings or []), *wording_warnings]
     record = {"packet_year": context["packet"]["year"], "warnings": list(map(str, warnings))}
     (staging / BUILD_RECORD).write_text(json.dumps(record, indent=1))
     return staging, wording_warnings
+
+
+def finish_docx(document: Path, style: HouseStyle | None, context: dict[str, Any]) -> None:
+    """A Word file of the packet in its look, with the packet's date as its every date."""
+    if not is_default(style):
+        apply_style(document, style)
+    freeze_docx(document, context["packet"]["date"])
 
 
 def write_drafting_notes(

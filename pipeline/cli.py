@@ -504,18 +504,29 @@ def verify(path: Path, expect: str | None, trusted: tuple[Path, ...]) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also write the comparison as a Word document.",
 )
-def diff(slug: str, old: str, new: str, root: Path, docx_path: Path | None) -> None:
+@click.option(
+    "--pdf",
+    "pdf_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the comparison as a tagged PDF (PDF/UA-1).",
+)
+def diff(
+    slug: str, old: str, new: str, root: Path, docx_path: Path | None, pdf_path: Path | None
+) -> None:
     """Show what changed between two archived versions: 2025, 2026 (or 2026-r1, the year's
     original, even once corrected), 2026-r2 for its first correction."""
-    from pipeline.diff import as_text, compare_named, diff_docx
+    from pipeline.diff import as_text, compare_named, diff_docx, diff_pdf
     from pipeline.publish import check_new_file
 
-    if docx_path:
-        check_new_file(docx_path)
+    for path in (docx_path, pdf_path):
+        if path:
+            check_new_file(path)
     changes = compare_named(root, slug, old, new)
     click.echo(as_text(changes))
     if docx_path:
         click.echo(f"wrote {diff_docx(changes, docx_path)}")
+    if pdf_path:
+        click.echo(f"wrote {diff_pdf(changes, pdf_path)}")
 
 
 @main.command()

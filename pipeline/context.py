@@ -64,6 +64,7 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         "terms": reporting_terms(country),
         "content": policy,
         "documents": content("documents")["documents"],
+        "quickref": quick_reference(agency_type),
         "directory": fitted_to_type(
             spelt_titles(
                 arrange(
@@ -78,6 +79,7 @@ def build_context(inputs: AgencyInputs, blank_assessment: bool = False) -> dict[
         ),
         "assessment": assessment_summary(inputs, respondents, blank_assessment, language),
         "images": {"logo": logo_image(inputs)},
+        "working_forms": working_form_facts(agency_type),
         # The agency's own wording, applied to each document once it is rendered.
         "wording": inputs.wording,
         "values": inputs.values,
@@ -262,3 +264,52 @@ def national_hotline(national: dict[str, Any] | None) -> dict[str, Any] | None:
     if not national:
         return None
     return next((r for r in national["resources"] if r["id"] == national["helpline"]), None)
+
+
+def working_form_facts(agency_type: str) -> dict[str, Any]:
+    """What the working forms take from the agency type: the toolkit's Table 3 groups that the
+    documentation record offers as boxes (those the type's policy prints), and those it leaves
+    out and why (working_forms.yaml)."""
+    table = content("toolkit_lists")["indicators"]
+    fitting = content("working_forms")["indicators"]
+    left_out = content("policy")["indicator_groups_left_out"].get(agency_type, [])
+    kept = [group for group in table["groups"] if group["id"] not in left_out]
+    return {
+        "indicators": {"table": table["table"], "title": table["title"]},
+        "indicator_groups": [{**group, "entries": numbered_indicators(group)} for group in kept],
+        "left_out": [
+            {"heading": group["heading"], "because": fitting["left_out_because"][group["id"]]}
+            for group in table["groups"]
+            if group not in kept
+        ],
+    }
+
+
+def numbered_indicators(group: dict[str, Any]) -> list[dict[str, Any]]:
+    """A Table 3 group's items in order, each numbered for its box's tag (`4`, and `4-1` for
+    the first of what item 4's colon introduces)."""
+    numbered = []
+    for number, item in enumerate(group["items"], start=1):
+        numbered.append({"number": str(number), "text": item["text"], "sub_of": None})
+        numbered += [
+            {"number": f"{number}-{position}", "text": text, "sub_of": str(number)}
+            for position, text in enumerate(item.get("sub", []), start=1)
+        ]
+    return numbered
+
+
+def quick_reference(agency_type: str) -> dict[str, Any]:
+    """The quick reference's signs: Table 3's items that quickref.yaml chooses for the agency
+    type, in the toolkit's order and wording, and the groups of Table 3 they leave out."""
+    choice = content("quickref")["indicators"]
+    chosen = set(choice["common"] + choice["by_type"].get(agency_type, []))
+    table = content("toolkit_lists")["indicators"]
+    signs, used = [], []
+    for group in table["groups"]:
+        for item in group["items"]:
+            subs = [sub for sub in item.get("sub", []) if sub in choice["companion"]]
+            if item["text"] in chosen or subs:
+                signs.append({"text": item["text"], "sub": subs})
+                used += [] if group["heading"] in used else [group["heading"]]
+    left_out = [group["heading"] for group in table["groups"] if group["heading"] not in used]
+    return {"signs": signs, "groups": used, "left_out": left_out, "table": table["table"]}

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -43,6 +44,19 @@ def install_hint() -> str:
 # for a slow machine without letting a hung LibreOffice stall a build for ever.
 SECONDS_PER_RUN = 60
 SECONDS_PER_FILE = 30
+# A long document takes longer (the 337-page large agency's 7 MB of document XML, 9-13 s on a
+# quiet machine and over 30 s on a busy one), so each megabyte of it adds to its time limit.
+SECONDS_PER_MEGABYTE = 10
+
+
+def seconds_for(job: PdfJob) -> float:
+    """The time limit of one file: SECONDS_PER_FILE, and more for a long document."""
+    try:
+        with zipfile.ZipFile(job.source) as package:
+            size = package.getinfo("word/document.xml").file_size
+    except (OSError, KeyError, zipfile.BadZipFile):
+        size = 0  # LibreOffice says what is wrong with the file
+    return SECONDS_PER_FILE + SECONDS_PER_MEGABYTE * size / 1_000_000
 
 
 @dataclass(frozen=True)
@@ -157,10 +171,10 @@ class Converter:
                 self._start_bridge()
         if self.failure:
             raise ConversionError(f"this LibreOffice run has already failed: {self.failure}")
-        _plain_convert(self.office, str(self.profile), [job], SECONDS_PER_RUN + SECONDS_PER_FILE)
+        _plain_convert(self.office, str(self.profile), [job], SECONDS_PER_RUN + seconds_for(job))
 
     def _export(self, job: PdfJob) -> None:
-        timeout = SECONDS_PER_FILE + (0 if self.started else SECONDS_PER_RUN)
+        timeout = round(seconds_for(job) + (0 if self.started else SECONDS_PER_RUN))
         request = {
             "source": str(job.source),
             "target": str(job.target),
@@ -399,35 +413,44 @@ def read_written_pdf(path: Path, strict: bool = True) -> PdfReader:
 
 
 def split_by_bookmarks(reader: PdfReader, bundle: Path, documents: list[dict], folder: Path) -> int:
-    """Cut one PDF per document out of the bundle (read as `reader`) at its top-level bookmarks,
-    with no re-conversion. Returns the bundle's page count.
+    """Cut one tagged PDF per document out of the bundle (read as `reader`) at its top-level
+    bookmarks, with no re-conversion (pipeline/split.py). A form (`form: true` in
+    documents.yaml) is converted from its own Word file instead. Returns the bundle's page count.
     """
-    from pypdf import PdfWriter  # here, so that starting LibreOffice imports little
+    from pipeline.split import cut_documents  # here, so that starting LibreOffice imports little
 
     starts = {
         item.title: reader.get_destination_page_number(item)
         for item in reader.outline
         if not isinstance(item, list)
     }
+    documents = [document for document in documents if not document.get("form")]
     titles = [document["title"] for document in documents]
     missing = [title for title in titles if title not in starts]
     if missing:
         raise ConversionError(f"{bundle} has no bookmark for {', '.join(missing)}")
     ends = sorted(starts.values()) + [len(reader.pages)]
+    parts = []
     for document in documents:
         first = starts[document["title"]]
-        last = next(end for end in ends if end > first)
-        writer = PdfWriter()
-        for number in range(first, last):
-            writer.add_page(reader.pages[number])
-        writer.add_metadata({"/Title": document["title"], **_carried_metadata(reader)})
-        target = folder / f"{document['id']}.pdf"
-        with target.open("wb") as stream:
-            writer.write(stream)
+        parts.append((document, first, next(end for end in ends if end > first)))
+    cut_documents(bundle, parts, folder)
     return len(reader.pages)
 
 
-def _carried_metadata(reader: PdfReader) -> dict[str, str]:
-    """The bundle's author and keywords, which each document's PDF shares."""
-    metadata = reader.metadata or {}
-    return {key: metadata[key] for key in ("/Author", "/Keywords") if key in metadata}
+PDFA_ID = "{http://www.aiim.org/pdfa/ns/id/}"
+PDFUA_ID = "{http://www.aiim.org/pdfua/ns/id/}"
+
+
+def claimed_conformance(path: Path) -> list[str]:
+    """The standards a PDF's XMP metadata says it meets, as `["PDF/A-2b", "PDF/UA-1"]`."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        metadata = pdf.open_metadata()
+        claims = []
+        if part := metadata.get(f"{PDFA_ID}part"):
+            claims.append(f"PDF/A-{part}{metadata.get(f'{PDFA_ID}conformance', '').lower()}")
+        if part := metadata.get(f"{PDFUA_ID}part"):
+            claims.append(f"PDF/UA-{part}")
+    return claims

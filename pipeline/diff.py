@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -400,7 +401,25 @@ def standing(person: dict[str, Any]) -> str:
 
 def diff_docx(changes: dict[str, Any], target: Path) -> Path:
     """The comparison as a Word document a compliance officer can file."""
-    context = {"changes": changes, "arrows": ARROWS, "images": {}}
+    old, new = changes["old"]["name"], changes["new"]["name"]
+    title = f"Changes from {old} to {new}: {changes['new'].get('agency_name', '')}"
+    context = {
+        "changes": changes,
+        "arrows": ARROWS,
+        "images": {},
+        "properties": {"diff.docx": {"title": title.rstrip(": ")}},
+    }
     with writable(target.parent), replaced_whole(target) as partial:
         render_document("diff.docx", context, partial)
+    return target
+
+
+def diff_pdf(changes: dict[str, Any], target: Path) -> Path:
+    """The comparison as a tagged PDF (PDF/UA-1), to file or post beside the packet."""
+    from pipeline.convert import PdfJob, convert_to_pdf
+
+    with tempfile.TemporaryDirectory(prefix="packet-diff-") as work:
+        document = diff_docx(changes, Path(work) / f"{target.stem}.docx")
+        with writable(target.parent), replaced_whole(target) as partial:
+            convert_to_pdf([PdfJob(document, partial)])
     return target

@@ -21,7 +21,7 @@ from pipeline.errors import WARNING, InputError, Problem, UsageError, errors_and
 from pipeline.journal import finish
 from pipeline.locales import conventions
 from pipeline.sheets import SAVE_AS, SHEET_SUFFIXES, refused_format
-from pipeline.style import HouseStyle, read_style
+from pipeline.style import HouseStyle, low_contrast, read_style
 from pipeline.wording.changes import Wording, check_value_names, read_wording
 from pipeline.wording.values import InputValue, input_values
 from pipeline.yamlfile import YamlDocument, read_yaml
@@ -377,7 +377,10 @@ def _house_style(folder: Path, profile: YamlDocument) -> tuple[HouseStyle | None
     if not _inside(path, folder):
         return None, [profile.problem(("style",), f"expected a file inside {folder}, got {name!r}")]
     style, found = read_style(path, str(path))
-    return style, [profile.problem(("style",), f"{name}: {problem.message}") for problem in found]
+    problems = [profile.problem(("style",), f"{name}: {problem.message}") for problem in found]
+    if style is not None:  # only a person can choose better colours, so a warning
+        problems += [profile.warning(("style",), f"{name}: {low}") for low in low_contrast(style)]
+    return style, problems
 
 
 def _logo_checks(folder: Path, profile: YamlDocument) -> list[Problem]:

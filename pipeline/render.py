@@ -137,6 +137,10 @@ def fill_template(template_name: str, context: dict[str, Any]) -> DocxTemplate:
         template.render(values, jinja_env=environment, autoescape=True)
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:
         raise RenderError(f"templates/{template_name} could not be filled: {error}") from error
+    from pipeline.flowchart import draw_flowcharts, has_chart  # they read this module's marks
+
+    if has_chart(TEMPLATE_DIR / template_name):
+        draw_flowcharts(template.docx, context.get("locale", {}).get("paper"))
     template.drafting_notes = take_drafting_notes(template.docx)
     return template
 
@@ -311,7 +315,8 @@ def highlight_fill_ins(path: Path) -> None:
         parts += [section.header._element, section.footer._element]
     for part in parts:
         for run in list(part.iter(qn("w:r"))):
-            text = "".join(t.text or "" for t in run.iter(qn("w:t")))
+            # Its own text only: a run holding a drawing holds its text boxes' runs as well.
+            text = "".join(t.text or "" for t in run.findall(qn("w:t")))
             if FILL_IN_OPEN in text:
                 split_run(run, text)
     document.save(path)

@@ -46,6 +46,13 @@ REQUIRED_STYLES = (
     "Hyperlink",
 )
 MARGINS = ("top", "right", "bottom", "left", "header", "footer")
+# The fill the templates give table header cells (templates/source/build.py's HEADER_FILL, which
+# tests/test_style.py keeps equal): not a style, so a reference document does not change it.
+HEADER_FILL = "DCE6F0"
+PAGE_HEX = "FFFFFF"
+# WCAG 2.1 AA: 4.5:1 for text (1.4.3), 3:1 for a graphic such as a rating bar (1.4.11).
+TEXT_CONTRAST = 4.5
+GRAPHIC_CONTRAST = 3.0
 
 
 @dataclass(frozen=True)
@@ -184,3 +191,51 @@ def restyled_pages(document_xml: bytes, style: HouseStyle) -> bytes:
                 if value is not None:
                     margins.set(f"{{{W}}}{side}", value)
     return etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG's contrast ratio of two sRGB colours given as hex (`1B4F72`), 1 to 21."""
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def luminance(colour: str) -> float:
+    """WCAG's relative luminance of a hex colour."""
+    channels = [int(colour[n : n + 2], 16) / 255 for n in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def text_colours(style: HouseStyle) -> list[tuple[str, str, str]]:
+    """(style name, text colour, what it is shown on) for every style the packet uses that
+    sets a colour: its own shading or the page, and for Table Text the header cells' fill."""
+    styles = etree.fromstring(style.styles, INERT_XML)
+    used = {name.lower(): name for name in REQUIRED_STYLES}  # as Word shows them
+    found = []
+    for element in styles.iterfind(f"{{{W}}}style"):
+        name = element.find(f"{{{W}}}name")
+        colour = element.find(f"{{{W}}}rPr/{{{W}}}color")
+        value = colour.get(f"{{{W}}}val", "") if colour is not None else ""
+        if name is None or name.get(f"{{{W}}}val", "").lower() not in used or not is_hex(value):
+            continue
+        shading = element.find(f"{{{W}}}pPr/{{{W}}}shd")
+        fill = shading.get(f"{{{W}}}fill", "") if shading is not None else ""
+        shown = used[name.get(f"{{{W}}}val").lower()]
+        found.append((shown, value.upper(), fill.upper() if is_hex(fill) else PAGE_HEX))
+        if shown.lower() == "table text":
+            found.append((f"{shown} (header cells)", value.upper(), HEADER_FILL))
+    return found
+
+
+def is_hex(value: str) -> bool:
+    return len(value) == 6 and all(c in "0123456789abcdefABCDEF" for c in value)
+
+
+def low_contrast(style: HouseStyle) -> list[str]:
+    """What in a reference document's text colours falls below WCAG AA's 4.5:1."""
+    return [
+        f"style '{name}' shows text in #{colour} on #{background}: contrast "
+        f"{contrast(colour, background):.1f}:1, below the {TEXT_CONTRAST}:1 WCAG AA asks of text"
+        for name, colour, background in text_colours(style)
+        if contrast(colour, background) < TEXT_CONTRAST
+    ]

@@ -63,3 +63,12 @@ def blank_packets(tmp_path_factory) -> dict[str, Path]:
         ).out
         for agency_type in agency_types()
     }
+
+
+@pytest.fixture(scope="session")
+def sample_packets(tmp_path_factory) -> dict[str, Path]:
+    """Every sample agency's packet with its PDFs, built once for the whole run."""
+    from pipeline.build import build_packet
+
+    out = tmp_path_factory.mktemp("sample-packets")
+    return {slug: build_packet(ROOT / "inputs" / slug, out / slug).out for slug in SAMPLES}

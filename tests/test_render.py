@@ -242,8 +242,10 @@ def test_every_document_is_authored_by_the_agency_on_the_packet_date(packets, sa
 
 def test_the_logo_carries_the_agencys_name_as_alternative_text(packets):
     body = Document(packets["harbor-family-health"] / "bundle.docx").element.body
-    (picture,) = body.iter(qn("wp:docPr"))
-    assert picture.get("descr") == "Harbor Family Health Center"
+    # The cover's logo, then the quick reference's flowchart, which describes itself.
+    logo, flowchart = body.iter(qn("wp:docPr"))
+    assert logo.get("descr") == "Harbor Family Health Center"
+    assert flowchart.get("descr").startswith("Flowchart of Harbor Family Health")
 
 
 @pytest.mark.parametrize("slug", SAMPLES)

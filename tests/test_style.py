@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -16,7 +17,17 @@ from pipeline.build import build_packet
 from pipeline.cli import main
 from pipeline.errors import InputError
 from pipeline.load import load_agency
-from pipeline.style import default_reference, house_style
+from pipeline.style import (
+    GRAPHIC_CONTRAST,
+    HEADER_FILL,
+    PAGE_HEX,
+    contrast,
+    default_reference,
+    default_style,
+    house_style,
+    low_contrast,
+    text_colours,
+)
 from tests.helpers import docx_text
 
 BODY_TEXT = "This sentence of the reference document must never reach a packet."
@@ -138,3 +149,40 @@ def test_the_archive_records_which_reference_gave_the_look(sample, tmp_path, hou
     version = archive_packet(folder, None, tmp_path / "archive", style=house_style(house))
     manifest = json.loads((version.path / "manifest.json").read_text())
     assert manifest["style"] == {"file": "house-style.docx", "sha256": house_style(house).digest}
+
+
+def template_builder():
+    """templates/source/build.py, which holds the fills of header cells and rating bars."""
+    path = Path(__file__).resolve().parent.parent / "templates" / "source" / "build.py"
+    spec = importlib.util.spec_from_file_location("template_builder", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_default_look_meets_wcag_aa_contrast():
+    """Every text colour of the project's reference on its background (the page, its own
+    shading, the header cells' fill) reaches 4.5:1; the rating bars reach 3:1 on the page."""
+    builder = template_builder()
+    assert builder.HEADER_FILL == HEADER_FILL
+    assert text_colours(default_style())  # it does set colours (headings, links, fill-ins)
+    assert low_contrast(default_style()) == []
+    for bar in (builder.BAR_HEX, builder.ALERT_HEX):
+        assert contrast(bar, PAGE_HEX) >= GRAPHIC_CONTRAST
+
+
+def test_contrast_is_measured_as_wcag_does():
+    assert round(contrast("000000", "FFFFFF"), 1) == 21.0
+    assert round(contrast("777777", "FFFFFF"), 2) == 4.48  # the grey just short of AA
+
+
+def test_a_reference_with_pale_text_is_a_warning_naming_the_style(scenario, tmp_path):
+    folder = scenario("minimal-clinic")
+    reference = Document(restyled(folder / "house-style.docx"))
+    reference.styles["Heading 2"].font.color.rgb = RGBColor(0xAA, 0xAA, 0xAA)
+    reference.save(folder / "house-style.docx")
+    profile = folder / "profile.yaml"
+    profile.write_text(profile.read_text() + "style: house-style.docx\n")
+    (warning,) = [w for w in load_agency(folder).warnings if "contrast" in w.message]
+    assert warning.is_warning and warning.field == "style"
+    assert "'Heading 2'" in warning.message and "#AAAAAA on #FFFFFF" in warning.message

@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from docx import Document
 
 from pipeline.build import build_packet
 from pipeline.context import build_context
@@ -83,7 +84,11 @@ def test_add_months_counts_calendar_months():
 def test_training_log_document(scenario, tmp_path):
     out = build_packet(scenario("training-statuses"), tmp_path / "o", pdf=False).out
     text = docx_text(out / "training.docx")
-    assert "Staff fully compliant 4 of 7 (57%)" in text
+    summary = Document(out / "training.docx").tables[0]
+    assert [cell.text for cell in summary.columns[0].cells] == [
+        "Staff fully compliant",
+        "4 of 7 (57%)",
+    ]
     for heading in (
         "Who needs training next",
         "Compliance matrix",

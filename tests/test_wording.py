@@ -211,11 +211,11 @@ def test_an_edited_phone_number_points_to_the_input_that_holds_it(agency, built,
 
 def test_an_edit_of_a_table_cell_names_its_input(agency, built, tmp_path):
     document = Document(built / "policy.docx")
-    cell = document.tables[0].rows[0].cells[1].paragraphs[0]
-    cell.runs[0].text = "Harbor Family Health Centre"
+    cell = document.tables[0].rows[1].cells[1].paragraphs[0]  # key personnel: the champion's title
+    cell.runs[0].text = "Head of Nursing"
     document.save(tmp_path / "table.docx")
     report = ingest(agency, [tmp_path / "table.docx"])
-    assert any(w.field == "agency.legal_name" for w in report.warnings)
+    assert any(w.field == "governance.champion.title" for w in report.warnings)
 
 
 def wording_file(agency: Path, changes: list[dict]) -> None:

@@ -20,9 +20,11 @@ from lxml import etree
 
 from pipeline.build import packet_context
 from pipeline.errors import WARNING, Problem, counted
+from pipeline.flowchart import chart_texts, has_chart
 from pipeline.forms import FORM_TEXT_NAMESPACE, REFERENCE_TAG
 from pipeline.ingest.outside import outside_edits
 from pipeline.load import AgencyInputs
+from pipeline.render import TEMPLATE_DIR, fill_template
 from pipeline.sheets import check_supplied
 from pipeline.wording.base import BaseBlock, document_base
 from pipeline.wording.blocks import HEADING, read_blocks
@@ -133,7 +135,30 @@ def read_edited(
         target=inputs.folder / WORDING,
         facts=readback.facts,
     )
+    problems += chart_edits(display, edited_document, covered, context)
     return update, problems + not_taken(display, readback, inputs, update_inputs)
+
+
+def chart_edits(display: str, edited, covered: list[dict], context: dict) -> list[Problem]:
+    """A warning when the words of a flowchart (the quick reference's) were edited: the chart
+    is drawn from the inputs on every build, so such an edit is not kept."""
+    found = chart_texts(edited.element.body)
+    if not found:
+        return []
+    standard = [
+        text
+        for entry in covered
+        if has_chart(TEMPLATE_DIR / entry["template"])
+        for text in chart_texts(fill_template(entry["template"], context).docx.element.body)
+    ]
+    if found == standard:
+        return []
+    message = (
+        "the words in the quick reference's flowchart were edited; the chart is drawn from "
+        "the inputs on every build, so the edit is not kept: change the input that holds the "
+        "value, or the steps in words below the chart, which are kept as wording"
+    )
+    return [Problem(display, 1, 1, "", message, WARNING)]
 
 
 def counted_edits(old: list[Change], new: list[Change], ids: list[str]) -> Counter:

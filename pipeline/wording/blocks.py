@@ -164,8 +164,11 @@ def paragraph_text(paragraph) -> str:
 def paragraph_segments(paragraph, links: dict[str, str]) -> list[Segment]:
     """The paragraph's text as runs of one look: bold, italic, the link they belong to."""
     segments: list[Segment] = []
+    # A drawing's text boxes (the quick reference's flowchart) are not the paragraph's text:
+    # the chart is drawn again from the inputs on every build.
+    boxed = {id(run) for box in paragraph.iter(qn("w:txbxContent")) for run in box.iter(qn("w:r"))}
     for run in paragraph.iter(qn("w:r")):
-        if removed(run):
+        if removed(run) or id(run) in boxed:
             continue
         text = "".join(run_text(node) for node in run if node.tag in TEXT_TAGS)
         if text:
@@ -208,9 +211,12 @@ def switched_on(toggle) -> bool:
 
 def run_link(run, links: dict[str, str]) -> str:
     parent = run.getparent()
-    if parent is not None and parent.tag == qn("w:hyperlink"):
-        return links.get(parent.get(qn("r:id")), "")
-    return ""
+    if parent is None or parent.tag != qn("w:hyperlink"):
+        return ""
+    target = links.get(parent.get(qn("r:id")), "")
+    # `#bookmark`: a link within the document (the bundle's form, bundle.describe_links), which
+    # the templates make, not the agency's wording.
+    return "" if target.startswith("#") else target
 
 
 def give_references(blocks: list[Block], document_id: str) -> None:

@@ -23,9 +23,11 @@ Form controls, each named by a tag (Jinja allowed) that `packet ingest` reads ba
 Links within the document: [mark{expr}] a bookmark, where `expr` has `name` and `id` (ids unique
         in the document); [link{name}{text}] the text, linked to the bookmark the Jinja
         expression `name` names (Word and LibreOffice's PDF export both follow it).
-!table options: `noheader`, and `rows=0.9` for rows at least 0.9 inch high (room to write),
-        `keep` to keep the table on one page with the paragraph before it and the one after it,
-        `split` to let a long row run on to the next page (rows are otherwise kept whole).
+!table options: `noheader` (only for a table that is not read as data: a screen reader reads a
+        table's cells by its header row), `rows=0.9` for rows at least 0.9 inch high (room to
+        write), `keep` to keep the table on one page with the paragraph before it and the one
+        after it, `split` to let a long row run on to the next page (rows are otherwise kept
+        whole).
 A table cell of its own: [bar{fraction}{alert}] a bar filling `fraction` (0 to 1) of the cell,
         red when `alert` is true (paragraph shading, so Word and LibreOffice draw it as text).
 """
@@ -54,6 +56,8 @@ TEMPLATE_DIR = SOURCE_DIR.parent.parent / "pipeline" / "templates"
 # the look of headers and footers come from the reference document; only these fills of table
 # cells and rating bars are not styles, and stay here.
 REFERENCE = TEMPLATE_DIR / "reference.docx"
+# pipeline/style.py checks a reference document's text colours against HEADER_FILL too
+# (tests/test_style.py keeps the two equal); all three meet WCAG AA contrast.
 HEADER_FILL = "DCE6F0"
 BAR_HEX = "1B4F72"
 ALERT_HEX = "C0392B"
@@ -234,18 +238,22 @@ def usable_width(document) -> float:
 
 def table_cells(line: str) -> list[str]:
     """Split `| a | {{ x|filter }} |` on the pipes outside Jinja tags."""
-    cells, current, depth = [], "", 0
-    for position, char in enumerate(line.strip()[1:-1]):
-        pair = line.strip()[1:-1][position : position + 2]
-        if pair in ("{{", "{%"):
-            depth += 1
-        elif pair in ("}}", "%}"):
-            depth -= 1
-        if char == "|" and depth == 0:
+    text = line.strip()[1:-1]
+    cells, current, depth, position = [], "", 0, 0
+    while position < len(text):
+        pair = text[position : position + 2]
+        if pair in ("{{", "{%", "}}", "%}"):
+            # A pair is read once: in `{{ x }}}` the third brace closes a form control's tag.
+            depth += 1 if pair[0] == "{" else -1
+            current += pair
+            position += 2
+            continue
+        if text[position] == "|" and depth == 0:
             cells.append(current.strip())
             current = ""
         else:
-            current += char
+            current += text[position]
+        position += 1
     return [*cells, current.strip()]
 
 
@@ -295,6 +303,9 @@ def add_table(
                 shade(row.cells[position], HEADER_FILL)
                 for run in paragraph.runs:
                     run.bold = True
+                # Never alone at the foot of a page: there it would be read once, and its
+                # repetition on the next page, above the rows, is an artifact readers skip.
+                paragraph.paragraph_format.keep_with_next = True
         if index == 0 and header:
             repeat_header(row)
         if not any(cells):

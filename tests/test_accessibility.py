@@ -1,0 +1,278 @@
+"""Every PDF the packet builder writes passes PDF/UA-1 in an independent validator
+(page-validation, from PyPI), and each rule family is checked on its own."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import page
+import pikepdf
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from pypdf import PdfReader
+
+from pipeline.archive import archive_packet
+from pipeline.blank import build_blank
+from pipeline.content import content
+from pipeline.diff import compare_named, diff_pdf
+from pipeline.forms import FORM_PDF, build_forms
+from tests.conftest import FIXTURES, ROOT, SAMPLES
+
+pytestmark = pytest.mark.pdf
+
+PDF_UA_1 = page._enums.ValidationProfile.PDF_UA_1
+PDF_A_2B = page._enums.ValidationProfile.PDF_A_2B
+PARTS = [document["id"] for document in content("documents")["documents"]]
+
+
+def failures(path: Path, profile=PDF_UA_1) -> list[str]:
+    """What the validator finds against `profile`, one line per failure."""
+    result = page.validate_pdf(str(path), profile=profile)
+    return [
+        f"{failure.rule_id}: {failure.message}"
+        for failure in result.failures
+        if not is_exact_length_ending_in_cr(path, failure)
+    ]
+
+
+def is_exact_length_ending_in_cr(path: Path, failure) -> bool:
+    """page-validation 0.11 counts a stream whose data ends in a carriage return (`...\\r` then
+    the line feed before `endstream`) one byte short: its /Length is right, as qpdf reads it.
+    About one compressed stream in 256 ends so, so the rule would fail builds at random; the
+    length is checked here instead, on the very object."""
+    if failure.rule_id != "PDFA2B-STREAM-LENGTH-001" or failure.object_id is None:
+        return False
+    identifier = failure.object_id
+    with pikepdf.open(path) as pdf:
+        stream = pdf.get_object((identifier.object_number, identifier.generation))
+        raw = stream.read_raw_bytes()
+        return int(stream.stream_dict["/Length"]) == len(raw) and raw.endswith(b"\r")
+
+
+@pytest.fixture(scope="module")
+def blank_pdf(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("blank-pdf") / "health_clinic"
+    return build_blank("health_clinic", out, pdf=True, today=date(2026, 11, 23)).out
+
+
+@pytest.fixture(scope="module")
+def respondent_form(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("form-pdf")
+    build_forms(ROOT / "inputs" / "harbor-family-health", out)
+    return out / FORM_PDF
+
+
+@pytest.fixture(scope="module")
+def archived(tmp_path_factory) -> tuple[Path, Path]:
+    """An agency archived for 2026, then corrected as 2026-r2: (its version folder, the diff
+    report's PDF between the two)."""
+    work = tmp_path_factory.mktemp("archived-pdf")
+    folder = work / "inputs" / "archive-clinic"
+    shutil.copytree(FIXTURES / "minimal-clinic", folder)
+    root = work / "archive"
+    archive_packet(folder, 2026, root)
+    profile = folder / "profile.yaml"
+    profile.write_text(profile.read_text().replace("Ada Tester", "Ada Tester-Brown"))
+    version = archive_packet(folder, 2026, root, revision="the champion's name corrected")
+    changes = compare_named(root, "archive-clinic", "2026", version.name)
+    return version.path, diff_pdf(changes, work / "diff.pdf")
+
+
+# LibreOffice 25.2 leaves out the rows of a table that starts at the foot of a page in some
+# layouts (river valley's domain 5 in the bundle: rows 5.2 to 5.7 are missing from the PDF and
+# their rows are empty in the structure); the standalone assessment.docx lays them out.
+DROPPED_ROWS = pytest.mark.xfail(
+    reason="LibreOffice drops a split table's rows (PDFUA1-TABLE-ROW-COLUMNSPAN-001)"
+)
+LAYOUT_BUG = {("river-valley-task-force", "bundle"), ("river-valley-task-force", "assessment")}
+
+
+@pytest.mark.parametrize(
+    ("slug", "name"),
+    [
+        pytest.param(slug, name, marks=[DROPPED_ROWS] if (slug, name) in LAYOUT_BUG else [])
+        for slug in SAMPLES
+        for name in ["bundle", *PARTS]
+    ],
+)
+def test_every_pdf_of_every_sample_passes_pdf_ua_1(sample_packets, slug, name):
+    assert failures(sample_packets[slug] / f"{name}.pdf") == []
+
+
+@pytest.mark.parametrize("name", ["bundle", *PARTS])
+def test_a_blank_packet_passes_pdf_ua_1(blank_pdf, name):
+    assert failures(blank_pdf / f"{name}.pdf") == []
+
+
+def test_the_respondent_form_passes_pdf_ua_1(respondent_form):
+    assert failures(respondent_form) == []
+
+
+def test_the_diff_report_passes_pdf_ua_1(archived):
+    _, report = archived
+    assert failures(report) == []
+
+
+@pytest.mark.parametrize("name", ["bundle", *PARTS])
+def test_every_archived_pdf_is_pdf_a_2b_and_pdf_ua_1_and_says_so(archived, name):
+    version, _ = archived
+    pdf = version / "data" / "packet" / f"{name}.pdf"
+    assert failures(pdf, PDF_A_2B) == []
+    assert failures(pdf) == []
+    manifest = json.loads((version / "manifest.json").read_text())
+    assert manifest["files"][f"data/packet/{name}.pdf"]["conformance"] == ["PDF/A-2b", "PDF/UA-1"]
+
+
+# One test per rule family, on the sample clinic's files.
+
+
+def elements(node, kind: str) -> list:
+    """Every structure element of type `kind` under `node`."""
+    found = []
+    kids = node.get("/K")
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            found += [kid] if kind == kid.S else []
+            found += elements(kid, kind)
+    return found
+
+
+def has_header_cell(table) -> bool:
+    return bool(elements(table, "/TH"))
+
+
+@pytest.mark.parametrize("name", ["bundle", *PARTS])
+def test_every_table_has_header_cells(sample_packets, name):
+    with pikepdf.open(sample_packets["harbor-family-health"] / f"{name}.pdf") as pdf:
+        tables = elements(pdf.Root.StructTreeRoot, "/Table")
+        assert tables and all(has_header_cell(table) for table in tables)
+
+
+def test_templates_mark_every_table_header_row_and_keep_it_with_the_next(sample_packets):
+    """A header row repeats as TH on later pages and is never left alone at a page's foot,
+    where its repetition, an artifact readers skip, would be the only one read with the rows."""
+    for name in PARTS:
+        for table in Document(sample_packets["harbor-family-health"] / f"{name}.docx").tables:
+            first = table.rows[0]._tr
+            assert first.xpath("./w:trPr/w:tblHeader"), f"{name}: {table.rows[0].cells[0].text}"
+            assert all(p.xpath("./w:pPr/w:keepNext") for p in first.iter(qn("w:p")))
+
+
+def test_every_link_has_a_description_and_still_leads_to_its_page(sample_packets):
+    for name in ("bundle", "assessment"):
+        with pikepdf.open(sample_packets["harbor-family-health"] / f"{name}.pdf") as pdf:
+            pages = {page.objgen for page in pdf.pages}
+            links = [
+                annotation
+                for page in pdf.pages
+                for annotation in page.obj.get("/Annots", [])
+                if annotation.Subtype == pikepdf.Name.Link
+            ]
+            assert len(links) > 60
+            assert all(str(link.get("/Contents", "")).strip() for link in links)
+            assert all(link.Dest[0].objgen in pages for link in links)
+
+
+def test_the_column_headings_are_read_not_skipped_as_artifacts(sample_packets):
+    """Domain 12's facility columns and the directory's column headings are header cells of
+    the structure, read by a screen reader, not page furniture."""
+    path = sample_packets["harbor-family-health"] / "bundle.pdf"
+    reader = PdfReader(path)
+    with pikepdf.open(path) as pdf:
+        numbers = {page.objgen: number for number, page in enumerate(pdf.pages)}
+        shown: dict[int, dict[int, str]] = {}
+        headers = set()
+        for cell in elements(pdf.Root.StructTreeRoot, "/TH"):
+            for page, mcid in marked_content(cell):
+                number = numbers[page.objgen]
+                if number not in shown:
+                    shown[number] = marked_texts(reader.pages[number])
+                headers.add(shown[number].get(mcid, "").strip())
+    assert {"Health service", "Mental health service", "F1", "F5"} <= headers
+    assert {"Name and services", "Verified"} <= headers
+
+
+def marked_content(element) -> list[tuple]:
+    """(page, MCID) of each piece of marked content under `element`."""
+    found = []
+    kids = element.get("/K")
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+        if isinstance(kid, int):
+            found.append((element.Pg, kid))
+        elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            found += marked_content(kid)
+        elif isinstance(kid, pikepdf.Dictionary) and "/MCID" in kid:
+            found.append((kid.get("/Pg", element.get("/Pg")), int(kid.MCID)))
+    return found
+
+
+def marked_texts(page) -> dict[int, str]:
+    """MCID -> the text shown in that marked content of a page (pypdf decodes the fonts)."""
+    open_marks: list = []
+    texts: dict[int, str] = {}
+
+    def before(operator, operands, *_):
+        if operator == b"BDC":
+            properties = operands[1] if len(operands) > 1 else None
+            open_marks.append(properties.get("/MCID") if isinstance(properties, dict) else None)
+        elif operator == b"BMC":
+            open_marks.append(None)
+        elif operator == b"EMC" and open_marks:
+            open_marks.pop()
+
+    def shown(text, *_):
+        current = next((mark for mark in reversed(open_marks) if mark is not None), None)
+        if current is not None:
+            texts[int(current)] = texts.get(int(current), "") + text
+
+    page.extract_text(visitor_operand_before=before, visitor_text=shown)
+    return texts
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_every_pdf_declares_the_agencys_language_and_its_own_title(sample_packets, slug):
+    with pikepdf.open(sample_packets[slug] / "bundle.pdf") as bundle:
+        language = str(bundle.Root.Lang)
+    titles = {document["id"]: document["title"] for document in content("documents")["documents"]}
+    for name in PARTS:
+        with pikepdf.open(sample_packets[slug] / f"{name}.pdf") as pdf:
+            assert str(pdf.Root.Lang) == language
+            assert pdf.open_metadata()["dc:title"] == titles[name] == str(pdf.docinfo.Title)
+            assert pdf.Root.ViewerPreferences.DisplayDocTitle
+            with pdf.open_outline() as outline:
+                assert [item.title for item in outline.root] == [titles[name]]
+        # Its pages are numbered as their footers print them, the bundle's numbers.
+        first = PdfReader(sample_packets[slug] / f"{name}.pdf")
+        assert f"Page {first.page_labels[0]} of" in first.pages[0].extract_text()
+
+
+def test_every_figure_has_alternative_text(sample_packets):
+    with pikepdf.open(sample_packets["harbor-family-health"] / "bundle.pdf") as pdf:
+        figures = elements(pdf.Root.StructTreeRoot, "/Figure")
+    assert figures and all(str(figure.get("/Alt", "")).strip() for figure in figures)
+
+
+def test_form_fields_have_spoken_names_and_a_structure_tab_order(respondent_form):
+    with pikepdf.open(respondent_form) as pdf:
+        widgets = [
+            annotation
+            for page in pdf.pages
+            for annotation in page.obj.get("/Annots", [])
+            if annotation.Subtype == pikepdf.Name.Widget
+        ]
+        assert len(widgets) > 50
+        assert all(str(widget.get("/TU", "")).strip() for widget in widgets)
+        assert all(page.obj.get("/Tabs") == pikepdf.Name.S for page in pdf.pages)
+        forms = elements(pdf.Root.StructTreeRoot, "/Form")
+        assert len(forms) == len(widgets)
+        assert all(widget_only(form) for form in forms)
+
+
+def widget_only(form) -> bool:
+    """A Form element holds one object reference, its widget, and no text (PDF/UA-1)."""
+    kids = list(form.K) if isinstance(form.K, pikepdf.Array) else [form.K]
+    return len(kids) == 1 and isinstance(kids[0], pikepdf.Dictionary) and kids[0].Type == "/OBJR"
