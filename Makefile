@@ -9,7 +9,7 @@ OFFICE := $(VENV)/.office
 OFFICE_SPEC := pipeline/content/libreoffice.yaml
 OFFICE_PACKAGES := $(shell sed -n 's/^packages: \[\(.*\)\]/\1/p' $(OFFICE_SPEC) | tr -d ,)
 
-.PHONY: bundle validate test lint templates setup office clean archive bench batch
+.PHONY: bundle validate test lint templates setup office clean archive bench batch reference
 
 bundle: $(READY) $(OFFICE)  ## Build inputs/$(AGENCY) into outputs/$(AGENCY)
 	$(BIN)/packet bundle inputs/$(AGENCY)
@@ -82,3 +82,6 @@ bench: $(READY) $(OFFICE)  ## Print build times and memory (takes a few minutes)
 
 batch: $(READY) $(OFFICE)  ## Build every agency under inputs/ (only those that changed)
 	$(BIN)/packet batch inputs
+
+reference: $(READY)  ## Regenerate docs/reference/ (inputs from the schemas, commands from the CLI's help)
+	$(BIN)/python -m pipeline.reference

@@ -12,6 +12,7 @@ from pipeline.content import CONTENT_DIR, agency_types, content, regions
 from pipeline.context import build_context
 from pipeline.directory import categories as directory_categories
 from pipeline.errors import UsageError
+from pipeline.fields import commented
 from pipeline.load import PROFILE, QUESTIONNAIRE, SLUG, AgencyInputs
 from pipeline.publish import (
     STAGING_MARK,
@@ -71,8 +72,6 @@ def new_agency(
         raise UsageError(f"{folder} already exists; choose another slug")
     profile = starter_text(PROFILE, agency_type, country, region)
     questionnaire = starter_text(QUESTIONNAIRE, agency_type, country, region)
-    if agency_type == "task_force":
-        questionnaire += (STARTER_DIR / "task_force.yaml").read_text(encoding="utf-8")
     # Written aside and renamed into place: a run killed halfway leaves no half-made agency.
     with writable(inputs_root):
         inputs_root.mkdir(parents=True, exist_ok=True)
@@ -121,8 +120,11 @@ def starter_text(
 ) -> str:
     """A starter file with its @NAME@ examples filled in for the agency type and country
     (pipeline/content/starter/examples.yaml, countries.yaml): no clinic examples in a school's
-    starter, no US phone format or written-report deadline in a Canadian one."""
+    starter, no US phone format or written-report deadline in a Canadian one. Each field's
+    comment is its description in the schema (pipeline/fields.py)."""
     text = (STARTER_DIR / name).read_text(encoding="utf-8")
+    if name == QUESTIONNAIRE and agency_type == "task_force":
+        text += (STARTER_DIR / "task_force.yaml").read_text(encoding="utf-8")
     country_values = dict(content("starter/countries")[country])
     country_values.update(country_values.pop("regions", {}).get(region, {}))
     values = {
@@ -141,7 +143,7 @@ def starter_text(
     for key, value in values.items():
         if isinstance(value, str):
             text = text.replace(f"@{key}@", value)
-    return text.replace("@REGION@", region or "")
+    return commented(text.replace("@REGION@", region or ""), Path(name).stem)
 
 
 def write_starter_workbooks(folder: Path, agency_type: str = "health_clinic") -> None:

@@ -81,7 +81,12 @@ def _inline(node: Any, file: str) -> Any:
     for part in filter(None, pointer.split("/")):
         target = target[part]
     inlined = _inline(target, target_file)
-    rest = {key: _inline(value, file) for key, value in node.items() if key != "$ref"}
+    # A description beside a $ref is for editors and the reference pages, not for validation.
+    rest = {
+        key: _inline(value, file)
+        for key, value in node.items()
+        if key not in ("$ref", "description")
+    }
     return {**rest, "allOf": [inlined]} if rest else inlined
 
 
