@@ -45,6 +45,8 @@ def merge_bundle(cover: Path, documents: list[Path], target: Path, context: dict
     for index, path in enumerate(documents):
         part = Document(path)
         body = part.element.body
+        if context["documents"][index].get("contents") == "title":
+            leave_out_of_contents(body)
         for inner in body.iter(qn("w:sectPr")):
             strip_headers(inner)
         if index == len(documents) - 1:
@@ -285,7 +287,10 @@ def list_contents(body, section_properties, first_bookmark: int) -> None:
     if instruction is None:
         return
     styled = any_style(CONTENTS_LEVELS)
-    headings = body.xpath(f".//w:p[w:pPr/w:pStyle[{styled}]]")
+    headings = []
+    for heading in body.xpath(f".//w:p[w:pPr/w:pStyle[{styled}]]"):
+        if heading.attrib.pop(LEFT_OUT, None) is None:
+            headings.append(heading)
     if not headings:
         return
     field = instruction.getparent().getparent()
@@ -296,11 +301,26 @@ def list_contents(body, section_properties, first_bookmark: int) -> None:
         mark_heading(heading, name, str(first_bookmark + number))
         title = "".join(t.text or "" for t in heading.iter(qn("w:t")))
         lines.append(contents_line(title, name, CONTENTS_LEVELS[heading.style], width))
+    if len(lines) > FULL_SIZE_CONTENTS_LINES:
+        for run in (run for line in lines for run in line.iter(qn("w:r"))):
+            run.get_or_add_rPr().append(OxmlElement("w:sz", {qn("w:val"): SMALL_CONTENTS_SIZE}))
     anchor = field
     for line in lines:
         anchor.addnext(line)
         anchor = line
     field.getparent().remove(field)
+
+
+# A document listed in the contents by its title alone (`contents: title` in documents.yaml):
+# its other headings carry this mark until the contents are listed.
+LEFT_OUT = "{urn:protocol-packet-builder:contents}left-out"
+
+
+def leave_out_of_contents(body) -> None:
+    """Mark the document's headings below its title, which the contents leave out."""
+    for heading in body.xpath(f".//w:p[w:pPr/w:pStyle[{any_style(CONTENTS_LEVELS)}]]"):
+        if heading.style != "Heading1":
+            heading.set(LEFT_OUT, "")
 
 
 def describe_links(bundle_part, body) -> None:
@@ -369,6 +389,10 @@ def field_mark(kind: str):
 
 
 CONTENTS_LEVELS = {"Heading1": 0, "Heading2": 220}  # paragraph style: indent in twips
+# About 49 contents lines fit the contents page in the text's own size; a longer contents is
+# set in 9 points (half-points in Word), so that it stays on one page (58 lines fit).
+FULL_SIZE_CONTENTS_LINES = 45
+SMALL_CONTENTS_SIZE = "18"
 
 
 def text_width(section_properties) -> int:

@@ -308,6 +308,8 @@ def add_table(
                 paragraph.paragraph_format.keep_with_next = True
         if index == 0 and header:
             repeat_header(row)
+        if len(cells) == 1 and columns > 1:  # a group's heading row stays with its first row
+            row.cells[0].paragraphs[0].paragraph_format.keep_with_next = True
         if not any(cells):
             row.height = Inches(0.36)  # an empty row is a line to write on
         elif row_inches and not (index == 0 and header):
