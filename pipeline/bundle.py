@@ -45,7 +45,8 @@ def merge_bundle(cover: Path, documents: list[Path], target: Path, context: dict
     for index, path in enumerate(documents):
         part = Document(path)
         body = part.element.body
-        if context["documents"][index].get("contents") == "title":
+        entries = context.get("documents", [])
+        if index < len(entries) and entries[index].get("contents") == "title":
             leave_out_of_contents(body)
         for inner in body.iter(qn("w:sectPr")):
             strip_headers(inner)

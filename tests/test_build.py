@@ -147,6 +147,12 @@ def test_the_next_build_clears_what_a_killed_build_left(tmp_path):
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(orphan.pid, signal.SIGKILL)
+        orphan.wait(timeout=30)
+        # The slot this test added goes again: left, each run would add one, and once past the
+        # builds' PROFILE_SLOTS the next build would no longer look at the orphan's profile.
+        slot = Path(profile).name.removeprefix("profile-")
+        (Path(profile).parent / f"{slot}.lock").unlink(missing_ok=True)
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 def spare_profile() -> str:

@@ -45,7 +45,7 @@ def test_contents_lists_every_heading_with_a_page_reference_to_it(bundle):
     """One line per heading, linked to it, its page a PAGEREF field to the heading's bookmark."""
     document = Document(bundle)
     body = document.element.body
-    headings = body.xpath(".//w:p[w:pPr/w:pStyle[@w:val='Heading1' or @w:val='Heading2']]")
+    headings = listed_headings(body)
     lines = body.xpath(".//w:p[w:r/w:instrText[starts-with(normalize-space(), 'PAGEREF')]]")
     assert len(lines) == len(headings) > 10
     assert not body.xpath(".//w:instrText[starts-with(normalize-space(), 'TOC')]")
@@ -59,6 +59,33 @@ def test_contents_lists_every_heading_with_a_page_reference_to_it(bundle):
         assert reference.split() == ["PAGEREF", bookmark, "\\h"]
     ids = body.xpath(".//w:bookmarkStart/@w:id")
     assert len(ids) == len(set(ids))
+
+
+def listed_headings(body) -> list:
+    """The headings the contents list: every document's title, and the sections of each
+    document that is not listed by its title alone (`contents: title` in documents.yaml)."""
+    title_only = {
+        entry["title"]
+        for entry in content("documents")["documents"]
+        if entry.get("contents") == "title"
+    }
+    listed, current = [], ""
+    for heading in body.xpath(".//w:p[w:pPr/w:pStyle[@w:val='Heading1' or @w:val='Heading2']]"):
+        if heading.style == "Heading1":
+            current = "".join(heading.xpath(".//w:t/text()"))
+            listed.append(heading)
+        elif current not in title_only:
+            listed.append(heading)
+    return listed
+
+
+def test_a_short_document_is_listed_by_its_title_alone(bundle):
+    lines = Document(bundle).element.body.xpath(
+        ".//w:p[w:r/w:instrText[starts-with(normalize-space(), 'PAGEREF')]]"
+    )
+    texts = ["".join(line.xpath("./w:hyperlink//w:t/text()")) for line in lines]
+    assert "Quick Reference: Responding to Suspected Human Trafficking" in texts
+    assert "Safety Plan" in texts and "The steps in words" not in texts
 
 
 def test_each_document_starts_on_a_new_page(bundle):
