@@ -72,3 +72,31 @@ def sample_packets(tmp_path_factory) -> dict[str, Path]:
 
     out = tmp_path_factory.mktemp("sample-packets")
     return {slug: build_packet(ROOT / "inputs" / slug, out / slug).out for slug in SAMPLES}
+
+
+@pytest.fixture(scope="session")
+def starter_packets(tmp_path_factory) -> dict[str, Path]:
+    """An Ontario school, an English shelter and an Australian clinic, from their starters,
+    built once for the whole run."""
+    from pipeline.build import build_packet
+    from tests.helpers import starter_agency
+
+    root = tmp_path_factory.mktemp("inputs")
+    out = tmp_path_factory.mktemp("outputs")
+    agencies = {
+        "ontario-school": starter_agency(root, "ontario-school", "school", "CA", "ON"),
+        "english-shelter": starter_agency(
+            root,
+            "english-shelter",
+            "shelter",
+            "GB",
+            "ENG",
+            **{"agency.address.postal_code": "LS1 4AP"},
+        ),
+        "australian-clinic": starter_agency(
+            root, "australian-clinic", "health_clinic", "AU", "NSW"
+        ),
+    }
+    return {
+        slug: build_packet(folder, out / slug, pdf=False).out for slug, folder in agencies.items()
+    }

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
+import yaml
 from docx import Document
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
+from pipeline.blank import new_agency
 from pipeline.build import BOOKKEEPING
 
 
@@ -138,3 +141,83 @@ def strict_pdf_findings(path: Path) -> list[str]:
 
     with pikepdf.open(path) as document:
         return [*document.check_pdf_syntax(), *document.get_warnings()]
+
+
+# The facts a consultant types into a starter, by field name; the rest stay as the starter has them.
+FACTS = {
+    "legal_name": "Example Agency (fictional)",
+    "short_name": "Example Agency",
+    "street": "1 Example Street",
+    "city": "Exampletown",
+    "date": "2026-12-02",
+    "policy_number": "HT-1",
+    "effective_date": "2026-12-01",
+    "next_review_date": "2027-12-01",
+    "name": "Sam Example",
+    "title": "Director",
+    "role": "Leads the response",
+    "oral_report": "immediately, by phone",
+    "when": "at intake",
+    "who": "The protocol champion",
+    "private_time": "Staff see the person alone.",
+    "service": "Example Interpreters",
+    "access": "Staff call the interpreter line.",
+    "consent": "Staff explain what they share and why.",
+    "where": "a restricted section of the case record",
+    "follow_up": "The champion checks in after a week.",
+    "committee": "Quality committee",
+}
+LISTS = {"languages": ["English"], "services": ["Support"], "mandated_reporters": ["all staff"]}
+
+
+def filled(value, key=None):
+    """The starter's data with every empty required value filled in."""
+    if isinstance(value, dict):
+        return {k: filled(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        if key in LISTS:
+            return LISTS[key]
+        return [filled(item, key) for item in value] if value != [""] else ["As agreed."]
+    if value == "":
+        return FACTS.get(key, "As agreed.")
+    return value
+
+
+def starter_agency(
+    root: Path, slug: str, agency_type: str, country: str, region: str, **profile_facts
+) -> Path:
+    """A `packet new --country ... --region ...` starter filled in as a consultant would."""
+    folder = new_agency(root, slug, agency_type, country, region)
+    for name in ("profile.yaml", "questionnaire.yaml"):
+        data = filled(yaml.safe_load((folder / name).read_text()))
+        if name == "profile.yaml":
+            data["sample"] = True
+            for dotted, value in profile_facts.items():
+                *parents, last = dotted.split(".")
+                target = data
+                for part in parents:
+                    target = target.setdefault(part, {})
+                target[last] = value
+        (folder / name).write_text(yaml.safe_dump(data, allow_unicode=True))
+    return folder
+
+
+def resaved_by_libreoffice(source: Path, tmp_path: Path) -> Path:
+    """`source` opened and saved again as .docx by LibreOffice, as an agency's editor would."""
+    resaved = tmp_path / "resaved"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            str(resaved),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return resaved / source.name

@@ -158,6 +158,16 @@ def elements(node, kind: str) -> list:
     return found
 
 
+def annotations(pdf, subtype) -> list:
+    """Every annotation of the PDF's pages of this subtype (`/Link`, `/Widget`)."""
+    return [
+        annotation
+        for page in pdf.pages
+        for annotation in page.obj.get("/Annots", [])
+        if annotation.Subtype == subtype
+    ]
+
+
 def has_header_cell(table) -> bool:
     return bool(elements(table, "/TH"))
 
@@ -183,12 +193,7 @@ def test_every_link_has_a_description_and_still_leads_to_its_page(sample_packets
     for name in ("bundle", "assessment"):
         with pikepdf.open(sample_packets["harbor-family-health"] / f"{name}.pdf") as pdf:
             pages = {page.objgen for page in pdf.pages}
-            links = [
-                annotation
-                for page in pdf.pages
-                for annotation in page.obj.get("/Annots", [])
-                if annotation.Subtype == pikepdf.Name.Link
-            ]
+            links = annotations(pdf, pikepdf.Name.Link)
             assert len(links) > 60
             assert all(str(link.get("/Contents", "")).strip() for link in links)
             assert all(link.Dest[0].objgen in pages for link in links)
@@ -275,12 +280,7 @@ def test_every_figure_has_alternative_text(sample_packets):
 
 def test_form_fields_have_spoken_names_and_a_structure_tab_order(respondent_form):
     with pikepdf.open(respondent_form) as pdf:
-        widgets = [
-            annotation
-            for page in pdf.pages
-            for annotation in page.obj.get("/Annots", [])
-            if annotation.Subtype == pikepdf.Name.Widget
-        ]
+        widgets = annotations(pdf, pikepdf.Name.Widget)
         assert len(widgets) > 50
         assert all(str(widget.get("/TU", "")).strip() for widget in widgets)
         assert all(page.obj.get("/Tabs") == pikepdf.Name.S for page in pdf.pages)

@@ -23,7 +23,6 @@ from pipeline.load import load_agency
 from pipeline.locales import respell
 from pipeline.render import ADDRESS, ZERO_WIDTH_SPACE, breakable
 from tests.helpers import docx_text, pdf_text
-from tests.test_locale import starter_agency
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ("harbor-family-health", "northgate-youth-shelter", "river-valley-task-force")
@@ -197,21 +196,9 @@ def test_no_near_empty_pages(sample_packets, slug):
     assert near_empty == []
 
 
-@pytest.fixture(scope="module")
-def starters(tmp_path_factory) -> dict[str, Path]:
-    """An Ontario school, an English shelter and an Australian clinic, from their starters."""
-    root = tmp_path_factory.mktemp("starters")
-    out = tmp_path_factory.mktemp("starter-packets")
-    agencies = {
-        "ontario-school": starter_agency(root, "ontario-school", "school", "CA", "ON"),
-        "english-shelter": starter_agency(root, "english-shelter", "shelter", "GB", "ENG"),
-        "australian-clinic": starter_agency(
-            root, "australian-clinic", "health_clinic", "AU", "NSW"
-        ),
-    }
-    return {
-        slug: build_packet(folder, out / slug, pdf=False).out for slug, folder in agencies.items()
-    }
+@pytest.fixture
+def starters(starter_packets) -> dict[str, Path]:
+    return starter_packets
 
 
 def text_of(folder: Path, *documents: str) -> str:

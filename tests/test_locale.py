@@ -21,89 +21,12 @@ from pipeline.content import content
 from pipeline.errors import InputError
 from pipeline.load import load_agency
 from pipeline.locales import respell
-from tests.helpers import docx_text
-
-# The facts a consultant types into a starter, by field name; the rest stay as the starter has them.
-FACTS = {
-    "legal_name": "Example Agency (fictional)",
-    "short_name": "Example Agency",
-    "street": "1 Example Street",
-    "city": "Exampletown",
-    "date": "2026-12-02",
-    "policy_number": "HT-1",
-    "effective_date": "2026-12-01",
-    "next_review_date": "2027-12-01",
-    "name": "Sam Example",
-    "title": "Director",
-    "role": "Leads the response",
-    "oral_report": "immediately, by phone",
-    "when": "at intake",
-    "who": "The protocol champion",
-    "private_time": "Staff see the person alone.",
-    "service": "Example Interpreters",
-    "access": "Staff call the interpreter line.",
-    "consent": "Staff explain what they share and why.",
-    "where": "a restricted section of the case record",
-    "follow_up": "The champion checks in after a week.",
-    "committee": "Quality committee",
-}
-LISTS = {"languages": ["English"], "services": ["Support"], "mandated_reporters": ["all staff"]}
+from tests.helpers import docx_text, starter_agency
 
 
-def filled(value, key=None):
-    """The starter's data with every empty required value filled in."""
-    if isinstance(value, dict):
-        return {k: filled(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        if key in LISTS:
-            return LISTS[key]
-        return [filled(item, key) for item in value] if value != [""] else ["As agreed."]
-    if value == "":
-        return FACTS.get(key, "As agreed.")
-    return value
-
-
-def starter_agency(
-    root: Path, slug: str, agency_type: str, country: str, region: str, **profile_facts
-) -> Path:
-    """A `packet new --country ... --region ...` starter filled in as a consultant would."""
-    folder = new_agency(root, slug, agency_type, country, region)
-    for name in ("profile.yaml", "questionnaire.yaml"):
-        data = filled(yaml.safe_load((folder / name).read_text()))
-        if name == "profile.yaml":
-            data["sample"] = True
-            for dotted, value in profile_facts.items():
-                *parents, last = dotted.split(".")
-                target = data
-                for part in parents:
-                    target = target.setdefault(part, {})
-                target[last] = value
-        (folder / name).write_text(yaml.safe_dump(data, allow_unicode=True))
-    return folder
-
-
-@pytest.fixture(scope="module")
-def packets(tmp_path_factory) -> dict[str, Path]:
-    """An Ontario school, an English shelter and an Australian clinic, from their starters."""
-    root = tmp_path_factory.mktemp("inputs")
-    out = tmp_path_factory.mktemp("outputs")
-    agencies = {
-        "ontario-school": starter_agency(root, "ontario-school", "school", "CA", "ON"),
-        "english-shelter": starter_agency(
-            root,
-            "english-shelter",
-            "shelter",
-            "GB",
-            "ENG",
-            **{"agency.address.postal_code": "LS1 4AP"},
-        ),
-        "australian-clinic": starter_agency(
-            root, "australian-clinic", "health_clinic", "AU", "NSW"
-        ),
-    }
-    return {
-        slug: build_packet(folder, out / slug, pdf=False).out for slug, folder in agencies.items()
-    }
+@pytest.fixture
+def packets(starter_packets) -> dict[str, Path]:
+    return starter_packets
 
 
 def policy(packets, slug: str) -> str:

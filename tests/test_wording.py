@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from pipeline.ingest import ingest
 from pipeline.render import long_date
 from pipeline.wording.blocks import read_blocks
 from tests.conftest import ROOT
+from tests.helpers import resaved_by_libreoffice
 
 SAMPLE = ROOT / "inputs" / "harbor-family-health"
 SECURITY_PHONE = "(555) 010-4000"
@@ -78,27 +78,6 @@ def edit_like_a_person(source: Path, target: Path) -> None:
         " She also keeps the sign-in sheets."
     )
     document.save(target)
-
-
-def resaved_by_libreoffice(source: Path, tmp_path: Path) -> Path:
-    """`source` opened and saved again as .docx by LibreOffice, as an agency's editor would."""
-    resaved = tmp_path / "resaved"
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "docx:MS Word 2007 XML",
-            "--outdir",
-            str(resaved),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return resaved / source.name
 
 
 def block_texts(path: Path) -> list[str]:

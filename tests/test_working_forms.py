@@ -4,7 +4,6 @@ the confidential documentation record and the safety plan, as Word forms and fil
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,12 @@ from pipeline.content import content
 from pipeline.forms.working import field_description, working_forms
 from pipeline.ingest import ingest
 from tests.conftest import ROOT
-from tests.helpers import docx_text, fill_pdf_form, fill_pdf_form_with_mupdf
+from tests.helpers import (
+    docx_text,
+    fill_pdf_form,
+    fill_pdf_form_with_mupdf,
+    resaved_by_libreoffice,
+)
 
 FORMS = [document["id"] for document in working_forms(content("documents")["documents"])]
 PREFIXES = {
@@ -220,22 +224,7 @@ def test_every_pdf_field_has_a_spoken_name_other_than_its_tag(clinic, form):
 def test_libreoffice_resaves_the_word_form_with_its_controls(clinic, tmp_path):
     source = tmp_path / "referral_consent.docx"
     shutil.copy(clinic / "referral_consent.docx", source)
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "docx:MS Word 2007 XML",
-            "--outdir",
-            str(tmp_path / "resaved"),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    resaved = tmp_path / "resaved" / "referral_consent.docx"
+    resaved = resaved_by_libreoffice(source, tmp_path)
     assert set(word_tags(resaved)) == set(word_tags(source))
 
 
