@@ -110,19 +110,21 @@ def read_edited(
         return None, [Problem(display, 1, 1, "", message)]
     base: list[BaseBlock] = []
     order: list[str] = []
+    filled = []
     for entry in context["documents"]:
         if entry in covered:
-            blocks, refs, found = document_base(entry, context, values)
+            blocks, refs, found, document = document_base(entry, context, values)
             base += blocks
             order += refs
             problems += found
+            filled.append(document)
     first = next(
         index
         for index, block in enumerate(edited)
         if block.kind == HEADING and normal(block.text) in titles
     )
     readback = read_back(base, edited[first:], changes, values, order)
-    problems += outside_edits(display, edited_document, edited[:first], context, covered)
+    problems += outside_edits(display, edited_document, edited[:first], context, filled)
     ids = [entry["id"] for entry in covered]
     kept = [change for change in changes if change.document not in ids]
     update = WordingUpdate(

@@ -26,16 +26,16 @@ def outside_edits(
     edited_document,
     before_first: list[Block],
     context: dict[str, Any],
-    covered: list[dict[str, Any]],
+    documents: list,
 ) -> list[Problem]:
     """A warning for each paragraph of the cover, the contents or a header or footer that the
-    packet builder did not write: it is not kept, and the warning says where it comes from."""
+    packet builder did not write: it is not kept, and the warning says where it comes from.
+    `documents` are the edited file's documents as a build writes them (wording applied)."""
     cover = fill_template("cover.docx", context).docx
-    templates = [cover, *(fill_template(entry["template"], context).docx for entry in covered)]
-    margins = {key(text) for document in templates for text in margin_texts(document)}
+    margins = {key(text) for document in [cover, *documents] for text in margin_texts(document)}
     front = {key(block.text) for block in read_blocks(cover, "cover")}
     front |= {key(entry["title"]) for entry in context["documents"]}
-    front |= {key(text) for document in templates[1:] for text in heading_texts(document)}
+    front |= {key(text) for document in documents for text in heading_texts(document)}
     problems = []
     for text in dict.fromkeys(margin_texts(edited_document)):
         if key(text) not in margins:

@@ -28,9 +28,9 @@ class BaseBlock:
 
 def document_base(
     entry: dict[str, Any], context: dict[str, Any], values: dict[str, InputValue]
-) -> tuple[list[BaseBlock], list[str], list]:
+) -> tuple[list[BaseBlock], list[str], list, Any]:
     """One document as a build writes it (the agency's wording applied), the references of its
-    standard text in order, and the wording's problems."""
+    standard text in order, the wording's problems, and the filled document itself."""
     template = fill_template(entry["template"], context)
     standard = {
         block.element: block for block in read_blocks(template.docx, entry["id"]) if block.ref
@@ -49,4 +49,4 @@ def document_base(
                 change=int(mark) if mark else None,
             )
         )
-    return blocks, order, problems
+    return blocks, order, problems, template.docx
