@@ -137,10 +137,10 @@ def build(
             helper=True,
             warnings=inputs.warnings,
             style=style,
-            documents_ready=forms.start if forms else None,
+            forms_ready=forms.start if forms else None,
         )
         if converter:
-            finish_pdf(converter, staging, context["documents"], pdfa, forms)
+            finish_pdf(converter, staging, context["documents"], pdfa, forms, helper=True)
         publish(staging, out)
     files = output_files(out, context["documents"], pdf=converter is not None)
     warnings = sorted([*inputs.warnings, *wording_warnings])
@@ -153,14 +153,16 @@ def finish_pdf(
     documents: list[dict],
     pdfa: bool,
     forms: FormExport | None = None,
+    helper: bool = False,
 ) -> int:
     """Convert the bundle and, in the same LibreOffice run, each working form with its fields;
     cut one PDF per other document out of the bundle's and make the forms' fillable. Return
     the bundle's page count.
 
-    The forms go first (`forms`, when their export started while the bundle was merged), and
-    are made fillable (pypdf, in this process) while LibreOffice converts the bundle: the run
-    answers one file at a time, and a thread waits for its answer.
+    The forms go first (`forms`, when their export started while the documents were rendered), and
+    are made fillable (in this process) while LibreOffice converts the bundle: the run
+    answers one file at a time, and a thread waits for its answer. With `helper`, a second
+    process cuts half the documents out of the bundle's PDF (a batch leaves it off).
     """
     pdf = staging / "bundle.pdf"
     (forms or FormExport(converter, documents, pdfa)).finish(staging)
@@ -168,15 +170,17 @@ def finish_pdf(
     try:
         bundle = waiting.submit(converter.convert, [PdfJob(staging / "bundle.docx", pdf, pdfa)])
         finish_forms(staging, documents)
-        bundle.result()
+        import pipeline.split  # noqa: F401  (imported while LibreOffice converts, for the split)
+
+        [shown] = bundle.result()
     finally:
         waiting.shutdown(wait=False)  # an interrupted build stops LibreOffice, not waits for it
     reader = read_written_pdf(pdf)  # once, for the contents' page numbers and the split
     forms_ids = {document["id"] for document in working_forms(documents)}
     with reading_written_pdf(pdf):
-        write_contents_pages(staging / "bundle.docx", reader)
+        write_contents_pages(staging / "bundle.docx", shown, reader)
         return split_by_bookmarks(
-            reader, pdf, [d for d in documents if d["id"] not in forms_ids], staging
+            reader, pdf, [d for d in documents if d["id"] not in forms_ids], staging, helper
         )
 
 
@@ -188,14 +192,15 @@ def render_packet(
     helper: bool = False,
     warnings: list[Problem] | None = None,
     style: HouseStyle | None = None,
-    documents_ready: Callable[[Path], Any] | None = None,
+    forms_ready: Callable[[Path], Any] | None = None,
 ) -> tuple[Path, list[Problem]]:
     """Every document, the cover and the merged bundle, as Word files in `work/name`, in the
     look of `style` (the project's own when None); the warnings of the agency's wording.
 
     With `helper`, a long training log is rendered in a second process meanwhile (a batch,
-    which already renders one agency per core, leaves it off). `documents_ready` is called
-    with the folder once every document is final, before the bundle is merged.
+    which already renders one agency per core, leaves it off). The working forms come first:
+    `forms_ready` is called with the folder once their Word files are final, so that
+    LibreOffice can export them while the other documents are rendered and the bundle merged.
     """
     staging = work / name
     staging.mkdir()
@@ -203,16 +208,24 @@ def render_packet(
         (document["template"], staging / f"{document['id']}.docx")
         for document in context["documents"]
     ]
+    forms = {staging / f"{document['id']}.docx" for document in working_forms(context["documents"])}
+    order = sorted(jobs, key=lambda job: job[1] not in forms)  # the forms first, else in turn
     aside = [job for job in jobs if helper and worth_a_process(job[0], context)]
+    rendered: dict[tuple[str, Path], tuple] = {}
     with (
         ProcessPoolExecutor(1, multiprocessing.get_context(FORK), ends_with_parent, (os.getpid(),))
         if aside
         else nullcontext() as pool
     ):
         pending = {job: pool.submit(render_revised, job[0], context, job[1]) for job in aside}
-        rendered = {
-            job: render_revised(job[0], context, job[1]) for job in jobs if job not in pending
-        }
+        for job in order:
+            if job not in pending:
+                rendered[job] = render_revised(job[0], context, job[1])
+            if forms and job == order[len(forms) - 1]:
+                for form in forms:
+                    finish_docx(form, style, context)
+                if forms_ready:
+                    forms_ready(staging)
         cover = render_document("cover.docx", context, work / "cover.docx")
         rendered.update({job: future.result() for job, future in pending.items()})
     documents = [rendered[job][0] for job in jobs]
@@ -227,9 +240,8 @@ def render_packet(
     ]
     write_drafting_notes(staging / DRAFTING_NOTES, notes, context)
     for document in documents:
-        finish_docx(document, style, context)
-    if documents_ready:
-        documents_ready(staging)
+        if document not in forms:
+            finish_docx(document, style, context)
     bundle = merge_bundle(cover, documents, staging / "bundle.docx", context)
     finish_docx(bundle, style, context)
     (staging / FINGERPRINT).write_text(stamp)

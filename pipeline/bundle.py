@@ -8,7 +8,7 @@ from copy import deepcopy
 from datetime import date
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docx import Document
 from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
@@ -17,10 +17,12 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Twips
 from lxml import etree
-from pypdf import PdfReader
 
 from pipeline.errors import RenderError
 from pipeline.render import packet_author
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 HEADER_FOOTER_TAGS = ("w:headerReference", "w:footerReference", "w:titlePg")
 # Attributes through which body XML points at images and links outside document.xml.
@@ -473,11 +475,12 @@ def printed_contents_pages(reader: PdfReader) -> list[str]:
     return numbers
 
 
-def write_contents_pages(docx: Path, pdf: PdfReader) -> bool:
-    """Give the bundle's contents the page numbers LibreOffice laid out for its PDF (read as
-    `pdf`), so that Word
-    opens it without asking to update fields that may refer to other files. False (and the
-    bundle left to ask Word) when the PDF's contents cannot be matched line for line."""
+def write_contents_pages(docx: Path, shown: dict[str, str] | None, pdf: PdfReader) -> bool:
+    """Give the bundle's contents the page numbers LibreOffice laid out for its PDF, so that
+    Word opens it without asking to update fields that may refer to other files: `shown`, the
+    number each contents line showed by its bookmark, as LibreOffice reported them, or else (a
+    conversion without the bridge) the numbers printed on the PDF's contents pages (`pdf`).
+    False (and the bundle left to ask Word) when they cannot be matched line for line."""
     with zipfile.ZipFile(docx) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
     parts = {info.filename: data for info, data in entries}
@@ -487,7 +490,11 @@ def write_contents_pages(docx: Path, pdf: PdfReader) -> bool:
         for text in document.iter(qn("w:instrText"))
         if (text.text or "").strip().startswith("PAGEREF _Toc")
     ]
-    numbers = printed_contents_pages(pdf)
+    bookmarks = [reference.text.split()[1] for reference in references]
+    if shown and all(bookmark in shown for bookmark in bookmarks):
+        numbers = [shown[bookmark] for bookmark in bookmarks]
+    else:
+        numbers = printed_contents_pages(pdf)
     in_order = all(int(a) <= int(b) for a, b in zip(numbers, numbers[1:], strict=False))
     if not references or len(numbers) != len(references) or not in_order:
         return False

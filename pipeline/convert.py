@@ -155,25 +155,29 @@ class Converter:
             env=office_environment(),
         )
 
-    def convert(self, jobs: list[PdfJob]) -> None:
+    def convert(self, jobs: list[PdfJob]) -> list[dict[str, str] | None]:
+        """Convert each job; return, for each, the page numbers its contents lines show by
+        their bookmarks (uno_export.contents_pages), or None where plain --convert-to ran."""
         if self.missing:
             raise self.missing
+        shown = []
         for job in jobs:
-            self._convert(job)
+            shown.append(self._convert(job))
             _check_pdf(job.target)
+        return shown
 
-    def _convert(self, job: PdfJob) -> None:
+    def _convert(self, job: PdfJob) -> dict[str, str] | None:
         while self.process is not None:
             try:
-                self._export(job)
-                return
+                return self._export(job)
             except NoBridge:
                 self._start_bridge()
         if self.failure:
             raise ConversionError(f"this LibreOffice run has already failed: {self.failure}")
         _plain_convert(self.office, str(self.profile), [job], SECONDS_PER_RUN + seconds_for(job))
+        return None
 
-    def _export(self, job: PdfJob) -> None:
+    def _export(self, job: PdfJob) -> dict[str, str]:
         timeout = round(seconds_for(job) + (0 if self.started else SECONDS_PER_RUN))
         request = {
             "source": str(job.source),
@@ -197,9 +201,10 @@ class Converter:
             self.failure = self._stop()
             raise ConversionError(self.failure)
         self.started = True
-        error = json.loads(reply)["error"]
-        if error:
-            raise ConversionError(f"LibreOffice could not convert {job.source}: {error}")
+        answer = json.loads(reply)
+        if answer["error"]:
+            raise ConversionError(f"LibreOffice could not convert {job.source}: {answer['error']}")
+        return answer.get("pages") or {}
 
     def _stop(self) -> str:
         """Stop LibreOffice and everything it started; say how the run ended."""
@@ -412,10 +417,13 @@ def read_written_pdf(path: Path, strict: bool = True) -> PdfReader:
     return reader
 
 
-def split_by_bookmarks(reader: PdfReader, bundle: Path, documents: list[dict], folder: Path) -> int:
+def split_by_bookmarks(
+    reader: PdfReader, bundle: Path, documents: list[dict], folder: Path, helper: bool = False
+) -> int:
     """Cut one tagged PDF per document out of the bundle (read as `reader`) at its top-level
     bookmarks, with no re-conversion (pipeline/split.py). A form (`form: true` in
     documents.yaml) is converted from its own Word file instead. Returns the bundle's page count.
+    With `helper`, a second process cuts about half the pages (split.cut_documents).
     """
     from pipeline.split import cut_documents  # here, so that starting LibreOffice imports little
 
@@ -434,7 +442,7 @@ def split_by_bookmarks(reader: PdfReader, bundle: Path, documents: list[dict], f
     for document in documents:
         first = starts[document["title"]]
         parts.append((document, first, next(end for end in ends if end > first)))
-    cut_documents(bundle, parts, folder)
+    cut_documents(bundle, parts, folder, helper)
     return len(reader.pages)
 
 

@@ -9,31 +9,71 @@ what exporting their pages from LibreOffice a second time would.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from pipeline.publish import ends_with_parent
+
 # Streams are copied as LibreOffice compressed them, not decoded and compressed again; the XMP
 # packet already says PDF 1.7, as the file is (set_title keeps it).
 AS_WRITTEN = {"stream_decode_level": pikepdf.StreamDecodeLevel.none, "fix_metadata_version": False}
 
 
-def cut_documents(bundle: Path, parts: list[tuple[dict, int, int]], folder: Path) -> None:
-    """Write `folder/<id>.pdf` for each (document, first page, end page) of the bundle."""
+def cut_documents(
+    bundle: Path, parts: list[tuple[dict, int, int]], folder: Path, helper: bool = False
+) -> None:
+    """Write `folder/<id>.pdf` for each (document, first page, end page) of the bundle.
+
+    With `helper`, a second process cuts about half the pages meanwhile (a batch, which already
+    converts one agency per core, leaves it off)."""
     with pikepdf.open(bundle) as source:
         version = source.pdf_version
         every = [page.objgen for page in source.pages]  # the same objects in every copy
         numbers = {objgen: number for number, objgen in enumerate(every)}
         flat = top_level_pages(source, numbers)
-        spans = element_pages(source) if flat is None else {}
+        shown = element_pages(source) if flat is None else flat
+    mine, theirs = halves(parts) if helper else (parts, [])
+    context = multiprocessing.get_context("fork")
+    with (
+        ProcessPoolExecutor(1, context, ends_with_parent, (os.getpid(),))
+        if theirs
+        else nullcontext() as pool
+    ):
+        pending = (
+            pool.submit(cut_parts, bundle, theirs, folder, shown, every, version)
+            if theirs
+            else None
+        )
+        cut_parts(bundle, mine, folder, shown, every, version)
+        if pending is not None:
+            pending.result()
+
+
+def halves(parts: list[tuple[dict, int, int]]) -> tuple[list, list]:
+    """The parts in two groups of about as many pages each, the longest first."""
+    groups: tuple[list, list] = ([], [])
+    for part in sorted(parts, key=lambda part: part[1] - part[2]):
+        lighter = min(groups, key=lambda group: sum(end - first for _, first, end in group))
+        lighter.append(part)
+    return groups
+
+
+def cut_parts(
+    bundle: Path, parts: list[tuple[dict, int, int]], folder: Path, shown, every: list, version
+) -> None:
     for document, first, end in parts:
         # Each document is the bundle with the other pages and what shows only on them taken
         # out; qpdf then writes what is left, unchanged.
         with pikepdf.open(bundle) as part:
-            cut(part, range(first, end), document["title"], spans if flat is None else flat, every)
+            cut(part, range(first, end), document["title"], shown, every)
             part.save(folder / f"{document['id']}.pdf", min_version=version, **AS_WRITTEN)
 
 

@@ -5,10 +5,12 @@ Run by the system Python that has LibreOffice's `uno` module, not by the project
 It starts LibreOffice at once, so that start-up overlaps with whatever the caller does next,
 then reads jobs from standard input, one JSON object per line: {"source", "target", "options"}, the
 options being writer_pdf_Export's FilterData (convert.export_options sets them).
-For each it prints one JSON line, {"target": ..., "error": null or a message}, as soon as the
-file is written (documents are opened read-only, so no lock file is left beside them while they
-close). When its input ends it shuts LibreOffice down and exits. A document LibreOffice
-cannot open is reported and skipped; LibreOffice itself failing ends the run (non-zero exit).
+For each it prints one JSON line, {"target": ..., "error": null or a message, "pages": {...}}, as
+soon as the file is written, `pages` giving the page number each contents line (a PAGEREF field
+to a `_Toc` bookmark) shows, by bookmark (documents are opened read-only, so no lock file is
+left beside them while they close). When its input ends it shuts LibreOffice down and exits.
+A document LibreOffice cannot open is reported and skipped; LibreOffice itself failing ends the
+run (non-zero exit).
 """
 
 import contextlib
@@ -57,7 +59,8 @@ def connect(office, pipe):
 
 
 def export(desktop, job):
-    """Write the job's PDF; return the open document, for the caller to close."""
+    """Write the job's PDF; return the open document, for the caller to close, and the page
+    numbers its contents lines show."""
     source = uno.systemPathToFileUrl(os.path.abspath(job["source"]))
     target = uno.systemPathToFileUrl(os.path.abspath(job["target"]))
     # Read-only, LibreOffice writes no lock file (.~lock.<name>#, holding the user, host and
@@ -79,10 +82,25 @@ def export(desktop, job):
         uno.invoke(
             document, "storeToURL", (target, uno.Any("[]com.sun.star.beans.PropertyValue", store))
         )
+        pages = contents_pages(document)
     except BaseException:
         document.close(True)
         raise
-    return document
+    return document, pages
+
+
+def contents_pages(document):
+    """Bookmark -> the page number shown by the contents' reference to it (`_Toc000003`: "5"),
+    as laid out for the PDF just written."""
+    pages = {}
+    fields = document.getTextFields().createEnumeration()
+    while fields.hasMoreElements():
+        field = fields.nextElement()
+        if field.supportsService("com.sun.star.text.TextField.GetReference"):
+            name = field.SourceName
+            if name.startswith("_Toc"):
+                pages[name] = field.getPresentation(False)
+    return pages
 
 
 def docx_keywords(path):
@@ -159,13 +177,13 @@ def main():
             if not line.strip():
                 continue
             job = json.loads(line)
-            error, document = None, None
+            error, document, pages = None, None, {}
             try:
-                document = export(desktop, job)
+                document, pages = export(desktop, job)
             except (UnreadableDocument, IOException, IllegalArgumentException) as problem:
                 error = str(problem) or type(problem).__name__
             # The PDF is complete: answer first, then close (a fifth of a second on 300 pages).
-            print(json.dumps({"target": job["target"], "error": error}), flush=True)
+            print(json.dumps({"target": job["target"], "error": error, "pages": pages}), flush=True)
             if document is not None:
                 document.close(True)
         # The bridge drops while LibreOffice exits, which raises here.

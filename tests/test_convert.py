@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from docx import Document
+from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from pipeline import convert
 from pipeline.build import build_packet
+from pipeline.bundle import printed_contents_pages, write_contents_pages
 from pipeline.cli import main
 from pipeline.content import content
 from pipeline.convert import PdfJob, convert_to_pdf
@@ -182,3 +185,33 @@ def test_the_logo_carries_its_alternative_text_into_the_pdf(pdfs):
     logo, flowchart = alternative_texts(root["/StructTreeRoot"])  # the cover's, the quickref's
     assert logo == "Harbor Family Health Center"
     assert flowchart.startswith("Flowchart of Harbor Family Health’s response")
+
+
+def word_contents_pages(docx: Path) -> list[str]:
+    """The page numbers the bundle's Word contents show (each PAGEREF field's result)."""
+    body = Document(docx).element.body
+    references = [
+        text for text in body.iter(qn("w:instrText")) if text.text.strip().startswith("PAGEREF")
+    ]
+    shown = []
+    for reference in references:
+        run = reference.getparent().getnext()  # fldChar "separate", then the result
+        shown.append(run.getnext().findtext(qn("w:t")))
+    return shown
+
+
+@pytest.mark.parametrize("slug", SAMPLES)
+def test_the_word_contents_show_the_pages_the_pdf_prints(pdfs, slug):
+    """LibreOffice reports the page each contents line shows as it writes the PDF; the Word
+    bundle gets those, the same numbers the PDF's contents page prints."""
+    printed = printed_contents_pages(PdfReader(pdfs[slug]))
+    assert word_contents_pages(pdfs[slug].with_name("bundle.docx")) == printed
+
+
+def test_without_the_bridge_the_contents_take_the_pages_the_pdf_prints(tmp_path, pdfs):
+    """Plain --convert-to reports nothing: the numbers are read from the PDF's contents page."""
+    folder = Path(__file__).resolve().parent.parent / "inputs" / "harbor-family-health"
+    docx = build_packet(folder, tmp_path / "out", pdf=False).out / "bundle.docx"
+    reader = PdfReader(pdfs["harbor-family-health"])
+    assert write_contents_pages(docx, None, reader)
+    assert word_contents_pages(docx) == printed_contents_pages(reader)

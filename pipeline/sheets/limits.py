@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import zipfile
 
-from openpyxl.utils import get_column_letter
-
 from pipeline.errors import Problem
 from pipeline.sheets.grid import shown
 
@@ -22,6 +20,8 @@ MAX_INFLATED_BYTES = 40_000_000
 
 def too_far(display: str, where: str, row: int, column: int) -> Problem:
     """A filled cell past the rows or columns read."""
+    from openpyxl.utils import get_column_letter  # here: openpyxl takes a tenth of a second
+
     cell = f"{get_column_letter(min(column, 18_278))}{row}"
     message = (
         f"a cell is filled at {cell}, past the {MAX_ROWS:,} rows and {MAX_COLUMNS} columns read; "
