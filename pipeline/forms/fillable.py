@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from pipeline.convert import install_hint, read_written_pdf
+import pikepdf
+from pikepdf import Array, Dictionary, Name, Stream, String
+
+from pipeline.convert import DAMAGED_PDF, install_hint
 from pipeline.errors import ConversionError
 
 ON_STATE = "/Yes"
@@ -57,208 +59,175 @@ class FieldLayout:
 
 def make_fillable(exported: Path, target: Path, title: str, layout: FieldLayout) -> None:
     """Turn LibreOffice's exported form into one whose fields are named by their tags."""
-    from pypdf import PdfWriter
-    from pypdf.generic import ArrayObject, NameObject, NumberObject, TextStringObject
+    try:
+        pdf = pikepdf.open(exported)
+    except pikepdf.PdfError as error:
+        message = f"{exported.name}: {DAMAGED_PDF} ({error}); nothing was published"
+        raise ConversionError(message) from error
+    with pdf:
+        form = pdf.Root.get("/AcroForm")
+        widgets = [
+            (number, annotation)
+            for number, page in enumerate(pdf.pages)
+            for annotation in page.obj.get("/Annots", Array())
+            if annotation.get("/Subtype") == Name.Widget
+        ]
+        if not widgets or form is None:
+            raise ConversionError(
+                f"LibreOffice wrote the form without fillable fields; {install_hint()}"
+            )
+        declare_fonts(pdf, form)
+        top_level = Array()
+        parents: dict[tuple[str, ...], Dictionary] = {}
+        edges = right_edges(pdf, widgets)
+        for _, widget in widgets:
+            tag = str(widget.get("/TU", ""))
+            if not tag:
+                raise ConversionError(f"{exported}: a form field carries no tag")
+            if "/DR" in widget:
+                del widget["/DR"]  # the form's resources (declare_fonts) serve every field
+            if widget.get("/FT") == Name.Btn:
+                normalise_checkbox(pdf, widget)
+            elif tag in layout.locked:
+                widget.Ff = int(widget.get("/Ff", 0)) | 1  # read-only
+            else:
+                normalise_text_field(pdf, widget, edges[widget.objgen], layout.height(tag))
+            widget.TU = String(layout.describe(tag))
+            place_in_hierarchy(pdf, widget, tag, parents, top_level)
+        form.Fields = top_level
+        separate_field_text(pdf)
+        # Every field carries its appearance, so each reader draws what the file holds instead
+        # of making its own (which is how poppler came to need an undeclared ZapfDingbats).
+        if "/NeedAppearances" in form:
+            del form["/NeedAppearances"]
+        pdf.docinfo["/Title"] = String(title)
+        pdf.save(target, deterministic_id=True)
 
-    reader = read_written_pdf(exported, strict=False)
-    writer = PdfWriter(clone_from=reader)
-    writer.pdf_header = reader.pdf_header  # LibreOffice's 1.7; pypdf would write 1.3
-    form = writer._root_object.get("/AcroForm")
-    widgets = [
-        (page, annotation.get_object())
-        for page in writer.pages
-        for annotation in page.get("/Annots", [])
-        if annotation.get_object().get("/Subtype") == "/Widget"
-    ]
-    if not widgets or form is None:
-        raise ConversionError(
-            f"LibreOffice wrote the form without fillable fields; {install_hint()}"
-        )
-    declare_fonts(writer, form)
-    top_level = ArrayObject()
-    parents: dict[tuple[str, ...], Any] = {}
-    edges = right_edges(widgets)
-    for _, widget in widgets:
-        tag = str(widget.get("/TU", ""))
-        if not tag:
-            raise ConversionError(f"{exported}: a form field carries no tag")
-        if "/DR" in widget:
-            del widget["/DR"]  # the form's resources (declare_fonts) serve every field
-        if widget["/FT"] == "/Btn":
-            normalise_checkbox(writer, widget)
-        elif tag in layout.locked:
-            widget[NameObject("/Ff")] = NumberObject(int(widget.get("/Ff", 0)) | 1)  # read-only
-        else:
-            normalise_text_field(writer, widget, edges[id(widget)], layout.height(tag))
-        widget[NameObject("/TU")] = TextStringObject(layout.describe(tag))
-        place_in_hierarchy(writer, widget, tag, parents, top_level)
-    form[NameObject("/Fields")] = top_level
-    separate_field_text(writer)
-    # Every field carries its appearance, so each reader draws what the file holds instead of
-    # making its own (which is how poppler came to need an undeclared ZapfDingbats).
-    form.pop("/NeedAppearances", None)
-    writer.add_metadata({"/Title": title})
-    with target.open("wb") as stream:
-        writer.write(stream)
 
-
-def right_edges(widgets: list) -> dict[int, float]:
+def right_edges(pdf: pikepdf.Pdf, widgets: list) -> dict[tuple[int, int], float]:
     """Where each widget's cell ends: before the next widget on its line and page (less both
     cells' padding), or at the text column's right edge."""
+    boxes = [(number, [float(value) for value in widget.Rect]) for number, widget in widgets]
     edges = {}
-    for page, widget in widgets:
-        left, _, _, top = (float(value) for value in widget["/Rect"])
+    for (number, widget), (_, (left, _, _, top)) in zip(widgets, boxes, strict=True):
         after = [
-            float(other["/Rect"][0])
-            for other_page, other in widgets
-            if other_page is page
-            and abs(float(other["/Rect"][3]) - top) < SAME_LINE
-            and float(other["/Rect"][0]) > left + 1
+            other[0]
+            for other_number, other in boxes
+            if other_number == number and abs(other[3] - top) < SAME_LINE and other[0] > left + 1
         ]
-        column_edge = float(page.mediabox.right) - RIGHT_EDGE_FROM_PAGE_EDGE
-        edges[id(widget)] = min(after) - 2 * CELL_PADDING if after else column_edge
+        column_edge = float(pdf.pages[number].mediabox[2]) - RIGHT_EDGE_FROM_PAGE_EDGE
+        edges[widget.objgen] = min(after) - 2 * CELL_PADDING if after else column_edge
     return edges
 
 
-def separate_field_text(writer) -> None:
+def separate_field_text(pdf: pikepdf.Pdf) -> None:
     """A Form structure element holds its field's widget and nothing else (PDF/UA-1); the text
     LibreOffice draws under a field (its box, its placeholder) and tags with it becomes a Span
     beside it, and the parent tree says so."""
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
-
-    root = writer._root_object.get("/StructTreeRoot")
+    root = pdf.Root.get("/StructTreeRoot")
     if root is None:
         return
-    numbers = root.get_object()["/ParentTree"].get_object().get("/Nums", ArrayObject())
-    marked_by_key = {
-        int(numbers[n]): numbers[n + 1].get_object() for n in range(0, len(numbers), 2)
-    }
-    for form, parent in form_elements(root.get_object()):
-        kids = form["/K"] if isinstance(form["/K"], list) else ArrayObject([form["/K"]])
+    numbers = root.ParentTree.get("/Nums", Array())
+    marked_by_key = {int(numbers[n]): numbers[n + 1] for n in range(0, len(numbers), 2)}
+    for form, parent in form_elements(root):
+        kids = form.K if isinstance(form.K, Array) else Array([form.K])
         widgets = [kid for kid in kids if is_object_reference(kid)]
         text = [kid for kid in kids if not is_object_reference(kid)]
         if not text or len(widgets) != 1:
             continue
-        span = DictionaryObject({NameObject("/Type"): NameObject("/StructElem")})
-        span[NameObject("/S")] = NameObject("/Span")
-        span[NameObject("/P")] = form.raw_get("/P")
-        span[NameObject("/K")] = ArrayObject(text)
+        span = Dictionary(Type=Name.StructElem, S=Name.Span, P=form.P, K=Array(text))
         if "/Pg" in form:
-            span[NameObject("/Pg")] = form.raw_get("/Pg")
-        reference = writer._add_object(span)
-        form[NameObject("/K")] = widgets[0]
-        siblings = parent["/K"]
-        siblings.insert(
-            next(n for n, kid in enumerate(siblings) if kid.get_object() is form), reference
-        )
+            span.Pg = form.Pg
+        span = pdf.make_indirect(span)
+        form.K = widgets[0]
+        siblings = parent.K
+        place = next(n for n, kid in enumerate(siblings) if same(kid, form))
+        siblings.insert(place, span)
         for kid in text:
-            page = (kid.get_object().get("/Pg") if not isinstance(kid, int) else None) or form[
-                "/Pg"
-            ]
-            mcid = kid if isinstance(kid, int) else kid.get_object()["/MCID"]
-            marked = marked_by_key.get(int(page.get_object()["/StructParents"]))
+            page = (kid.get("/Pg") if not isinstance(kid, int) else None) or form.Pg
+            mcid = kid if isinstance(kid, int) else kid.MCID
+            marked = marked_by_key.get(int(page.StructParents))
             if marked is not None and int(mcid) < len(marked):
-                marked[int(mcid)] = reference
+                marked[int(mcid)] = span
+
+
+def same(first, second) -> bool:
+    """True when two handles name the same indirect object."""
+    return isinstance(first, Dictionary) and first.is_indirect and first.objgen == second.objgen
 
 
 def form_elements(element, parent=None):
     """Every Form structure element under `element` with its parent, whose /K is an array."""
     kids = element.get("/K")
-    for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
-        if isinstance(kid, int):
+    for kid in kids if isinstance(kids, Array) else [kids] if kids is not None else []:
+        if not isinstance(kid, Dictionary) or "/S" not in kid:
             continue
-        node = kid.get_object()
-        if not isinstance(node, dict) or "/S" not in node:
-            continue
-        if node["/S"] == "/Form" and isinstance(element.get("/K"), list):
-            yield node, element
-        yield from form_elements(node, element)
+        if Name.Form == kid.S and isinstance(element.get("/K"), Array):
+            yield kid, element
+        yield from form_elements(kid, element)
 
 
 def is_object_reference(kid) -> bool:
-    return not isinstance(kid, int) and kid.get_object().get("/Type") == "/OBJR"
+    return isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR
 
 
-def declare_fonts(writer, form) -> None:
+def declare_fonts(pdf: pikepdf.Pdf, form: Dictionary) -> None:
     """The fonts the fields' default appearances name, in the form's resources (PDF 12.7.3.3):
     Helvetica for typed text, ZapfDingbats for the tick of a reader that redraws a box."""
-    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
-
     resources = form.get("/DR")
-    resources = DictionaryObject() if resources is None else resources.get_object()
+    resources = Dictionary() if resources is None else resources
     fonts = resources.get("/Font")
-    fonts = DictionaryObject() if fonts is None else DictionaryObject(fonts.get_object())
+    fonts = Dictionary() if fonts is None else Dictionary(dict(fonts.items()))
     for name, base_font in STANDARD_FONTS.items():
-        font = DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Font"),
-                NameObject("/Subtype"): NameObject("/Type1"),
-                NameObject("/BaseFont"): NameObject(base_font),
-            }
-        )
+        font = Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name(base_font))
         if name == TEXT_FONT:
-            font[NameObject("/Encoding")] = NameObject("/WinAnsiEncoding")
-        fonts[NameObject(name)] = writer._add_object(font)
-    resources[NameObject("/Font")] = writer._add_object(fonts)
-    form[NameObject("/DR")] = resources
-    form[NameObject("/DA")] = TextStringObject(TEXT_FIELD_LOOK)
+            font.Encoding = Name.WinAnsiEncoding
+        fonts[name] = pdf.make_indirect(font)
+    resources.Font = pdf.make_indirect(fonts)
+    form.DR = resources
+    form.DA = String(TEXT_FIELD_LOOK)
 
 
-def place_in_hierarchy(writer, widget, tag: str, parents: dict, top_level) -> None:
+def place_in_hierarchy(
+    pdf: pikepdf.Pdf, widget: Dictionary, tag: str, parents: dict, top_level: Array
+) -> None:
     """Name the field after its tag. A field's own name may not hold a period (PDF 12.7.3.2), so
     `answer/5.5.a/na` becomes a field `a/na` under `5` under `answer/5`: its fully qualified
     name, which PDF readers and pypdf show, is the tag itself."""
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
-
     parts = tag.split(".")
-    widget[NameObject("/T")] = TextStringObject(parts[-1])
+    widget.T = String(parts[-1])
     if len(parts) == 1:
-        top_level.append(widget.indirect_reference)
+        top_level.append(widget)
         return
     parent = None
     for depth in range(1, len(parts)):
         key = tuple(parts[:depth])
         if key not in parents:
-            node = DictionaryObject(
-                {
-                    NameObject("/T"): TextStringObject(parts[depth - 1]),
-                    NameObject("/Kids"): ArrayObject(),
-                }
-            )
-            reference = writer._add_object(node)
+            node = pdf.make_indirect(Dictionary(T=String(parts[depth - 1]), Kids=Array()))
             if parent is None:
-                top_level.append(reference)
+                top_level.append(node)
             else:
-                node[NameObject("/Parent")] = parent.indirect_reference
-                parent["/Kids"].append(reference)
-            parents[key] = reference.get_object()
+                node.Parent = parent
+                parent.Kids.append(node)
+            parents[key] = node
         parent = parents[key]
-    widget[NameObject("/Parent")] = parent.indirect_reference
-    parent["/Kids"].append(widget.indirect_reference)
+    widget.Parent = parent
+    parent.Kids.append(widget)
 
 
-def normalise_checkbox(writer, widget) -> None:
+def normalise_checkbox(pdf: pikepdf.Pdf, widget: Dictionary) -> None:
     """States `/Yes` and `/Off` (LibreOffice names them after its glyphs), the tick drawn as
     lines (no font to find), and a default look naming a declared font for readers that redraw
     the box themselves."""
-    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
-
-    left, bottom, right, top = (float(value) for value in widget["/Rect"])
+    left, bottom, right, top = (float(value) for value in widget.Rect)
     width, height = right - left, top - bottom
-    widget[NameObject("/AP")] = DictionaryObject(
-        {
-            NameObject("/N"): DictionaryObject(
-                {
-                    NameObject("/Off"): appearance(writer, width, height, b""),
-                    NameObject(ON_STATE): appearance(writer, width, height, tick(width, height)),
-                }
-            )
-        }
-    )
-    widget[NameObject("/V")] = widget[NameObject("/AS")] = NameObject("/Off")
-    widget[NameObject("/DV")] = NameObject("/Off")
-    widget[NameObject("/DA")] = TextStringObject(BOX_LOOK)
-    widget[NameObject("/MK")] = DictionaryObject({NameObject("/CA"): TextStringObject(ZAPF_CHECK)})
+    states = Dictionary()
+    states["/Off"] = appearance(pdf, width, height, b"")
+    states[ON_STATE] = appearance(pdf, width, height, tick(width, height))
+    widget.AP = Dictionary(N=states)
+    widget.V = widget.AS = widget.DV = Name.Off
+    widget.DA = String(BOX_LOOK)
+    widget.MK = Dictionary(CA=String(ZAPF_CHECK))
 
 
 def tick(width: float, height: float) -> bytes:
@@ -271,44 +240,27 @@ def tick(width: float, height: float) -> bytes:
     ).encode()
 
 
-def normalise_text_field(writer, widget, right: float, height: float | None) -> None:
+def normalise_text_field(
+    pdf: pikepdf.Pdf, widget: Dictionary, right: float, height: float | None
+) -> None:
     """Empty (LibreOffice stores the placeholder as the value), black text, room to write: as
     wide as its cell, and as high as `height` when it is given."""
-    from pypdf.generic import (
-        ArrayObject,
-        DictionaryObject,
-        FloatObject,
-        NameObject,
-        TextStringObject,
-    )
-
-    for key in ("/V", "/DV"):
-        widget[NameObject(key)] = TextStringObject("")
-    widget[NameObject("/DA")] = TextStringObject(TEXT_FIELD_LOOK)
-    left, bottom, _, top = (float(value) for value in widget["/Rect"])
+    widget.V = widget.DV = String("")
+    widget.DA = String(TEXT_FIELD_LOOK)
+    left, bottom, _, top = (float(value) for value in widget.Rect)
     if height:
         bottom = top - height
-    widget[NameObject("/Rect")] = ArrayObject(FloatObject(v) for v in (left, bottom, right, top))
+    widget.Rect = Array([left, bottom, right, top])
     # Empty, so that no reader shows the placeholder LibreOffice drew.
-    blank = appearance(writer, right - left, top - bottom, b"/Tx BMC EMC")
-    widget[NameObject("/AP")] = DictionaryObject({NameObject("/N"): blank})
+    widget.AP = Dictionary(N=appearance(pdf, right - left, top - bottom, b"/Tx BMC EMC"))
 
 
-def appearance(writer, width: float, height: float, drawing: bytes):
+def appearance(pdf: pikepdf.Pdf, width: float, height: float, drawing: bytes) -> Stream:
     """An appearance stream of this size, as an object of its own: a stream may not sit inside
     a dictionary (PDF 7.3.8), which is what made MuPDF and qpdf refuse the form."""
-    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, StreamObject
-
-    stream = StreamObject()
-    stream.set_data(drawing)
-    stream.update(
-        {
-            NameObject("/Type"): NameObject("/XObject"),
-            NameObject("/Subtype"): NameObject("/Form"),
-            NameObject("/BBox"): ArrayObject(
-                [FloatObject(0), FloatObject(0), FloatObject(width), FloatObject(height)]
-            ),
-            NameObject("/Resources"): DictionaryObject(),
-        }
-    )
-    return writer._add_object(stream)
+    stream = Stream(pdf, drawing)
+    stream.Type = Name.XObject
+    stream.Subtype = Name.Form
+    stream.BBox = Array([0, 0, width, height])
+    stream.Resources = Dictionary()
+    return pdf.make_indirect(stream)
