@@ -21,7 +21,7 @@ from pipeline.context import build_context
 from pipeline.convert import (
     Converter,
     PdfJob,
-    read_written_pdf,
+    open_written_pdf,
     reading_written_pdf,
     split_by_bookmarks,
 )
@@ -175,12 +175,11 @@ def finish_pdf(
         [shown] = bundle.result()
     finally:
         waiting.shutdown(wait=False)  # an interrupted build stops LibreOffice, not waits for it
-    reader = read_written_pdf(pdf)  # once, for the contents' page numbers and the split
     forms_ids = {document["id"] for document in working_forms(documents)}
-    with reading_written_pdf(pdf):
-        write_contents_pages(staging / "bundle.docx", shown, reader)
+    with open_written_pdf(pdf) as source, reading_written_pdf(pdf):
+        write_contents_pages(staging / "bundle.docx", shown, pdf)
         return split_by_bookmarks(
-            reader, pdf, [d for d in documents if d["id"] not in forms_ids], staging, helper
+            source, pdf, [d for d in documents if d["id"] not in forms_ids], staging, helper
         )
 
 

@@ -475,11 +475,11 @@ def printed_contents_pages(reader: PdfReader) -> list[str]:
     return numbers
 
 
-def write_contents_pages(docx: Path, shown: dict[str, str] | None, pdf: PdfReader) -> bool:
+def write_contents_pages(docx: Path, shown: dict[str, str] | None, pdf: Path) -> bool:
     """Give the bundle's contents the page numbers LibreOffice laid out for its PDF, so that
     Word opens it without asking to update fields that may refer to other files: `shown`, the
     number each contents line showed by its bookmark, as LibreOffice reported them, or else (a
-    conversion without the bridge) the numbers printed on the PDF's contents pages (`pdf`).
+    conversion without the bridge) the numbers printed on the contents pages of `pdf`.
     False (and the bundle left to ask Word) when they cannot be matched line for line."""
     with zipfile.ZipFile(docx) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
@@ -494,7 +494,9 @@ def write_contents_pages(docx: Path, shown: dict[str, str] | None, pdf: PdfReade
     if shown and all(bookmark in shown for bookmark in bookmarks):
         numbers = [shown[bookmark] for bookmark in bookmarks]
     else:
-        numbers = printed_contents_pages(pdf)
+        from pypdf import PdfReader
+
+        numbers = printed_contents_pages(PdfReader(pdf))
     in_order = all(int(a) <= int(b) for a, b in zip(numbers, numbers[1:], strict=False))
     if not references or len(numbers) != len(references) or not in_order:
         return False

@@ -21,7 +21,7 @@ from pipeline.content import content
 from pipeline.errors import ConversionError
 
 if TYPE_CHECKING:
-    from pypdf import PdfReader
+    import pikepdf
 
 UNO_EXPORT = Path(__file__).parent / "uno_export.py"
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "python3")
@@ -387,63 +387,92 @@ READ_FAILURES = (ValueError, KeyError, TypeError, AttributeError, IndexError, Re
 @contextlib.contextmanager
 def reading_written_pdf(path: Path):
     """Reading a PDF LibreOffice wrote: a damaged one is a ConversionError naming it."""
+    import pikepdf
     from pypdf.errors import PyPdfError
 
     try:
         yield
-    except (PyPdfError, *READ_FAILURES) as error:
+    except (pikepdf.PdfError, PyPdfError, *READ_FAILURES) as error:
+        # Named as the packet names it: the folder it was written in is a build's, gone by now.
+        detail = str(error).replace(f"{path}: ", "").replace(str(path), path.name)
         raise ConversionError(
-            f"{path.name}: {DAMAGED_PDF} ({type(error).__name__}: {error}); nothing was published"
+            f"{path.name}: {DAMAGED_PDF} ({type(error).__name__}: {detail}); nothing was published"
         ) from error
 
 
-def read_written_pdf(path: Path, strict: bool = True) -> PdfReader:
-    """A PDF LibreOffice wrote, opened with pypdf, its pages and bookmarks read.
-
-    Strict reading trusts the cross-reference table LibreOffice wrote instead of checking every
-    entry: a third of a second on a tagged 300-page bundle of 100,000 objects.
-    """
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def open_written_pdf(path: Path) -> pikepdf.Pdf:
+    """A PDF LibreOffice wrote, opened with pikepdf (qpdf), its pages and bookmarks read. qpdf
+    repairs a damaged file as it opens it, and says so: a PDF it had to repair is refused."""
+    import pikepdf
 
     with reading_written_pdf(path):
+        pdf = pikepdf.open(path)
         try:
-            reader = PdfReader(path, strict=strict)
-        except PdfReadError:
-            if not strict:
-                raise
-            reader = PdfReader(path)
-        _ = len(reader.pages), reader.outline
-    return reader
+            _ = len(pdf.pages), bookmarked_pages(pdf)
+            repaired = pdf.get_warnings()
+            if repaired:
+                raise pikepdf.PdfError(repaired[0])
+        except BaseException:
+            pdf.close()
+            raise
+    return pdf
+
+
+def bookmarked_pages(pdf: pikepdf.Pdf) -> dict[str, int]:
+    """Title of each top-level bookmark -> the number (from 0) of the page it opens."""
+    import pikepdf
+
+    numbers = {page.objgen: number for number, page in enumerate(pdf.pages)}
+    with pdf.open_outline() as outline:
+        items = list(outline.root)
+    starts = {}
+    for item in items:
+        destination = item.destination
+        if destination is None and item.action is not None:
+            destination = item.action.get("/D")
+        if isinstance(destination, (pikepdf.Name, pikepdf.String)):
+            destination = named_destination(pdf, destination)
+        if isinstance(destination, pikepdf.Array) and len(destination):
+            starts[item.title] = numbers.get(destination[0].objgen)
+    return {title: page for title, page in starts.items() if page is not None}
+
+
+def named_destination(pdf: pikepdf.Pdf, name) -> pikepdf.Array | None:
+    """A named destination's page array (the catalogue's /Dests, or its name tree)."""
+    import pikepdf
+
+    if "/Dests" in pdf.Root and str(name) in pdf.Root.Dests:
+        found = pdf.Root.Dests[str(name)]
+    elif "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+        found = pikepdf.NameTree(pdf.Root.Names.Dests).get(str(name))
+    else:
+        return None
+    return found.get("/D") if isinstance(found, pikepdf.Dictionary) else found
 
 
 def split_by_bookmarks(
-    reader: PdfReader, bundle: Path, documents: list[dict], folder: Path, helper: bool = False
+    source: pikepdf.Pdf, bundle: Path, documents: list[dict], folder: Path, helper: bool = False
 ) -> int:
-    """Cut one tagged PDF per document out of the bundle (read as `reader`) at its top-level
+    """Cut one tagged PDF per document out of the bundle (open as `source`) at its top-level
     bookmarks, with no re-conversion (pipeline/split.py). A form (`form: true` in
     documents.yaml) is converted from its own Word file instead. Returns the bundle's page count.
     With `helper`, a second process cuts about half the pages (split.cut_documents).
     """
     from pipeline.split import cut_documents  # here, so that starting LibreOffice imports little
 
-    starts = {
-        item.title: reader.get_destination_page_number(item)
-        for item in reader.outline
-        if not isinstance(item, list)
-    }
+    starts = bookmarked_pages(source)
     documents = [document for document in documents if not document.get("form")]
     titles = [document["title"] for document in documents]
     missing = [title for title in titles if title not in starts]
     if missing:
         raise ConversionError(f"{bundle} has no bookmark for {', '.join(missing)}")
-    ends = sorted(starts.values()) + [len(reader.pages)]
+    ends = sorted(starts.values()) + [len(source.pages)]
     parts = []
     for document in documents:
         first = starts[document["title"]]
         parts.append((document, first, next(end for end in ends if end > first)))
-    cut_documents(bundle, parts, folder, helper)
-    return len(reader.pages)
+    cut_documents(source, bundle, parts, folder, helper)
+    return len(source.pages)
 
 
 PDFA_ID = "{http://www.aiim.org/pdfa/ns/id/}"

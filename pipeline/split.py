@@ -28,18 +28,22 @@ AS_WRITTEN = {"stream_decode_level": pikepdf.StreamDecodeLevel.none, "fix_metada
 
 
 def cut_documents(
-    bundle: Path, parts: list[tuple[dict, int, int]], folder: Path, helper: bool = False
+    source: pikepdf.Pdf,
+    bundle: Path,
+    parts: list[tuple[dict, int, int]],
+    folder: Path,
+    helper: bool = False,
 ) -> None:
-    """Write `folder/<id>.pdf` for each (document, first page, end page) of the bundle.
+    """Write `folder/<id>.pdf` for each (document, first page, end page) of the bundle, the
+    file `bundle`, open as `source` (and left as it is).
 
     With `helper`, a second process cuts about half the pages meanwhile (a batch, which already
     converts one agency per core, leaves it off)."""
-    with pikepdf.open(bundle) as source:
-        version = source.pdf_version
-        every = [page.objgen for page in source.pages]  # the same objects in every copy
-        numbers = {objgen: number for number, objgen in enumerate(every)}
-        flat = top_level_pages(source, numbers)
-        shown = element_pages(source) if flat is None else flat
+    version = source.pdf_version
+    every = [page.objgen for page in source.pages]  # the same objects in every copy
+    numbers = {objgen: number for number, objgen in enumerate(every)}
+    flat = top_level_pages(source, numbers)
+    shown = element_pages(source) if flat is None else flat
     mine, theirs = halves(parts) if helper else (parts, [])
     context = multiprocessing.get_context("fork")
     with (

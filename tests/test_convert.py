@@ -212,6 +212,6 @@ def test_without_the_bridge_the_contents_take_the_pages_the_pdf_prints(tmp_path,
     """Plain --convert-to reports nothing: the numbers are read from the PDF's contents page."""
     folder = Path(__file__).resolve().parent.parent / "inputs" / "harbor-family-health"
     docx = build_packet(folder, tmp_path / "out", pdf=False).out / "bundle.docx"
-    reader = PdfReader(pdfs["harbor-family-health"])
-    assert write_contents_pages(docx, None, reader)
-    assert word_contents_pages(docx) == printed_contents_pages(reader)
+    assert write_contents_pages(docx, None, pdfs["harbor-family-health"])
+    printed = printed_contents_pages(PdfReader(pdfs["harbor-family-health"]))
+    assert word_contents_pages(docx) == printed

@@ -69,12 +69,13 @@ def test_reading_a_damaged_pdf_names_the_file(built, tmp_path):
     data = (out / "bundle.pdf").read_bytes()
     damaged.write_bytes(data[: len(data) // 3] + b"\n%%EOF\n")
     with pytest.raises(ConversionError) as caught:
-        convert.read_written_pdf(damaged)
+        convert.open_written_pdf(damaged)
     # Named as the packet names it: the folder it was written in is a build's, gone by now.
     assert caught.value.message.startswith("bundle.pdf: ")
     assert str(tmp_path) not in caught.value.message
     shutil.copy(out / "bundle.pdf", damaged)
-    assert len(convert.read_written_pdf(damaged).pages) > 1
+    with convert.open_written_pdf(damaged) as whole:
+        assert len(whole.pages) > 1
 
 
 def test_the_longest_legal_name_allowed_fits_word_s_document_properties(scenario, tmp_path):
