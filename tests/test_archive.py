@@ -25,10 +25,12 @@ from pypdf import PdfReader
 
 from pipeline import archive as archive_module
 from pipeline.archive import LEDGER, archive_packet, find_version, verify
+from pipeline.archive import write as archive_writing
 from pipeline.build import build_agency, build_packet, output_files
 from pipeline.cli import main
 from pipeline.content import content
 from pipeline.diff import as_text, compare
+from pipeline.errors import ArchiveError
 from pipeline.sign import load_certificates
 from tests.conftest import FIXTURES, ROOT
 from tests.helpers import docx_text, lock_files, pdf_text, strict_pdf_findings, unwritten_files
@@ -242,7 +244,7 @@ def test_an_interrupted_archive_leaves_no_partial_version(scenario, tmp_path, mo
     def crash(*args, **kwargs):
         raise KeyboardInterrupt  # as if the process were stopped while bagging
 
-    monkeypatch.setattr(archive_module.bagit, "make_bag", crash)
+    monkeypatch.setattr(archive_writing.bagit, "make_bag", crash)
     with pytest.raises(KeyboardInterrupt):
         archive_packet(folder, 2026, root)
     assert sorted(p.name for p in (root / "interrupted").iterdir()) == [".lock"]
@@ -257,8 +259,8 @@ def test_a_build_that_leaves_a_stray_file_is_not_archived(scenario, tmp_path, mo
         (out / ".~lock.bundle.docx#").write_text(",someone,host,01.01.2026;")
         return result
 
-    monkeypatch.setattr(archive_module, "build_agency", build_leaving_a_lock_file)
-    with pytest.raises(archive_module.ArchiveError) as caught:
+    monkeypatch.setattr(archive_writing, "build_agency", build_leaving_a_lock_file)
+    with pytest.raises(ArchiveError) as caught:
         archive_packet(folder, 2026, root)
     assert ".~lock.bundle.docx#" in caught.value.message
     assert sorted(p.name for p in (root / "stray").iterdir()) == [".lock"]
@@ -268,7 +270,7 @@ def test_a_second_archive_of_the_same_agency_waits_its_turn(tmp_path):
     folder = tmp_path / "agency"
     first, second = archive_module.agency_lock(folder), archive_module.agency_lock(folder)
     # The second lock, taken while the first is held, is what must fail.
-    with first, pytest.raises(archive_module.ArchiveError) as caught, second:
+    with first, pytest.raises(ArchiveError) as caught, second:
         pass
     assert "another archive command is writing" in caught.value.message
 
