@@ -233,11 +233,18 @@ def _read_table(
 
 def _table_files(folder: Path, name: str) -> tuple[list[Path], list[Path], list[Problem]]:
     """The files `<name>.<suffix>` that are read (any letter case), the files whose name says
-    `name` that are not, and warnings for a workbook left open in Excel or LibreOffice."""
+    `name` that are not, and warnings for a workbook left open in Excel or LibreOffice (and a
+    problem for a folder named as the file should be)."""
     found, unread, notes = [], [], []
     for path in sorted(folder.iterdir()):
         lower = path.name.lower()
-        if name not in lower or path.is_dir():
+        if name not in lower:
+            continue
+        if path.is_dir():
+            if path.stem.lower() == name and path.suffix.lower() in TABLE_SUFFIXES:
+                kinds = ", ".join(f"{name}{suffix}" for suffix in TABLE_SUFFIXES)
+                message = f"is a folder; {name} is read from a file: one of {kinds}"
+                notes.append(Problem(str(path), 1, 1, "", message))
             continue
         if lower.startswith(("~$", ".~lock.")):
             opened = path.name.removeprefix("~$").removeprefix(".~lock.").rstrip("#")
@@ -349,6 +356,9 @@ def _read(folder: Path, name: str, schema_name: str) -> tuple[YamlDocument | Non
     and its problems, the reader's warnings (an encoding, say) among them."""
     path = folder / name
     display = str(path)
+    if path.is_dir():
+        message = f"is a folder; every agency needs a file named {name}"
+        return None, [Problem(display, 1, 1, "", message)]
     if not path.is_file():
         return None, [Problem(display, 1, 1, "", f"file is missing; every agency needs {name}")]
     if not _inside(path, folder):

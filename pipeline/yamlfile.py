@@ -102,7 +102,12 @@ class _Builder:
             raise _TooDeep(mark)
         self.locations.setdefault(at, mark)
         if node.tag not in PLAIN_TAGS:
-            self.problems.append((at, mark, f"tag {node.tag!r} is not allowed in input files"))
+            shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+            message = (
+                f"the tag {shown} is not allowed: input files hold plain text, numbers, lists "
+                "and mappings, and nothing in them is ever run; remove the tag"
+            )
+            self.problems.append((at, mark, message))
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, at)

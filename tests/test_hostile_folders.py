@@ -164,3 +164,25 @@ def test_an_assessment_that_is_a_file_is_a_problem_line(scenario):
     assert refusal(folder) == [
         f"{folder}/assessment:1:1: is a file; respondent files go into a folder named assessment"
     ]
+
+
+@pytest.mark.parametrize("name", ["questionnaire.yaml", "profile.yaml"])
+def test_a_folder_where_an_input_file_belongs_is_named_as_a_folder(scenario, name):
+    folder = scenario("minimal-clinic")
+    (folder / name).unlink()
+    (folder / name).mkdir()
+    assert refusal(folder) == [
+        f"{folder}/{name}:1:1: is a folder; every agency needs a file named {name}"
+    ]
+
+
+@pytest.mark.parametrize("name", ["directory.csv", "directory.yaml", "training.xlsx"])
+def test_a_folder_named_as_a_table_is_a_problem_not_an_empty_table(scenario, name):
+    """A folder `directory.csv` was skipped, and the packet built with an empty directory."""
+    folder = scenario("minimal-clinic")
+    for old in folder.glob(f"{name.split('.')[0]}.*"):
+        old.unlink()
+    (folder / name).mkdir()
+    [problem] = refusal(folder)
+    assert problem.startswith(f"{folder}/{name}:1:1: is a folder; ")
+    assert f"read from a file: one of {name.split('.')[0]}.yaml, " in problem
