@@ -7,6 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import pikepdf
 import pytest
 from click.testing import CliRunner
 from docx import Document
@@ -18,7 +19,8 @@ from pipeline.build import build_packet
 from pipeline.bundle import printed_contents_pages, write_contents_pages
 from pipeline.cli import main
 from pipeline.content import content
-from pipeline.convert import PdfJob, convert_to_pdf
+from pipeline.context import build_context
+from pipeline.convert import PdfJob, convert_to_pdf, split_by_bookmarks
 from pipeline.errors import ConversionError
 from pipeline.load import load_agency
 from tests.conftest import SAMPLES
@@ -215,3 +217,23 @@ def test_without_the_bridge_the_contents_take_the_pages_the_pdf_prints(tmp_path,
     assert write_contents_pages(docx, None, pdfs["harbor-family-health"])
     printed = printed_contents_pages(PdfReader(pdfs["harbor-family-health"]))
     assert word_contents_pages(docx) == printed
+
+
+def test_a_second_process_cuts_the_same_documents_as_one(tmp_path, pdfs):
+    """The build cuts about half the documents in a forked process: the files are those one
+    process cuts (qpdf gives each save an /ID of its own, so they are compared as PDFs)."""
+    bundle = pdfs["harbor-family-health"]
+    folder = Path(__file__).resolve().parent.parent / "inputs" / "harbor-family-health"
+    documents = [d for d in build_context(load_agency(folder))["documents"] if not d.get("form")]
+    made = {}
+    for helper in (False, True):
+        (tmp_path / str(helper)).mkdir()
+        with convert.open_written_pdf(bundle) as source:
+            split_by_bookmarks(source, bundle, documents, tmp_path / str(helper), helper)
+        made[helper] = {path.name: path for path in (tmp_path / str(helper)).glob("*.pdf")}
+    assert sorted(made[True]) == sorted(made[False]) == sorted(f"{d['id']}.pdf" for d in documents)
+    for name, path in made[True].items():
+        with pikepdf.open(path) as two, pikepdf.open(made[False][name]) as one:
+            assert len(two.pages) == len(one.pages) and len(two.objects) == len(one.objects)
+            assert "/StructTreeRoot" in two.Root and two.Root.StructTreeRoot.get("/K")
+        assert pdf_text(path) == pdf_text(made[False][name])
