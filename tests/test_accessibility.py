@@ -28,11 +28,6 @@ pytestmark = pytest.mark.pdf
 PDF_UA_1 = page._enums.ValidationProfile.PDF_UA_1
 PDF_A_2B = page._enums.ValidationProfile.PDF_A_2B
 PARTS = [document["id"] for document in content("documents")["documents"]]
-# The working forms lay out labels and fields in tables without header rows: still open
-# (issue 23), so the header checks run on the other documents (the bundle holds the forms too).
-DATA_PARTS = [
-    document["id"] for document in content("documents")["documents"] if not document.get("form")
-]
 
 
 def failures(path: Path, profile=PDF_UA_1) -> list[str]:
@@ -172,7 +167,7 @@ def has_header_cell(table) -> bool:
     return bool(elements(table, "/TH"))
 
 
-@pytest.mark.parametrize("name", DATA_PARTS)
+@pytest.mark.parametrize("name", PARTS)
 def test_every_table_has_header_cells(sample_packets, name):
     with pikepdf.open(sample_packets["harbor-family-health"] / f"{name}.pdf") as pdf:
         tables = elements(pdf.Root.StructTreeRoot, "/Table")
@@ -182,7 +177,7 @@ def test_every_table_has_header_cells(sample_packets, name):
 def test_templates_mark_every_table_header_row_and_keep_it_with_the_next(sample_packets):
     """A header row repeats as TH on later pages and is never left alone at a page's foot,
     where its repetition, an artifact readers skip, would be the only one read with the rows."""
-    for name in DATA_PARTS:
+    for name in PARTS:
         for table in Document(sample_packets["harbor-family-health"] / f"{name}.docx").tables:
             first = table.rows[0]._tr
             assert first.xpath("./w:trPr/w:tblHeader"), f"{name}: {table.rows[0].cells[0].text}"

@@ -66,6 +66,17 @@ def test_the_word_form_has_tagged_content_controls(clinic, form):
     assert all(tag.startswith(PREFIXES[form]) for tag in tags)
 
 
+def test_labelled_fields_are_lines_of_text_and_grids_are_tables_with_headings(word_only):
+    """A label and its field are a paragraph, the field at a tab stop, not a table without
+    headings; what may be shared is a table whose first row is a repeated header."""
+    document = Document(word_only["shelter"] / "referral_consent.docx")
+    name = next(p for p in document.paragraphs if p.text.startswith("Record number"))
+    assert name.paragraph_format.tab_stops[0].position > 0
+    assert name._p.xpath(".//w:sdt/w:sdtPr/w:tag[@w:val='referral/person/record_number']")
+    shared = next(t for t in document.tables if t.rows[0].cells[0].text == "Information")
+    assert shared.rows[0]._tr.xpath("./w:trPr/w:tblHeader")
+
+
 @pytest.mark.pdf
 @pytest.mark.parametrize("form", FORMS)
 def test_the_pdf_fields_are_named_by_the_word_forms_tags(clinic, form):
