@@ -273,6 +273,14 @@ def test_every_figure_has_alternative_text(sample_packets):
     assert figures and all(str(figure.get("/Alt", "")).strip() for figure in figures)
 
 
+def test_the_logos_alternative_text_is_its_description(sample_packets):
+    with pikepdf.open(sample_packets["harbor-family-health"] / "bundle.pdf") as pdf:
+        texts = {
+            str(figure.get("/Alt", "")) for figure in elements(pdf.Root.StructTreeRoot, "/Figure")
+        }
+    assert "Harbor Family Health logo, a white H in a dark blue circle" in texts
+
+
 def test_form_fields_have_spoken_names_and_a_structure_tab_order(respondent_form):
     with pikepdf.open(respondent_form) as pdf:
         widgets = annotations(pdf, pikepdf.Name.Widget)

@@ -20,6 +20,8 @@ Form controls, each named by a tag (Jinja allowed) that `packet ingest` reads ba
         [box{tag}] an empty checkbox, [text{tag}{placeholder}] a one-line text field,
         [textarea{tag}{placeholder}] a text field of several lines, [ref{tag}{expr}] a locked
         field holding the Jinja expression's value (the form's reference).
+Text in another language: [lang{code}{text}] the Jinja expression `text` (**text** for bold) in
+        a run of the language the expression `code` gives (BCP 47, such as es), when it gives one.
 Links within the document: [mark{expr}] a bookmark, where `expr` has `name` and `id` (ids unique
         in the document); [link{name}{text}] the text, linked to the bookmark the Jinja
         expression `name` names (Word and LibreOffice's PDF export both follow it).
@@ -65,8 +67,9 @@ BAR_HEX = "1B4F72"
 ALERT_HEX = "C0392B"
 INLINE = re.compile(
     r"(\*\*.+?\*\*|\[\[.+?\]\]|\[x\{.+?\}\]|\[box\{.+?\}\]|\[mark\{.+?\}\]"
-    r"|\[(?:text|textarea|ref|link)\{.+?\}\{.+?\}\])"
+    r"|\[(?:text|textarea|ref|link|lang)\{.+?\}\{.+?\}\])"
 )
+LANGUAGE = re.compile(r"^\[lang\{(.+?)\}\{(.+)\}\]$")
 CONTROL = re.compile(r"^\[(text|textarea|ref)\{(.+?)\}\{(.+)\}\]$")
 LINK = re.compile(r"^\[link\{(.+?)\}\{(.+)\}\]$")
 PLACEHOLDER_HEX = "6B7280"
@@ -173,6 +176,20 @@ def add_link(paragraph, target: str, text: str) -> None:
     paragraph._p.append(parse_xml(xml))
 
 
+def add_language_run(paragraph, language: str, text: str) -> None:
+    """The Jinja expression `text` (bold when written **text**) in a run whose language is the
+    expression `language`'s when it has one (a Spanish description in an English packet):
+    Word's w:lang, which LibreOffice's PDF export writes as the text's /Lang."""
+    bold = text.startswith("**") and text.endswith("**")
+    expression = text[2:-2] if bold else text
+    xml = (
+        f"<w:r {nsdecls('w')}><w:rPr>{'<w:b/>' if bold else ''}"
+        f'{{% if {language} %}}<w:lang w:val="{{{{ {language} }}}}"/>{{% endif %}}</w:rPr>'
+        f'<w:t xml:space="preserve">{{{{ {expression} }}}}</w:t></w:r>'
+    )
+    paragraph._p.append(parse_xml(xml))
+
+
 def add_bar(paragraph, fraction: str, alert: str, width: float) -> None:
     """A horizontal bar: a shaded paragraph, indented from the right by the share not filled."""
     twips = int(width * 1440) - CELL_MARGINS_TWIPS
@@ -202,6 +219,8 @@ def add_inline(paragraph, text: str) -> None:
             add_bookmark(paragraph, piece[6:-2])
         elif link := LINK.match(piece):
             add_link(paragraph, *link.groups())
+        elif language := LANGUAGE.match(piece):
+            add_language_run(paragraph, *language.groups())
         elif control := CONTROL.match(piece):
             add_text_control(paragraph, *control.groups())
         else:
