@@ -9,6 +9,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import outloud
 import page
 import pikepdf
 import pytest
@@ -137,6 +138,19 @@ def test_every_archived_pdf_is_pdf_a_2b_and_pdf_ua_1_and_says_so(archived, name)
     assert failures(pdf) == []
     manifest = json.loads((version / "manifest.json").read_text())
     assert manifest["files"][f"data/packet/{name}.pdf"]["conformance"] == ["PDF/A-2b", "PDF/UA-1"]
+
+
+@pytest.mark.parametrize("name", PARTS)
+def test_a_second_checker_finds_no_error_in_the_clinics_documents(sample_packets, name):
+    """outloud (a PDF/UA-1 and WCAG checker of its own, about a second a file) on each of the
+    sample clinic's documents: among its heuristics, an artifact that reads as prose (a long
+    table heading repeated at the top of a page, Table 4's before its heading was printed on
+    two lines as the toolkit prints it)."""
+    result = outloud.check(str(sample_packets["harbor-family-health"] / f"{name}.pdf"))
+    assert result.error is None
+    assert [
+        f"{f.rule} p.{f.page}: {f.message}" for f in result.findings if f.severity == "error"
+    ] == []
 
 
 # One test per rule family, on the sample clinic's files.
