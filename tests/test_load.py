@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from pipeline.accessibility import known_language, languages, reads_as
 from pipeline.errors import InputError, UsageError
 from pipeline.load import load_agency
 from tests.conftest import ROOT, SAMPLES
@@ -251,3 +252,20 @@ def with_logo(folder, description: str | None = None):
     added = ["  logo: logo.png"] + ([f"  logo_description: {description}"] if description else [])
     profile.write_text("\n".join(lines[:at] + added + lines[at:]) + "\n")
     return folder
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Servicios legales gratuitos para inmigrantes y sus familias", "es"),
+        ("Los Angeles LGBT Center Legal help for LGBTQ+ youth", None),
+        ("Casa de Esperanza Emergency shelter for women and children", None),
+        ("Dịch vụ hỗ trợ pháp lý miễn phí cho người nhập cư", "vi"),
+        ("華人家庭服務中心 法律援助", "zh"),
+        ("Serbisyong legal para sa mga manggagawa", "tl"),
+    ],
+)
+def test_an_entrys_text_reads_as_the_agencys_language_it_is_written_in(text, language):
+    served = [known_language(name) for name in ("Spanish", "Vietnamese", "Chinese", "Tagalog")]
+    found = reads_as(text, served, languages()["english"])
+    assert (found or {}).get("code") == language
