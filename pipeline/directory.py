@@ -29,6 +29,7 @@ COLUMNS = Columns(
         "hours",
         "twenty_four_seven",
         "languages",
+        "language",
         "eligibility_age",
         "eligibility_gender",
         "eligibility_legal_status",

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import directory, images, schema, training
+from pipeline.accessibility import language_warnings, logo_warnings
 from pipeline.assessment import Respondent, check_answers, check_settings, read_respondent
 from pipeline.content import content
 from pipeline.content import regions as content_regions
@@ -112,11 +113,13 @@ def load_agency(path: Path) -> AgencyInputs:
         found += training.check_requirements(questionnaire)
     if listing_raw:
         found += directory.check_entries(listing_raw, packet_date)
+    if listing_raw and profile:
+        found += language_warnings(listing_raw, profile.data["agency"]["languages"])
     if records:
         known = questionnaire.data if questionnaire else None
         found += training.check_records(records, known, packet_date)
     if profile:
-        found += _logo_checks(folder, profile)
+        found += _logo_checks(folder, profile) + logo_warnings(profile)
         style, style_problems = _house_style(folder, profile)
         found += style_problems
         found += _dates_after_packet(profile)

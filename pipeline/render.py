@@ -115,7 +115,8 @@ def render_revised(
     break_addresses(template.docx)
     keep_introductions(template.docx)
     set_document_properties(template.docx, context, template_name)
-    describe_pictures(template.docx, context.get("agency", {}).get("legal_name", ""))
+    agency = context.get("agency", {})
+    describe_pictures(template.docx, agency.get("logo_description") or agency.get("legal_name", ""))
     set_language(template.docx, context.get("language"))
     set_paper(template.docx, context.get("locale", {}).get("paper"))
     template.save(target)
@@ -216,8 +217,9 @@ def packet_author(context: dict[str, Any]) -> str:
 
 
 def describe_pictures(document, description: str) -> None:
-    """Every picture carries alternative text (screen readers, the tagged PDF's /Alt): the
-    agency's name, since the only pictures are its own (the logo)."""
+    """Every picture carries alternative text (screen readers, the tagged PDF's /Alt): what the
+    logo shows (agency.logo_description), else the agency's name, since the only pictures are
+    its own (the logo)."""
     parts = [document.element.body]
     for section in document.sections:
         parts += [section.header._element, section.footer._element]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
+import pikepdf
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 
 from pipeline.build import build_packet
 from pipeline.content import content
@@ -15,6 +18,7 @@ from pipeline.directory import arrange, categories, national_set
 from pipeline.errors import InputError
 from pipeline.load import load_agency
 from pipeline.locales import respell
+from tests.conftest import FIXTURES
 from tests.helpers import cell_text, docx_text
 
 
@@ -225,3 +229,53 @@ def test_each_site_a_national_entry_was_checked_against_is_named_once():
         "https://www.gov.uk/x",
     ]
     assert source_sites(addresses) == ["modernslaveryhelpline.org", "gov.uk"]
+
+
+@pytest.fixture(scope="module")
+def spanish_entries(tmp_path_factory) -> Path:
+    """A US clinic serving people in English and Spanish, whose directory describes two
+    resources in Spanish, one of them with `language: es`: its packet, with PDFs."""
+    folder = tmp_path_factory.mktemp("spanish") / "inputs" / "spanish-clinic"
+    shutil.copytree(FIXTURES / "minimal-clinic", folder)
+    shutil.copytree(FIXTURES / "spanish-entries", folder, dirs_exist_ok=True)
+    profile = folder / "profile.yaml"
+    profile.write_text(profile.read_text().replace("[English]", "[English, Spanish]"))
+    return build_packet(folder, folder.parent.parent / "out").out
+
+
+def run_languages(path: Path) -> dict[str, str]:
+    """The text of each run of the Word file that sets its own language, by language."""
+    found: dict[str, str] = {}
+    for run in Document(path).element.body.iter(qn("w:r")):
+        language = run.find(f"{qn('w:rPr')}/{qn('w:lang')}")
+        if language is not None:
+            text = "".join(piece.text for piece in run.iter(qn("w:t")))
+            found[text] = language.get(qn("w:val"))
+    return found
+
+
+def test_an_entrys_language_is_set_on_its_name_and_services(spanish_entries):
+    assert run_languages(spanish_entries / "directory.docx") == {
+        "Casa Segura para Mujeres": "es",
+        "Refugio de emergencia para mujeres y sus hijos, con apoyo en español": "es",
+    }
+
+
+@pytest.mark.pdf
+def test_an_entrys_language_is_the_pdfs_language_of_that_text(spanish_entries):
+    """LibreOffice writes the run's language as /Lang on the text's Span (es as es-ES)."""
+    with pikepdf.open(spanish_entries / "directory.pdf") as pdf:
+        languages = {str(span.Lang) for span in spans(pdf.Root.StructTreeRoot) if "/Lang" in span}
+        assert str(pdf.Root.Lang) == "en-US"
+    assert languages == {"es-ES"}
+
+
+def spans(node) -> list:
+    """Every Span structure element under `node`."""
+    found = []
+    kids = node.get("/K")
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            found += [kid] if kid.S == "/Span" else []
+            found += spans(kid)
+    return found

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
+from pipeline.accessibility import known_language, languages, reads_as
 from pipeline.errors import InputError, UsageError
 from pipeline.load import load_agency
-from tests.conftest import SAMPLES
+from tests.conftest import ROOT, SAMPLES
 
 
 def problems_of(folder) -> list[str]:
@@ -194,3 +197,76 @@ def test_a_country_with_national_resources_is_not_warned_about(scenario):
 def test_another_countrys_emergency_number_is_a_warning(scenario):
     (message,) = warnings_on(scenario("uk-clinic"), "response.safety.emergency_number")
     assert message == "the emergency number in the United Kingdom is 999, got '911'"
+
+
+def with_languages(folder, languages: str):
+    """The scenario's profile, serving people in `languages` ("English, Spanish")."""
+    profile = folder / "profile.yaml"
+    profile.write_text(profile.read_text().replace("[English]", f"[{languages}]"))
+    return folder
+
+
+def test_a_description_in_one_of_the_agencys_languages_without_its_language_is_a_warning(
+    scenario,
+):
+    folder = with_languages(scenario("spanish-entries"), "English, Spanish")
+    (problem,) = [w for w in load_agency(folder).warnings if w.field.startswith("entries")]
+    assert (problem.path.endswith("directory.yaml"), problem.line, problem.field) == (
+        True,
+        4,
+        "entries[0]",
+    )
+    assert problem.message.startswith("'Centro Comunitario de Apoyo Legal' reads as Spanish")
+    assert problem.message.endswith("add language: es (or the tag of its language)")
+
+
+def test_a_language_the_agency_does_not_serve_in_is_not_looked_for(scenario):
+    folder = scenario("spanish-entries")
+    assert [w for w in load_agency(folder).warnings if w.field.startswith("entries")] == []
+
+
+def test_a_logo_without_a_description_is_a_warning(scenario):
+    folder = with_logo(scenario("minimal-clinic"))
+    (message,) = warnings_on(folder, "agency.logo")
+    assert message.startswith("the logo has no description, so a screen reader says only")
+
+
+def test_a_logo_described_by_its_file_name_is_a_warning_and_a_description_is_not(scenario):
+    folder = with_logo(scenario("minimal-clinic"), "image1.png")
+    (message,) = warnings_on(folder, "agency.logo_description")
+    assert message.startswith("'image1.png' says nothing of what the logo shows")
+    with_logo(folder, "Minimal Clinic logo, a green leaf")
+    assert warnings_on(folder, "agency.logo_description") == warnings_on(folder, "agency.logo")
+    assert warnings_on(folder, "agency.logo") == []
+
+
+def with_logo(folder, description: str | None = None):
+    """The scenario with the sample clinic's logo, described as `description`."""
+    shutil.copy(ROOT / "inputs" / "harbor-family-health" / "logo.png", folder / "logo.png")
+    profile = folder / "profile.yaml"
+    lines = [
+        line
+        for line in profile.read_text().splitlines()
+        if not line.startswith(("  logo:", "  logo_description:"))
+    ]
+    at = next(i for i, line in enumerate(lines) if line.startswith("  languages:")) + 1
+    added = ["  logo: logo.png"] + ([f"  logo_description: {description}"] if description else [])
+    profile.write_text("\n".join(lines[:at] + added + lines[at:]) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Servicios legales gratuitos para inmigrantes y sus familias", "es"),
+        ("Los Angeles LGBT Center Legal help for LGBTQ+ youth", None),
+        ("Casa de Esperanza Emergency shelter for women and children", None),
+        ("Dịch vụ hỗ trợ pháp lý miễn phí cho người nhập cư", "vi"),
+        ("華人家庭服務中心 法律援助", "zh"),
+        ("Serbisyong legal para sa mga manggagawa", "tl"),
+    ],
+)
+def test_an_entrys_text_reads_as_the_agencys_language_it_is_written_in(text, language):
+    served = [known_language(name) for name in ("Spanish", "Vietnamese", "Chinese", "Tagalog")]
+    found = reads_as(text, served, languages()["english"])
+    assert (found or {}).get("code") == language

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from pipeline.blank import build_blank
 from pipeline.build import build_packet
 from pipeline.content import content
+from pipeline.errors import InputError
 from pipeline.forms.working import field_description, working_forms
 from pipeline.ingest import ingest
 from tests.conftest import ROOT
@@ -64,6 +65,17 @@ def test_the_word_form_has_tagged_content_controls(clinic, form):
     assert len(tags) >= 20
     assert len(set(tags)) == len(tags)
     assert all(tag.startswith(PREFIXES[form]) for tag in tags)
+
+
+def test_labelled_fields_are_lines_of_text_and_grids_are_tables_with_headings(word_only):
+    """A label and its field are a paragraph, the field at a tab stop, not a table without
+    headings; what may be shared is a table whose first row is a repeated header."""
+    document = Document(word_only["shelter"] / "referral_consent.docx")
+    name = next(p for p in document.paragraphs if p.text.startswith("Record number"))
+    assert name.paragraph_format.tab_stops[0].position > 0
+    assert name._p.xpath(".//w:sdt/w:sdtPr/w:tag[@w:val='referral/person/record_number']")
+    shared = next(t for t in document.tables if t.rows[0].cells[0].text == "Information")
+    assert shared.rows[0]._tr.xpath("./w:trPr/w:tblHeader")
 
 
 @pytest.mark.pdf
@@ -249,3 +261,23 @@ def test_blank_packets_hold_the_forms_in_the_types_words(agency_type, tmp_path):
     for form in FORMS:
         assert word_tags(out / f"{form}.docx")
     assert f"The {words['client']} decides item by item" in docx_text(out / "referral_consent.docx")
+
+
+def test_a_change_of_wording_may_not_replace_a_line_that_holds_a_field(tmp_path):
+    """A labelled field is a line of text the wording could reach; replacing it would lose the
+    field, so the change is refused (a paragraph may still be added after it)."""
+    agency = tmp_path / "inputs" / "harbor-family-health"
+    shutil.copytree(SAMPLES / "harbor-family-health", agency)
+    reference = "referral_consent/referral-and-consent-to-share-information"
+    (agency / "wording.yaml").write_text(
+        "changes:\n"
+        f"  - replace: {reference}/3\n"
+        "    standard: '**Record number** Record or case number'\n"
+        "    text: Chart number\n"
+        f"  - after: {reference}/3\n"
+        "    add: [Write the chart number the clinic gives.]\n"
+    )
+    with pytest.raises(InputError) as raised:
+        build_packet(agency, tmp_path / "out", pdf=False)
+    (problem,) = raised.value.problems
+    assert problem.message.startswith("it holds fields of the form")

@@ -158,6 +158,10 @@ def refused(change: Change, block: Block) -> str:
     rules = content("wording")["documents"].get(block.document, {})
     if block.kind == TABLE:
         return rules.get("tables", "tables are built from the inputs")
+    if change.action != AFTER and any(True for _ in block.element.iter(qn("w:tag"))):
+        # A working form's labelled field or checkbox, laid out as a line of text: its
+        # control is the fillable PDF's field, named by its tag, which `packet ingest` reads.
+        return "it holds fields of the form (a box to tick or a field to fill in), named by tags"
     section = block.section.partition("/")[2]
     fixed = rules.get("fixed_sections", [])
     if any(fnmatch(section, f"{prefix}*") for prefix in fixed):

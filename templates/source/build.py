@@ -20,14 +20,18 @@ Form controls, each named by a tag (Jinja allowed) that `packet ingest` reads ba
         [box{tag}] an empty checkbox, [text{tag}{placeholder}] a one-line text field,
         [textarea{tag}{placeholder}] a text field of several lines, [ref{tag}{expr}] a locked
         field holding the Jinja expression's value (the form's reference).
+Text in another language: [lang{code}{text}] the Jinja expression `text` (**text** for bold) in
+        a run of the language the expression `code` gives (BCP 47, such as es), when it gives one.
 Links within the document: [mark{expr}] a bookmark, where `expr` has `name` and `id` (ids unique
         in the document); [link{name}{text}] the text, linked to the bookmark the Jinja
         expression `name` names (Word and LibreOffice's PDF export both follow it).
-!table options: `noheader` (only for a table that is not read as data: a screen reader reads a
-        table's cells by its header row), `rows=0.9` for rows at least 0.9 inch high (room to
-        write), `keep` to keep the table on one page with the paragraph before it and the one
-        after it, `split` to let a long row run on to the next page (rows are otherwise kept
-        whole).
+!table options: `text` lays the rows out as text, not as a table: one boxed paragraph a row, its
+        cells at tab stops (labelled fields, lists of checkboxes: a screen reader reads a table
+        as data, by its header row, and PDF/UA-1 gives every table header cells); `noheader`
+        (only for a table that is not read as data, outside the forms), `rows=0.9` for rows
+        at least 0.9 inch high (room to write), `keep` to keep the table on one page with the
+        paragraph before it and the one after it, `split` to let a long row run on to the next
+        page (rows are otherwise kept whole).
 A table cell of its own: [bar{fraction}{alert}] a bar filling `fraction` (0 to 1) of the cell,
         red when `alert` is true (paragraph shading, so Word and LibreOffice draw it as text).
 """
@@ -63,14 +67,20 @@ BAR_HEX = "1B4F72"
 ALERT_HEX = "C0392B"
 INLINE = re.compile(
     r"(\*\*.+?\*\*|\[\[.+?\]\]|\[x\{.+?\}\]|\[box\{.+?\}\]|\[mark\{.+?\}\]"
-    r"|\[(?:text|textarea|ref|link)\{.+?\}\{.+?\}\])"
+    r"|\[(?:text|textarea|ref|link|lang)\{.+?\}\{.+?\}\])"
 )
+LANGUAGE = re.compile(r"^\[lang\{(.+?)\}\{(.+)\}\]$")
 CONTROL = re.compile(r"^\[(text|textarea|ref)\{(.+?)\}\{(.+)\}\]$")
 LINK = re.compile(r"^\[link\{(.+?)\}\{(.+)\}\]$")
 PLACEHOLDER_HEX = "6B7280"
 BAR = re.compile(r"^\[bar\{(.+?)\}\{(.+?)\}\]$")
 CELL_MARGINS_TWIPS = 216  # the default (Normal Table) left and right cell margins together
 GRID_LINES = ("top", "left", "bottom", "right", "insideH", "insideV")
+# Rows laid out as text: each row boxed by paragraph borders (points between line and text;
+# the `between` line keeps LibreOffice from joining the rows' boxes into one), the text inset
+# from the box's sides as a table cell's is.
+TEXT_ROW_LINES = (("top", 1), ("left", 4), ("bottom", 1), ("right", 4), ("between", 1))
+TEXT_ROW_INSET = 108
 
 
 def add_field(paragraph, instruction: str, placeholder: str = "") -> None:
@@ -166,6 +176,20 @@ def add_link(paragraph, target: str, text: str) -> None:
     paragraph._p.append(parse_xml(xml))
 
 
+def add_language_run(paragraph, language: str, text: str) -> None:
+    """The Jinja expression `text` (bold when written **text**) in a run whose language is the
+    expression `language`'s when it has one (a Spanish description in an English packet):
+    Word's w:lang, which LibreOffice's PDF export writes as the text's /Lang."""
+    bold = text.startswith("**") and text.endswith("**")
+    expression = text[2:-2] if bold else text
+    xml = (
+        f"<w:r {nsdecls('w')}><w:rPr>{'<w:b/>' if bold else ''}"
+        f'{{% if {language} %}}<w:lang w:val="{{{{ {language} }}}}"/>{{% endif %}}</w:rPr>'
+        f'<w:t xml:space="preserve">{{{{ {expression} }}}}</w:t></w:r>'
+    )
+    paragraph._p.append(parse_xml(xml))
+
+
 def add_bar(paragraph, fraction: str, alert: str, width: float) -> None:
     """A horizontal bar: a shaded paragraph, indented from the right by the share not filled."""
     twips = int(width * 1440) - CELL_MARGINS_TWIPS
@@ -195,6 +219,8 @@ def add_inline(paragraph, text: str) -> None:
             add_bookmark(paragraph, piece[6:-2])
         elif link := LINK.match(piece):
             add_link(paragraph, *link.groups())
+        elif language := LANGUAGE.match(piece):
+            add_language_run(paragraph, *language.groups())
         elif control := CONTROL.match(piece):
             add_text_control(paragraph, *control.groups())
         else:
@@ -261,6 +287,8 @@ def keep_introduction(document) -> None:
     """The paragraph that introduces a table stays on the table's page ("Who is called, and
     when:"), and so do the template tags and small notes between them."""
     for paragraph in reversed(document.paragraphs):
+        if paragraph.style.name == "Table Text":
+            return  # rows laid out as text end here: a loop would repeat what its last row keeps
         paragraph.paragraph_format.keep_with_next = True
         between = paragraph.text.startswith("{%p") or paragraph.style.name == "Small"
         if not between:
@@ -324,6 +352,47 @@ def add_table(
     document.add_paragraph(style="Small")
 
 
+def add_text_rows(
+    document, rows: list[list[str]], widths: list[float], row_inches: float | None, keep: bool
+) -> None:
+    """Rows laid out as text (the `text` option): a paragraph a row, its cells at tab stops at
+    the columns' left edges and its last cell's lines aligned under its first, the block boxed
+    with lines between rows as the table was. A row of one cell in bold is a group's heading;
+    a row holding only a template tag (`{%tr for ... %}`) becomes a paragraph's tag."""
+    keep_introduction(document)
+    total = usable_width(document)
+    edges = [total * sum(widths[:i]) / sum(widths) for i in range(1, len(widths))]
+    for cells in rows:
+        if len(cells) == 1 and cells[0].startswith("{%tr"):
+            document.add_paragraph("{%p" + cells[0].removeprefix("{%tr"))
+            continue
+        paragraph = document.add_paragraph(style="Table Text")
+        paragraph.paragraph_format.keep_together = True
+        if keep or len(cells) == 1:
+            paragraph.paragraph_format.keep_with_next = True
+        add_inline(paragraph, "\t".join(cells))
+        properties = paragraph._p.get_or_add_pPr()
+        hang = int(edges[len(cells) - 2] * 1440) if len(cells) > 1 else 0
+        stops = "".join(  # from the text column's edge, as Word and LibreOffice count them
+            f'<w:tab w:val="left" w:pos="{int(edge * 1440) + TEXT_ROW_INSET}"/>'
+            for edge in edges[: len(cells) - 1]
+        )
+        lines = "".join(
+            f'<w:{side} w:val="single" w:sz="4" w:space="{space}" w:color="auto"/>'
+            for side, space in TEXT_ROW_LINES
+        )
+        height = int((row_inches or 0) * 1440)
+        spacing = f'<w:spacing w:before="0" w:after="0" w:line="{height}" w:lineRule="atLeast"/>'
+        layout = parse_xml(
+            f"<w:pPr {nsdecls('w')}><w:pBdr>{lines}</w:pBdr>"
+            f"{'<w:tabs>' + stops + '</w:tabs>' if stops else ''}{spacing}"
+            f'<w:ind w:left="{hang + TEXT_ROW_INSET}" w:right="{TEXT_ROW_INSET}" '
+            f'w:hanging="{hang}"/></w:pPr>'
+        )
+        properties.extend(list(layout))
+    document.add_paragraph(style="Small")
+
+
 def header_footer(section, header: str, footer: str) -> None:
     section.different_first_page_header_footer = header.startswith("cover:")
     header = header.removeprefix("cover:")
@@ -367,12 +436,15 @@ def build(source: Path, target: Path) -> None:
     widths: list[float] | None = None
     table_header = True
     row_inches: float | None = None
-    keep_table = split_rows = False
+    keep_table = split_rows = as_text = False
     for line in lines + [""]:
-        if table and not line.startswith("|"):
+        if table and not line.startswith("|") and as_text:
+            add_text_rows(document, table, widths or [1.0], row_inches, keep_table)
+        elif table and not line.startswith("|"):
             add_table(document, table, widths, table_header, row_inches, keep_table, split_rows)
+        if table and not line.startswith("|"):
             table, widths, table_header, row_inches = [], None, True, None
-            keep_table = split_rows = False
+            keep_table = split_rows = as_text = False
         if not line.strip() or line.startswith("//"):
             continue
         if line.startswith("|"):
@@ -384,6 +456,7 @@ def build(source: Path, target: Path) -> None:
             row_inches = float(heights[0]) if heights else None
             keep_table = "keep" in options
             split_rows = "split" in options
+            as_text = "text" in options
             widths = [float(w) for w in options[0].removeprefix("widths=").split(",")]
         elif line.startswith("!header "):
             header = line[8:]
