@@ -22,12 +22,15 @@ SAMPLE = ROOT / "inputs" / "harbor-family-health"
 
 
 def start_bundle(out: Path) -> subprocess.Popen:
+    """A build in a process of its own that Ctrl-C reaches (a test run started in the
+    background of a shell ignores SIGINT, and so would the build it starts)."""
     return subprocess.Popen(
         [sys.executable, "-m", "pipeline", "bundle", str(SAMPLE), "--out", str(out)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from docx import Document
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -240,11 +242,11 @@ def test_every_document_is_authored_by_the_agency_on_the_packet_date(packets, sa
         assert properties.modified.date() == inputs.packet_date, path.name
 
 
-def test_the_logo_carries_the_agencys_name_as_alternative_text(packets):
+def test_the_logo_carries_its_description_as_alternative_text(packets):
     body = Document(packets["harbor-family-health"] / "bundle.docx").element.body
     # The cover's logo, then the quick reference's flowchart, which describes itself.
     logo, flowchart = body.iter(qn("wp:docPr"))
-    assert logo.get("descr") == "Harbor Family Health Center"
+    assert logo.get("descr") == "Harbor Family Health logo, a white H in a dark blue circle"
     assert flowchart.get("descr").startswith("Flowchart of Harbor Family Health")
 
 
@@ -306,3 +308,18 @@ def test_a_hospitals_policy_takes_an_before_emergency_department(tmp_path):
 def test_directory_dates_are_written_like_every_other_date(packets):
     text = docx_text(packets["northgate-youth-shelter"] / "directory.docx")
     assert not re.search(r"\b20\d\d-\d\d-\d\d\b", text)
+
+
+def test_a_logo_without_a_description_is_described_by_the_agencys_name(scenario, tmp_path):
+    """What a screen reader says when the profile gives no description (validate warns)."""
+    folder = scenario("minimal-clinic")
+    logo = Path(__file__).resolve().parent.parent / "inputs" / "harbor-family-health" / "logo.png"
+    shutil.copy(logo, folder / "logo.png")
+    profile = folder / "profile.yaml"
+    lines = profile.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("  languages:"))
+    profile.write_text("\n".join([*lines[:at], "  logo: logo.png", *lines[at:]]) + "\n")
+    out = build_packet(folder, tmp_path / "out", pdf=False).out
+    name = yaml.safe_load(profile.read_text())["agency"]["legal_name"]
+    logo_picture = next(Document(out / "bundle.docx").element.body.iter(qn("wp:docPr")))
+    assert logo_picture.get("descr") == name
