@@ -114,6 +114,7 @@ def render_revised(
     problems = revise_document(template.docx, template_name, context)
     break_addresses(template.docx)
     keep_introductions(template.docx)
+    let_leading_rows_run_on(template.docx)
     set_document_properties(template.docx, context, template_name)
     describe_pictures(template.docx, context.get("agency", {}).get("legal_name", ""))
     set_language(template.docx, context.get("language"))
@@ -305,6 +306,34 @@ def keep_introductions(document) -> None:
         if text.rstrip().endswith(":"):
             for element in row.iter(qn("w:p")):  # Word keeps the row with the next one
                 Paragraph(element, None).paragraph_format.keep_with_next = True
+
+
+def let_leading_rows_run_on(document) -> None:
+    """The rows a table starts with, through its first row that is neither a repeated header
+    row nor kept with the next, may break across a page; every later row stays whole.
+
+    When those leading rows may not break and the last of them ends at the foot of a page, to
+    within half a point, LibreOffice 25.2 lays out none of the table's later rows: they are
+    missing from the PDF and their structure elements are empty (river valley's domain 5 lost
+    rows 5.2 to 5.7 so). Rows that may break are laid out. Their paragraphs keep their lines
+    together, which Word honours; LibreOffice breaks such a row only when the table starts at
+    a page's foot with less room than the row needs. A table whose rows are all kept with the
+    next (`keep`) moves whole and is left as it is.
+    """
+    for table in document.element.body.iter(qn("w:tbl")):
+        leading = []
+        for row in table.findall(qn("w:tr")):
+            leading.append(row)
+            header = row.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
+            if not header and row.find(f".//{qn('w:keepNext')}") is None:
+                break
+        else:
+            continue
+        for row in leading:
+            for whole in row.findall(f"{qn('w:trPr')}/{qn('w:cantSplit')}"):
+                whole.getparent().remove(whole)
+                for element in row.iter(qn("w:p")):
+                    Paragraph(element, None).paragraph_format.keep_together = True
 
 
 def highlight_fill_ins(path: Path) -> None:
