@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from functools import cache, lru_cache
 from importlib.resources import files
 from io import BytesIO
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ ADDRESS = re.compile(
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:org|com|net|gov|edu|int|ca|uk|au|us)\b(?:/[^\s<>()]*)?",
     re.IGNORECASE,
 )
+# An assessment item's number in its row's first cell: 5.5, 10.6.
+ITEM_NUMBER = re.compile(r"\d+(?:\.\d+)+")
 BREAK_AFTER = re.compile(r"(?<=[@./])(?=[^/\s])(?!$)")
 ZERO_WIDTH_SPACE = "\u200b"
 
@@ -296,16 +299,32 @@ def break_addresses(document) -> None:
 
 def keep_introductions(document) -> None:
     """A paragraph ending in a colon ("Law enforcement contacts:", the toolkit's "...include the
-    following:") stays on the page of what it introduces, never alone at a page's foot."""
+    following:") stays on the page of what it introduces, never alone at a page's foot; so does
+    an assessment item whose parts follow it."""
     for paragraph in document.paragraphs:
         if paragraph.text.rstrip().endswith(":"):
             paragraph.paragraph_format.keep_with_next = True
     for row in document.element.body.iter(qn("w:tr")):  # "1. Initial evaluation that includes:"
-        first = next(row.iter(qn("w:tc")), None)
-        text = "".join(t.text or "" for t in first.iter(qn("w:t"))) if first is not None else ""
-        if text.rstrip().endswith(":"):
-            for element in row.iter(qn("w:p")):  # Word keeps the row with the next one
-                Paragraph(element, None).paragraph_format.keep_with_next = True
+        if first_cell_text(row).rstrip().endswith(":"):
+            keep_row_with_next(row)
+    # An item whose parts follow it (5.5 "Are interpreters trained on", then 5.5.a to 5.5.c).
+    for table in document.element.body.iter(qn("w:tbl")):
+        for row, following in pairwise(table.findall(qn("w:tr"))):
+            number = first_cell_text(row).strip()
+            if ITEM_NUMBER.fullmatch(number) and first_cell_text(following).startswith(
+                f"{number}."
+            ):
+                keep_row_with_next(row)
+
+
+def first_cell_text(row) -> str:
+    first = next(row.iter(qn("w:tc")), None)
+    return "".join(t.text or "" for t in first.iter(qn("w:t"))) if first is not None else ""
+
+
+def keep_row_with_next(row) -> None:
+    for element in row.iter(qn("w:p")):  # Word keeps the row with the next one
+        Paragraph(element, None).paragraph_format.keep_with_next = True
 
 
 def let_leading_rows_run_on(document) -> None:

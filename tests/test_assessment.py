@@ -68,6 +68,15 @@ def test_grouped_and_conditional_items_keep_their_stems(blank):
     assert rows["10.6.a"][1].startswith("If “No”:")
 
 
+def test_an_item_stays_on_the_page_of_its_parts(blank):
+    """5.5 ("Are interpreters trained on") above 5.5.a to 5.5.c, 10.6 above 10.6.a."""
+    rows = {cell_text(row.cells[0]): row for table in Document(blank).tables for row in table.rows}
+    for stem in ("5.5", "10.6"):
+        paragraphs = rows[stem]._tr.xpath(".//w:p")
+        assert all(p.xpath("./w:pPr/w:keepNext") for p in paragraphs), stem
+    assert not rows["5.6"]._tr.xpath(".//w:keepNext")
+
+
 def test_rating_scales_and_aaaq_table(blank):
     document = Document(blank)
     text = docx_text(blank)
