@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from functools import cache, lru_cache
 from importlib.resources import files
 from io import BytesIO
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ ADDRESS = re.compile(
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:org|com|net|gov|edu|int|ca|uk|au|us)\b(?:/[^\s<>()]*)?",
     re.IGNORECASE,
 )
+# An assessment item's number in its row's first cell: 5.5, 10.6.
+ITEM_NUMBER = re.compile(r"\d+(?:\.\d+)+")
 BREAK_AFTER = re.compile(r"(?<=[@./])(?=[^/\s])(?!$)")
 ZERO_WIDTH_SPACE = "\u200b"
 
@@ -114,6 +117,7 @@ def render_revised(
     problems = revise_document(template.docx, template_name, context)
     break_addresses(template.docx)
     keep_introductions(template.docx)
+    let_leading_rows_run_on(template.docx)
     set_document_properties(template.docx, context, template_name)
     agency = context.get("agency", {})
     describe_pictures(template.docx, agency.get("logo_description") or agency.get("legal_name", ""))
@@ -297,16 +301,60 @@ def break_addresses(document) -> None:
 
 def keep_introductions(document) -> None:
     """A paragraph ending in a colon ("Law enforcement contacts:", the toolkit's "...include the
-    following:") stays on the page of what it introduces, never alone at a page's foot."""
+    following:") stays on the page of what it introduces, never alone at a page's foot; so does
+    an assessment item whose parts follow it."""
     for paragraph in document.paragraphs:
         if paragraph.text.rstrip().endswith(":"):
             paragraph.paragraph_format.keep_with_next = True
     for row in document.element.body.iter(qn("w:tr")):  # "1. Initial evaluation that includes:"
-        first = next(row.iter(qn("w:tc")), None)
-        text = "".join(t.text or "" for t in first.iter(qn("w:t"))) if first is not None else ""
-        if text.rstrip().endswith(":"):
-            for element in row.iter(qn("w:p")):  # Word keeps the row with the next one
-                Paragraph(element, None).paragraph_format.keep_with_next = True
+        if first_cell_text(row).rstrip().endswith(":"):
+            keep_row_with_next(row)
+    # An item whose parts follow it (5.5 "Are interpreters trained on", then 5.5.a to 5.5.c).
+    for table in document.element.body.iter(qn("w:tbl")):
+        for row, following in pairwise(table.findall(qn("w:tr"))):
+            number = first_cell_text(row).strip()
+            if ITEM_NUMBER.fullmatch(number) and first_cell_text(following).startswith(
+                f"{number}."
+            ):
+                keep_row_with_next(row)
+
+
+def first_cell_text(row) -> str:
+    first = next(row.iter(qn("w:tc")), None)
+    return "".join(t.text or "" for t in first.iter(qn("w:t"))) if first is not None else ""
+
+
+def keep_row_with_next(row) -> None:
+    for element in row.iter(qn("w:p")):  # Word keeps the row with the next one
+        Paragraph(element, None).paragraph_format.keep_with_next = True
+
+
+def let_leading_rows_run_on(document) -> None:
+    """The rows a table starts with, through its first row that is neither a repeated header
+    row nor kept with the next, may break across a page; every later row stays whole.
+
+    When those leading rows may not break and the last of them ends at the foot of a page, to
+    within half a point, LibreOffice 25.2 lays out none of the table's later rows: they are
+    missing from the PDF and their structure elements are empty (river valley's domain 5 lost
+    rows 5.2 to 5.7 so). Rows that may break are laid out. Their paragraphs keep their lines
+    together, which Word honours; LibreOffice breaks such a row only when the table starts at
+    a page's foot with less room than the row needs. A table whose rows are all kept with the
+    next (`keep`) moves whole and is left as it is.
+    """
+    for table in document.element.body.iter(qn("w:tbl")):
+        leading = []
+        for row in table.findall(qn("w:tr")):
+            leading.append(row)
+            header = row.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
+            if not header and row.find(f".//{qn('w:keepNext')}") is None:
+                break
+        else:
+            continue
+        for row in leading:
+            for whole in row.findall(f"{qn('w:trPr')}/{qn('w:cantSplit')}"):
+                whole.getparent().remove(whole)
+                for element in row.iter(qn("w:p")):
+                    Paragraph(element, None).paragraph_format.keep_together = True
 
 
 def highlight_fill_ins(path: Path) -> None:

@@ -95,22 +95,8 @@ def archived(tmp_path_factory) -> tuple[Path, Path]:
     return version.path, diff_pdf(changes, work / "diff.pdf")
 
 
-# LibreOffice 25.2 leaves out the rows of a table that starts at the foot of a page in some
-# layouts (river valley's domain 5 in the bundle: rows 5.2 to 5.7 are missing from the PDF and
-# their rows are empty in the structure); the standalone assessment.docx lays them out.
-DROPPED_ROWS = pytest.mark.xfail(
-    reason="LibreOffice drops a split table's rows (PDFUA1-TABLE-ROW-COLUMNSPAN-001)"
-)
-LAYOUT_BUG = {("river-valley-task-force", "bundle"), ("river-valley-task-force", "assessment")}
-
-
 @pytest.mark.parametrize(
-    ("slug", "name"),
-    [
-        pytest.param(slug, name, marks=[DROPPED_ROWS] if (slug, name) in LAYOUT_BUG else [])
-        for slug in SAMPLES
-        for name in ["bundle", *PARTS]
-    ],
+    ("slug", "name"), [(slug, name) for slug in SAMPLES for name in ["bundle", *PARTS]]
 )
 def test_every_pdf_of_every_sample_passes_pdf_ua_1(sample_packets, slug, name):
     assert failures(sample_packets[slug] / f"{name}.pdf") == []

@@ -150,15 +150,31 @@ def runs_on(table) -> bool:
     return "Understanding checked" in "".join(table.xpath("./w:tr[1]//w:t/text()"))
 
 
+def leading_rows(table) -> list:
+    """A table's rows through its first that is neither a repeated header row nor kept with the
+    next: rows that may break across a page, in LibreOffice's stead (render.py)."""
+    rows = table.xpath("./w:tr")
+    for count, row in enumerate(rows, 1):
+        if not row.xpath("./w:trPr/w:tblHeader") and not row.xpath(".//w:keepNext"):
+            return rows[:count]
+    return []
+
+
 @pytest.mark.parametrize("slug", SAMPLES)
 def test_table_rows_are_never_split_across_pages(packets, slug):
-    """Except the training sessions' rows, which may run on under their repeated header row."""
+    """Except the training sessions' rows, which may run on under their repeated header row,
+    and a table's leading rows, which keep their lines together instead."""
     for path in sorted(packets[slug].glob("*.docx")):
         tables = Document(path).element.body.xpath(".//w:tbl")
-        rows = [row for table in tables if not runs_on(table) for row in table.xpath("./w:tr")]
+        kept = [t for t in tables if not runs_on(t)]
+        leading = [row for table in kept for row in leading_rows(table)]
+        rows = [row for table in kept for row in table.xpath("./w:tr") if row not in leading]
         assert rows, path.name
         loose = [row for row in rows if not row.xpath("./w:trPr/w:cantSplit")]
         assert not loose, f"{path.name}: {len(loose)} of {len(rows)} rows may split"
+        for row in leading:
+            assert not row.xpath("./w:trPr/w:cantSplit"), path.name
+            assert all(p.xpath("./w:pPr/w:keepLines") for p in row.xpath(".//w:p")), path.name
         for table in filter(runs_on, tables):
             assert table.xpath("./w:tr[1]/w:trPr/w:tblHeader")
 
