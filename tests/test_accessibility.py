@@ -132,11 +132,31 @@ def test_a_second_checker_finds_no_error_in_the_clinics_documents(sample_packets
     sample clinic's documents: among its heuristics, an artifact that reads as prose (a long
     table heading repeated at the top of a page, Table 4's before its heading was printed on
     two lines as the toolkit prints it)."""
-    result = outloud.check(str(sample_packets["harbor-family-health"] / f"{name}.pdf"))
+    assert outloud_errors(sample_packets["harbor-family-health"] / f"{name}.pdf") == []
+
+
+def outloud_errors(path: Path) -> list[str]:
+    result = outloud.check(str(path))
     assert result.error is None
-    assert [
-        f"{f.rule} p.{f.page}: {f.message}" for f in result.findings if f.severity == "error"
-    ] == []
+    return [f"{f.rule} p.{f.page}: {f.message}" for f in result.findings if f.severity == "error"]
+
+
+@pytest.fixture(scope="module")
+def blank_school_pdf(tmp_path_factory) -> Path:
+    """A school's blank packet: its forms say "student", and break across pages elsewhere."""
+    out = tmp_path_factory.mktemp("blank-school") / "school"
+    return build_blank("school", out, pdf=True, today=date(2026, 11, 23)).out
+
+
+@pytest.mark.parametrize("slug", [*SAMPLES, "blank health_clinic", "blank school"])
+def test_a_second_checker_finds_no_error_in_any_bundle(
+    sample_packets, blank_pdf, blank_school_pdf, slug
+):
+    """Every document and form of each sample and two blank types, where pages break
+    differently: a form's heading and its field kept on one page (a heading repeated over a
+    field on the next page reads as skipped prose to outloud)."""
+    folder = {"blank health_clinic": blank_pdf, "blank school": blank_school_pdf}.get(slug)
+    assert outloud_errors((folder or sample_packets.get(slug)) / "bundle.pdf") == []
 
 
 # One test per rule family, on the sample clinic's files.
