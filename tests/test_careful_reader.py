@@ -168,6 +168,28 @@ def body_fill(page) -> float:
     return (0.92 * height - min(body)) / (0.84 * height) if body else 0.0
 
 
+def headings_after_page_breaks(document) -> set[str]:
+    """The headings a page break in the template puts at the top of a new page."""
+    turned, after_break = set(), False
+    for paragraph in document.paragraphs:
+        if after_break and paragraph.style.name.startswith("Heading"):
+            turned.add(paragraph.text)
+        if paragraph.text.strip() or paragraph.style.name.startswith("Heading"):
+            after_break = False
+        breaks = paragraph._p.iter(qn("w:br"))
+        if any(br.get(qn("w:type")) == "page" for br in breaks):
+            after_break = True
+    return turned
+
+
+def outline_entries(outline):
+    for item in outline:
+        if isinstance(item, list):
+            yield from outline_entries(item)
+        else:
+            yield item
+
+
 INNER_PAGE_FILL = 0.3  # a page inside a document holds at least this share of text
 LAST_PAGE_FILL = 0.1  # a document's last page, at least a few lines
 
@@ -182,6 +204,14 @@ def test_no_near_empty_pages(sample_packets, slug):
         if not isinstance(item, list)
     )
     last_pages = {start - 1 for start in starts[1:]} | {len(reader.pages) - 1, 1}
+    # A part the template starts on a new page (the assessment's guidance appendix) ends the
+    # part before it the way a document's end does: that page holds whatever rows are left.
+    turned = headings_after_page_breaks(Document(sample_packets[slug] / "bundle.docx"))
+    last_pages |= {
+        reader.get_destination_page_number(item) - 1
+        for item in outline_entries(reader.outline)
+        if item.title in turned
+    }
     # A section's last page before the paper turns (the training log's sessions, landscape,
     # before its portrait sign-in sheet) ends with the rows left, like a document's last page.
     wide = [page.mediabox.width > page.mediabox.height for page in reader.pages]
