@@ -22,6 +22,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import TemplateError, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 
+from pipeline.compiled import compiled_code
 from pipeline.errors import Problem, RenderError
 from pipeline.locales import respell_template, set_paper
 
@@ -83,8 +84,8 @@ def capfirst(text: str) -> str:
 class TemplateEnvironment(SandboxedEnvironment):
     """Sandboxed and autoescaping: values are shown as typed, never run as template code.
 
-    docxtpl compiles a template's XML on every render; compiled templates are kept, so a batch
-    compiles each template once per process.
+    docxtpl compiles a template's XML on every render; compiled templates are kept in the
+    process and between runs (pipeline.compiled), so a template is compiled once.
     """
 
     def __init__(self, language: str | None = None) -> None:
@@ -95,7 +96,9 @@ class TemplateEnvironment(SandboxedEnvironment):
     @lru_cache(maxsize=64)  # noqa: B019  (one environment per language and process)
     def from_string(self, source: str, globals=None, template_class=None):
         # The template's own sentences in the packet's spelling; values are never respelt.
-        return super().from_string(respell_template(source, self.language))
+        code = compiled_code(self, respell_template(source, self.language))
+        cls = template_class or self.template_class
+        return cls.from_code(self, code, self.make_globals(globals), None)
 
 
 @cache
