@@ -190,7 +190,7 @@ def make_large(folder: Path) -> None:
 
 
 def main() -> None:
-    packet = [str(Path(sys.executable).with_name("packet"))]
+    packet = [sys.executable, "-m", "pipeline"]  # this checkout's code, run from ROOT
     with tempfile.TemporaryDirectory(prefix="packet-bench-") as work:
         work = Path(work)
         print(
