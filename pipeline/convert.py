@@ -15,12 +15,14 @@ import zipfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from pipeline.content import content
 from pipeline.errors import ConversionError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pikepdf
 
 UNO_EXPORT = Path(__file__).parent / "uno_export.py"
@@ -142,6 +144,7 @@ class Converter:
         if not self.pythons:
             self.process = None
             return
+        self.unread = b""  # what the run has printed and no answer has taken yet
         spec = {"soffice": self.office, "profile": str(self.profile)}
         # The run holds the profile's lock too, so the profile stays locked until LibreOffice
         # has shut down, which it does by itself once its input is closed.
@@ -155,29 +158,34 @@ class Converter:
             env=office_environment(),
         )
 
-    def convert(self, jobs: list[PdfJob]) -> list[dict[str, str] | None]:
+    def convert(
+        self, jobs: list[PdfJob], written: Callable[[PdfJob], Any] | None = None
+    ) -> list[dict[str, str] | None]:
         """Convert each job; return, for each, the page numbers its contents lines show by
-        their bookmarks (uno_export.contents_pages), or None where plain --convert-to ran."""
+        their bookmarks (uno_export.contents_pages), or None where plain --convert-to ran.
+        `written` is called with each job as soon as its PDF is written and checked, while
+        LibreOffice still reads those page numbers out of its layout."""
         if self.missing:
             raise self.missing
         shown = []
         for job in jobs:
-            shown.append(self._convert(job))
-            _check_pdf(job.target)
+            shown.append(self._convert(job, written or (lambda job: None)))
         return shown
 
-    def _convert(self, job: PdfJob) -> dict[str, str] | None:
+    def _convert(self, job: PdfJob, written: Callable[[PdfJob], Any]) -> dict[str, str] | None:
         while self.process is not None:
             try:
-                return self._export(job)
+                return self._export(job, written)
             except NoBridge:
                 self._start_bridge()
         if self.failure:
             raise ConversionError(f"this LibreOffice run has already failed: {self.failure}")
         _plain_convert(self.office, str(self.profile), [job], SECONDS_PER_RUN + seconds_for(job))
+        _check_pdf(job.target)
+        written(job)
         return None
 
-    def _export(self, job: PdfJob) -> dict[str, str]:
+    def _export(self, job: PdfJob, written: Callable[[PdfJob], Any]) -> dict[str, str]:
         timeout = round(seconds_for(job) + (0 if self.started else SECONDS_PER_RUN))
         request = {
             "source": str(job.source),
@@ -187,24 +195,35 @@ class Converter:
         try:
             self.process.stdin.write(json.dumps(request).encode() + b"\n")
             self.process.stdin.flush()
-            ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-            reply = self.process.stdout.readline() if ready else None
         except BrokenPipeError:
-            reply = b""
-        if reply is None:
-            self._stop()
-            self.failure = f"LibreOffice took longer than {timeout} s and was stopped"
-            raise ConversionError(self.failure)
-        if not reply:
-            if self.process.wait() == NO_UNO and not self.started:
-                raise NoBridge
-            self.failure = self._stop()
-            raise ConversionError(self.failure)
+            pass  # the run has ended: its answer is the end of its output
+        answer = self._answer(timeout)
         self.started = True
-        answer = json.loads(reply)
         if answer["error"]:
             raise ConversionError(f"LibreOffice could not convert {job.source}: {answer['error']}")
-        return answer.get("pages") or {}
+        _check_pdf(job.target)
+        written(job)
+        return self._answer(timeout)["pages"]
+
+    def _answer(self, timeout: float) -> dict:
+        """The run's next line of output, read within `timeout` seconds. Read straight from
+        the pipe: two lines may come at once, and a buffered reader would keep the second
+        where select() cannot see it."""
+        while b"\n" not in self.unread:
+            ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+            if not ready:
+                self._stop()
+                self.failure = f"LibreOffice took longer than {timeout} s and was stopped"
+                raise ConversionError(self.failure)
+            chunk = os.read(self.process.stdout.fileno(), 65536)
+            if not chunk:  # the run has ended
+                if self.process.wait() == NO_UNO and not self.started:
+                    raise NoBridge
+                self.failure = self._stop()
+                raise ConversionError(self.failure)
+            self.unread += chunk
+        reply, _, self.unread = self.unread.partition(b"\n")
+        return json.loads(reply)
 
     def _stop(self) -> str:
         """Stop LibreOffice and everything it started; say how the run ended."""

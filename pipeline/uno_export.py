@@ -5,10 +5,12 @@ Run by the system Python that has LibreOffice's `uno` module, not by the project
 It starts LibreOffice at once, so that start-up overlaps with whatever the caller does next,
 then reads jobs from standard input, one JSON object per line: {"source", "target", "options"}, the
 options being writer_pdf_Export's FilterData (convert.export_options sets them).
-For each it prints one JSON line, {"target": ..., "error": null or a message, "pages": {...}}, as
-soon as the file is written, `pages` giving the page number each contents line (a PAGEREF field
-to a `_Toc` bookmark) shows, by bookmark (documents are opened read-only, so no lock file is
-left beside them while they close). When its input ends it shuts LibreOffice down and exits.
+For each it prints one JSON line, {"target": ..., "error": null or a message}, as soon as the
+file is written, and then, unless it failed, a second, {"target": ..., "pages": {...}}, giving
+the page number each contents line (a PAGEREF field to a `_Toc` bookmark) shows, by bookmark,
+so that the caller can go on with the PDF while the numbers are read out of the layout
+(documents are opened read-only, so no lock file is left beside them while they close). When
+its input ends it shuts LibreOffice down and exits.
 A document LibreOffice cannot open is reported and skipped; LibreOffice itself failing ends the
 run (non-zero exit).
 """
@@ -59,8 +61,7 @@ def connect(office, pipe):
 
 
 def export(desktop, job):
-    """Write the job's PDF; return the open document, for the caller to close, and the page
-    numbers its contents lines show."""
+    """Write the job's PDF; return the open document, for the caller to close."""
     source = uno.systemPathToFileUrl(os.path.abspath(job["source"]))
     target = uno.systemPathToFileUrl(os.path.abspath(job["target"]))
     # Read-only, LibreOffice writes no lock file (.~lock.<name>#, holding the user, host and
@@ -82,11 +83,10 @@ def export(desktop, job):
         uno.invoke(
             document, "storeToURL", (target, uno.Any("[]com.sun.star.beans.PropertyValue", store))
         )
-        pages = contents_pages(document)
     except BaseException:
         document.close(True)
         raise
-    return document, pages
+    return document
 
 
 def contents_pages(document):
@@ -96,10 +96,12 @@ def contents_pages(document):
     fields = document.getTextFields().createEnumeration()
     while fields.hasMoreElements():
         field = fields.nextElement()
-        if field.supportsService("com.sun.star.text.TextField.GetReference"):
+        try:  # two calls over the bridge where asking the field's kind first took four
             name = field.SourceName
-            if name.startswith("_Toc"):
-                pages[name] = field.getPresentation(False)
+        except AttributeError:  # not a reference: a page number, a date
+            continue
+        if name.startswith("_Toc"):
+            pages[name] = field.CurrentPresentation
     return pages
 
 
@@ -177,15 +179,19 @@ def main():
             if not line.strip():
                 continue
             job = json.loads(line)
-            error, document, pages = None, None, {}
+            error, document = None, None
             try:
-                document, pages = export(desktop, job)
+                document = export(desktop, job)
             except (UnreadableDocument, IOException, IllegalArgumentException) as problem:
                 error = str(problem) or type(problem).__name__
             # The PDF is complete: answer first, then close (a fifth of a second on 300 pages).
-            print(json.dumps({"target": job["target"], "error": error, "pages": pages}), flush=True)
+            print(json.dumps({"target": job["target"], "error": error}), flush=True)
             if document is not None:
-                document.close(True)
+                try:
+                    pages = contents_pages(document)
+                    print(json.dumps({"target": job["target"], "pages": pages}), flush=True)
+                finally:
+                    document.close(True)
         # The bridge drops while LibreOffice exits, which raises here.
         with contextlib.suppress(Exception):
             desktop.terminate()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pikepdf
@@ -123,6 +124,26 @@ def test_a_file_libreoffice_cannot_open_is_named_and_the_run_goes_on(tmp_path, p
         converter.convert([PdfJob(source, tmp_path / "policy.pdf")])
     assert "unreadable.docx" in caught.value.message
     assert (tmp_path / "policy.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_answers_printed_together_are_each_read(monkeypatch, tmp_path, pdfs):
+    """The run prints two lines per file, that it is written and then its contents' pages; read
+    late, both are waiting in the pipe at once, and the second must not be left unseen (the
+    build would wait for it until the time limit)."""
+    real_select = convert.select.select
+
+    def late_select(*args):
+        time.sleep(1)  # long enough for LibreOffice to print both lines
+        return real_select(*args)
+
+    monkeypatch.setattr(convert.select, "select", late_select)
+    source = pdfs["harbor-family-health"].with_name("policy.docx")
+    written = []
+    with convert.Converter() as converter:
+        for name in ("first.pdf", "second.pdf"):
+            converter.convert([PdfJob(source, tmp_path / name)], written.append)
+    assert [job.target.name for job in written] == ["first.pdf", "second.pdf"]
+    assert (tmp_path / "second.pdf").read_bytes().startswith(b"%PDF-")
 
 
 def test_a_python_without_the_bridge_falls_back_to_plain_conversion(monkeypatch, tmp_path, pdfs):

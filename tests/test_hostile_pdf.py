@@ -33,16 +33,14 @@ def built(scenario, tmp_path) -> tuple[Path, Path]:
 
 def cut_short(monkeypatch, keep: float, end_marker: bool) -> None:
     """LibreOffice writes every PDF, then the file loses its end (`keep` of it is left)."""
-    export = convert.Converter._convert
+    check = convert._check_pdf
 
-    def export_then_cut(self, job):
-        export(self, job)
-        data = job.target.read_bytes()
-        job.target.write_bytes(
-            data[: int(len(data) * keep)] + (b"\n%%EOF\n" if end_marker else b"")
-        )
+    def cut_then_check(path):
+        data = path.read_bytes()
+        path.write_bytes(data[: int(len(data) * keep)] + (b"\n%%EOF\n" if end_marker else b""))
+        check(path)
 
-    monkeypatch.setattr(convert.Converter, "_convert", export_then_cut)
+    monkeypatch.setattr(convert, "_check_pdf", cut_then_check)
 
 
 @pytest.mark.parametrize(("keep", "end_marker"), [(0.5, False), (0.97, False), (0.6, True)])
