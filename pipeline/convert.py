@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import json
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -145,7 +146,8 @@ class Converter:
             self.process = None
             return
         self.unread = b""  # what the run has printed and no answer has taken yet
-        spec = {"soffice": self.office, "profile": str(self.profile)}
+        self.pipe = f"packet-{secrets.token_hex(8)}"
+        spec = {"soffice": self.office, "profile": str(self.profile), "pipe": self.pipe}
         # The run holds the profile's lock too, so the profile stays locked until LibreOffice
         # has shut down, which it does by itself once its input is closed.
         self.process = subprocess.Popen(
@@ -231,6 +233,7 @@ class Converter:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         _, stderr = process.communicate()
+        pipe_socket(self.pipe).unlink(missing_ok=True)  # LibreOffice, killed, left it
         detail = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
         return f"LibreOffice failed (exit code {process.returncode}): {detail[0]}"
 
@@ -349,6 +352,12 @@ def _typed_option(value: bool | int) -> dict[str, str]:
     if isinstance(value, bool):
         return {"type": "boolean", "value": str(value).lower()}
     return {"type": "long", "value": str(value)}
+
+
+def pipe_socket(name: str) -> Path:
+    """The socket of the named pipe LibreOffice listens on for the bridge (osl's naming, in
+    /tmp): LibreOffice removes it as it shuts down, but not when it is killed."""
+    return Path("/tmp") / f"OSL_PIPE_{os.getuid()}_{name}"
 
 
 def office_environment() -> dict[str, str]:

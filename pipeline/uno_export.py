@@ -154,7 +154,7 @@ def main():
     signal.signal(signal.SIGTERM, stop_on_signal)
     signal.signal(signal.SIGHUP, stop_on_signal)
     spec = json.loads(sys.argv[1])
-    pipe = f"packet-{os.getpid()}"
+    pipe = spec["pipe"]
     office = subprocess.Popen(
         [
             spec["soffice"],

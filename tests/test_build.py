@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.convert import office_processes
+from pipeline.convert import office_processes, pipe_socket
 from pipeline.publish import STAGING_LOCK, staging_area
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +51,11 @@ def wait_until_busy(build: subprocess.Popen, out: Path, office_before: set[int])
     raise AssertionError("the build never started LibreOffice")
 
 
+def bridge_sockets() -> set[Path]:
+    """The sockets of the packet builder's LibreOffice runs (convert.pipe_socket)."""
+    return set(pipe_socket("x").parent.glob(pipe_socket("packet-*").name))
+
+
 def alive(ids: set[int]) -> set[int]:
     """Ids still running (zombies, already dead but not yet reaped, do not count)."""
     running = set()
@@ -75,6 +80,7 @@ def gone_within(ids: set[int], seconds: float) -> bool:
 @pytest.mark.parametrize(("stop", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_stopped_build_cleans_up_and_says_so_in_one_line(tmp_path, stop, code):
     out = tmp_path / "outputs" / "harbor-family-health"
+    sockets = bridge_sockets()
     office = wait_until_busy(build := start_bundle(out), out, our_office_ids())
     build.send_signal(stop)
     _, stderr = build.communicate(timeout=60)
@@ -85,6 +91,7 @@ def test_a_stopped_build_cleans_up_and_says_so_in_one_line(tmp_path, stop, code)
     ]
     assert sorted(path.name for path in out.parent.iterdir()) == []
     assert gone_within(office, 5)
+    assert bridge_sockets() <= sockets  # the killed LibreOffice's socket in /tmp went with it
 
 
 @pytest.mark.pdf

@@ -7,7 +7,9 @@ anti-trafficking trainer reads them; each class of defect found so has a test he
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,12 +19,11 @@ from docx import Document
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
-from pipeline.build import build_packet
 from pipeline.content import content
 from pipeline.load import load_agency
 from pipeline.locales import respell
 from pipeline.render import ADDRESS, ZERO_WIDTH_SPACE, breakable
-from tests.helpers import docx_text, pdf_text
+from tests.helpers import docx_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ("harbor-family-health", "northgate-youth-shelter", "river-valley-task-force")
@@ -87,13 +88,6 @@ def test_validate_warns_when_the_packet_is_dated_before_the_national_check(scena
     assert any(f"checked on {latest}, after the packet date 2026-11-01" in w for w in warnings)
 
 
-@pytest.fixture(scope="module")
-def sample_packets(tmp_path_factory) -> dict[str, Path]:
-    """The three sample packets, with their PDFs."""
-    out = tmp_path_factory.mktemp("careful")
-    return {slug: build_packet(ROOT / "inputs" / slug, out / slug).out for slug in SAMPLES}
-
-
 def input_addresses(slug: str) -> set[str]:
     """Every e-mail and web address the agency's inputs give."""
     text = "\n".join(
@@ -112,7 +106,7 @@ def broken_only_where_allowed(address: str) -> re.Pattern:
 @pytest.mark.pdf
 @pytest.mark.parametrize("slug", SAMPLES)
 def test_addresses_break_only_after_at_dot_or_slash(sample_packets, slug):
-    text = pdf_text(sample_packets[slug] / "bundle.pdf")
+    text = "\n".join(page.text for page in printed_pages(sample_packets[slug] / "bundle.pdf"))
     printed = [a for a in input_addresses(slug) if a in text.replace("\n", "")]
     assert len(printed) >= 5, printed
     split_inside_a_word = [a for a in printed if not broken_only_where_allowed(a).search(text)]
@@ -154,18 +148,38 @@ def test_break_opportunities_sit_after_at_dot_and_slash_only():
     )
 
 
-def body_fill(page) -> float:
+@dataclass(frozen=True)
+class PrintedPage:
+    """A page of a PDF as these checks read it."""
+
+    text: str
+    body: list[tuple[float, str]]  # each piece of text above the footer and below the header,
+    height: float  # with the height of its baseline
+
+
+@cache
+def printed_pages(pdf: Path) -> list[PrintedPage]:
+    """Every page of `pdf`, read once for all the checks of a sample's layout."""
+    pages = []
+    for page in PdfReader(pdf).pages:
+        height = float(page.mediabox.height)
+        pieces: list[tuple[float, str]] = []
+
+        def visit(text, cm, tm, font, size, pieces=pieces):
+            if text.strip():
+                pieces.append((tm[5] * cm[3] + cm[5], text))
+
+        text = page.extract_text(visitor_text=visit)
+        body = [(y, piece) for y, piece in pieces if 0.08 * height < y < 0.92 * height]
+        pages.append(PrintedPage(text, body, height))
+    return pages
+
+
+def body_fill(page: PrintedPage) -> float:
     """How far down the page its text reaches, as a share of the body (header and footer out)."""
-    height = float(page.mediabox.height)
-    lines = []
-
-    def visit(text, cm, tm, font, size):
-        if text.strip():
-            lines.append(tm[5] * cm[3] + cm[5])
-
-    page.extract_text(visitor_text=visit)
-    body = [y for y in lines if 0.08 * height < y < 0.92 * height]
-    return (0.92 * height - min(body)) / (0.84 * height) if body else 0.0
+    if not page.body:
+        return 0.0
+    return (0.92 * page.height - min(y for y, _ in page.body)) / (0.84 * page.height)
 
 
 def headings_after_page_breaks(document) -> set[str]:
@@ -217,8 +231,8 @@ def test_no_near_empty_pages(sample_packets, slug):
     wide = [page.mediabox.width > page.mediabox.height for page in reader.pages]
     last_pages |= {n for n in range(len(wide) - 1) if wide[n] != wide[n + 1]}
     near_empty = []
-    for number, page in enumerate(reader.pages):
-        if "Sign-in sheet for the next session" in page.extract_text():
+    for number, page in enumerate(printed_pages(sample_packets[slug] / "bundle.pdf")):
+        if "Sign-in sheet for the next session" in page.text:
             continue  # its rows are empty lines to sign on
         least = LAST_PAGE_FILL if number in last_pages else INNER_PAGE_FILL
         if (fill := body_fill(page)) < least:
@@ -310,17 +324,9 @@ def test_the_policy_counts_the_topics_the_log_requires(sample_packets, slug):
     assert all(word == {4: "four", 5: "five", 6: "six"}[required] for word in counted), counted
 
 
-def last_body_line(page) -> str:
+def last_body_line(page: PrintedPage) -> str:
     """The text of the page's lowest line above the footer."""
-    height = float(page.mediabox.height)
-    pieces = []
-
-    def visit(text, cm, tm, font, size):
-        if text.strip():
-            pieces.append((round(tm[5] * cm[3] + cm[5]), text))
-
-    page.extract_text(visitor_text=visit)
-    body = [(y, text) for y, text in pieces if 0.08 * height < y < 0.92 * height]
+    body = [(round(y), text) for y, text in page.body]
     if not body:
         return ""
     lowest = min(y for y, _ in body)
@@ -331,10 +337,9 @@ def last_body_line(page) -> str:
 @pytest.mark.parametrize("slug", SAMPLES)
 def test_no_introduction_is_left_alone_at_a_page_foot(sample_packets, slug):
     """ "Law enforcement contacts:" at the foot of a page, its list on the next."""
-    reader = PdfReader(sample_packets[slug] / "bundle.pdf")
     alone = [
         (number, line)
-        for number, page in enumerate(reader.pages, start=1)
+        for number, page in enumerate(printed_pages(sample_packets[slug] / "bundle.pdf"), 1)
         if (line := last_body_line(page)).endswith(":")
     ]
     assert alone == []
@@ -413,10 +418,9 @@ def test_no_heading_is_left_alone_at_a_page_foot(sample_packets, slug):
         if p.style.name.startswith("Heading")
     }
     assert len(headings) > 40
-    reader = PdfReader(sample_packets[slug] / "bundle.pdf")
     alone = [
         (number, line)
-        for number, page in enumerate(reader.pages, start=1)
+        for number, page in enumerate(printed_pages(sample_packets[slug] / "bundle.pdf"), 1)
         if (line := last_body_line(page)) in headings
     ]
     assert alone == []

@@ -34,10 +34,11 @@ def squeezed(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def packets(tmp_path_factory) -> dict[str, Path]:
-    """Every sample agency and every blank packet type, built with PDFs once for the module."""
+def packets(sample_packets, tmp_path_factory) -> dict[str, Path]:
+    """Every sample agency (the run's) and every blank packet type, built with PDFs once for
+    the module."""
     out = tmp_path_factory.mktemp("quickref")
-    built = {slug: build_packet(ROOT / "inputs" / slug, out / slug).out for slug in SAMPLES}
+    built = dict(sample_packets)
     for agency_type in agency_types():
         folder = out / f"blank-{agency_type}"
         built[f"blank-{agency_type}"] = build_blank(
