@@ -144,9 +144,8 @@ def cut(part: pikepdf.Pdf, pages: range, title: str, shown, every: list) -> None
     drop_outside_links(part, pages, kept)
     keep_parent_tree(part, pages)
     keep_outline(part, title)
-    for number in reversed(range(len(part.pages))):
-        if number not in pages:
-            del part.pages[number]
+    del part.pages[pages.stop :]
+    del part.pages[: pages.start]
     part.Root.OpenAction = Array([part.pages[0].obj, Name.XYZ, None, None, 0])
     # The pages print the bundle's numbers ("Page 20 of 64"); a reader shows the same ones.
     label = Dictionary(S=Name.D, St=pages.start + 1)
