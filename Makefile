@@ -78,7 +78,7 @@ archive: $(READY) $(OFFICE)  ## Archive inputs/$(AGENCY) under archive/, as the 
 	$(BIN)/packet archive inputs/$(AGENCY) $(if $(YEAR),--year $(YEAR))
 
 bench: $(READY) $(OFFICE)  ## Print build times and memory (takes a few minutes)
-	$(BIN)/python -m tests.benchmark
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m tests.benchmark  # as a user's runs: bytecode kept
 
 batch: $(READY) $(OFFICE)  ## Build every agency under inputs/ (only those that changed)
 	$(BIN)/packet batch inputs
