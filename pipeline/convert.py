@@ -147,7 +147,12 @@ class Converter:
             return
         self.unread = b""  # what the run has printed and no answer has taken yet
         self.pipe = f"packet-{secrets.token_hex(8)}"
-        spec = {"soffice": self.office, "profile": str(self.profile), "pipe": self.pipe}
+        spec = {
+            "soffice": self.office,
+            "profile": str(self.profile),
+            "pipe": self.pipe,
+            "socket": str(pipe_socket(self.pipe)),
+        }
         # The run holds the profile's lock too, so the profile stays locked until LibreOffice
         # has shut down, which it does by itself once its input is closed.
         self.process = subprocess.Popen(

@@ -1,7 +1,9 @@
 """Exports Word files to PDF through LibreOffice's UNO API, refreshing tables of contents first.
 
 Run by the system Python that has LibreOffice's `uno` module, not by the project's venv:
-    python3 uno_export.py '{"soffice": ..., "profile": ...}'
+    python3 uno_export.py '{"soffice": ..., "profile": ..., "pipe": ..., "socket": ...}'
+(`pipe`, the name of the pipe LibreOffice listens on, given by the caller, and `socket`, the
+file that pipe makes, which a LibreOffice that must be killed leaves behind.)
 It starts LibreOffice at once, so that start-up overlaps with whatever the caller does next,
 then reads jobs from standard input, one JSON object per line: {"source", "target", "options"}, the
 options being writer_pdf_Export's FilterData (convert.export_options sets them).
@@ -200,6 +202,8 @@ def main():
         if office.poll() is None:
             # soffice is a launcher: the office itself is its child, in this process group.
             office.kill()
+            with contextlib.suppress(OSError):  # killed, LibreOffice leaves its pipe's socket
+                os.unlink(spec["socket"])
             if os.getpgrp() == os.getpid():  # started in a group of its own, as convert.py does
                 os.killpg(os.getpgrp(), signal.SIGKILL)
 
