@@ -9,7 +9,7 @@ OFFICE := $(VENV)/.office
 OFFICE_SPEC := pipeline/content/libreoffice.yaml
 OFFICE_PACKAGES := $(shell sed -n 's/^packages: \[\(.*\)\]/\1/p' $(OFFICE_SPEC) | tr -d ,)
 
-.PHONY: bundle validate test lint templates setup office clean archive bench batch reference
+.PHONY: bundle validate test lint templates setup office clean archive bench bench-against batch reference
 
 bundle: $(READY) $(OFFICE)  ## Build inputs/$(AGENCY) into outputs/$(AGENCY)
 	$(BIN)/packet bundle inputs/$(AGENCY)
@@ -79,6 +79,10 @@ archive: $(READY) $(OFFICE)  ## Archive inputs/$(AGENCY) under archive/, as the 
 
 bench: $(READY) $(OFFICE)  ## Print build times and memory (takes a few minutes)
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m tests.benchmark  # as a user's runs: bytecode kept
+
+bench-against: $(READY) $(OFFICE)  ## Time the sample's build against the code of REV=<commit>, in turn
+	@test -n "$(REV)" || { echo "say which code to compare with: make bench-against REV=<commit>"; exit 2; }
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m tests.benchmark --against $(REV)
 
 batch: $(READY) $(OFFICE)  ## Build every agency under inputs/ (only those that changed)
 	$(BIN)/packet batch inputs

@@ -10,6 +10,9 @@
 5. the sample agency with fifty changes of its own wording against the same agency without
    them (cold builds with PDF, in turn, median of three runs each);
 6. `packet ingest` of an edited bundle.docx (the reading and writing, in the process).
+
+`make bench-against REV=<commit>` (`--against REV [PAIRS]`) prints only the first figure, for
+this checkout and for the code of REV, their builds taken in turn (eight pairs unless said).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,14 +51,15 @@ print(json.dumps({"seconds": time.perf_counter() - started,
 """
 
 
-def measured_build(folder: Path, out: Path) -> dict[str, float]:
+def measured_build(folder: Path, out: Path, checkout: Path = ROOT) -> dict[str, float]:
+    """One build of `folder` by the code of `checkout` (this one unless said)."""
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", MEASURED_BUILD, str(folder), str(out)],
         capture_output=True,
         text=True,
         check=True,
-        cwd=ROOT,
+        cwd=checkout,
     )
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     figures["wall_seconds"] = time.perf_counter() - started
@@ -278,5 +283,44 @@ def main() -> None:
         print(f"6. packet ingest of an edited bundle.docx: {seconds:.2f} s")
 
 
+def against(revision: str, pairs: int) -> None:
+    """`make bench-against REV=...`: the sample's cold build by this checkout and by the code of
+    `revision`, one of each in turn, so that both see the same moments of a machine whose speed
+    drifts. Each builds its own sample inputs (the inputs an older version reads)."""
+    with tempfile.TemporaryDirectory(prefix="packet-bench-") as work:
+        work = Path(work)
+        other = work / "other"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(other), revision],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        try:
+            checkouts = {"this checkout": ROOT, revision: other}
+            seconds: dict[str, list[float]] = {name: [] for name in checkouts}
+            for run in range(pairs + 1):  # the first pair warms the caches, and is not counted
+                for name, checkout in checkouts.items():
+                    figures = measured_build(
+                        checkout / "inputs" / SAMPLE.name,
+                        work / f"{run}-{len(seconds[name])}",
+                        checkout,
+                    )
+                    if run:
+                        seconds[name].append(figures["wall_seconds"])
+        finally:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, check=True
+            )
+    medians = {name: statistics.median(runs) for name, runs in seconds.items()}
+    for name, runs in seconds.items():
+        print(f"{name}: median {medians[name]:.2f} s (runs {listed(runs)})")
+    mine, theirs = medians.values()
+    print(f"this checkout against {revision}: {100 * (mine / theirs - 1):+.0f}% ({pairs} pairs)")
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--against":
+        against(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 8)
+    else:
+        main()
