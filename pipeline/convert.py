@@ -320,9 +320,31 @@ def office_processes() -> dict[str, list[int]]:
 
 
 def end_processes(ids: list[int]) -> None:
+    """Kill these processes, and remove the socket of the bridge's pipe any of them listened
+    on (a killed LibreOffice leaves it)."""
     for process_id in ids:
+        sockets = bridge_sockets_of(process_id)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(process_id, signal.SIGKILL)
+        for socket in sockets:
+            socket.unlink(missing_ok=True)
+
+
+PIPE_ARGUMENT = "--accept=pipe,name="
+
+
+def bridge_sockets_of(process_id: int) -> list[Path]:
+    """The sockets of the packet builder's pipes a LibreOffice listens on, by its command line."""
+    try:
+        arguments = Path(f"/proc/{process_id}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return []
+    names = [
+        argument.decode(errors="replace").removeprefix(PIPE_ARGUMENT).split(";")[0]
+        for argument in arguments
+        if argument.startswith(PIPE_ARGUMENT.encode())
+    ]
+    return [pipe_socket(name) for name in names if name.startswith("packet-")]
 
 
 def _plain_convert(office: str, profile: str, jobs: list[PdfJob], timeout: float) -> None:

@@ -145,6 +145,11 @@ def test_the_next_build_clears_what_a_killed_build_left(tmp_path):
     )
     try:
         orphaned = wait_for_office_on(profile)
+        socket = pipe_socket("packet-test-orphan")
+        deadline = time.monotonic() + 30
+        while not socket.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert socket.exists()  # it listens, as a build's LibreOffice does
         again = subprocess.run(
             [sys.executable, "-m", "pipeline", "bundle", str(SAMPLE), "--out", str(out)],
             cwd=ROOT,
@@ -154,6 +159,7 @@ def test_the_next_build_clears_what_a_killed_build_left(tmp_path):
         assert again.returncode == 0, again.stderr
         assert [path.name for path in out.parent.iterdir()] == ["harbor-family-health"]
         assert gone_within(orphaned, 5)
+        assert not socket.exists()  # its socket went with it
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(orphan.pid, signal.SIGKILL)
