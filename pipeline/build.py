@@ -212,9 +212,8 @@ def render_packet(
     """Every document, the cover and the merged bundle, as Word files in `work/name`, in the
     look of `style` (the project's own when None); the warnings of the agency's wording.
 
-    With `helper`, the assessment and a long training log are rendered in a second process
-    meanwhile (worth_a_process; a batch, which already renders one agency per core, leaves it
-    off). The working forms come first:
+    With `helper`, a long training log is rendered in a second process meanwhile (a batch,
+    which already renders one agency per core, leaves it off). The working forms come first:
     `forms_ready` is called with the folder once their Word files are final, so that
     LibreOffice can export them while the other documents are rendered and the bundle merged.
     """
@@ -298,12 +297,10 @@ FORK = "fork"  # a forked process starts at once, with everything already import
 
 
 def worth_a_process(template: str, context: dict[str, Any]) -> bool:
-    """Whether a document is rendered in the second process: the assessment, the longest to
-    render (0.18 s of the sample's 0.43 s; 0.08 s off its build), and a long training log."""
-    if FORK not in multiprocessing.get_all_start_methods():
-        return False
     long_log = context["training"]["staff_count"] >= ASIDE_PEOPLE
-    return template == "assessment.docx" or (template == "training.docx" and long_log)
+    return (
+        template == "training.docx" and long_log and FORK in multiprocessing.get_all_start_methods()
+    )
 
 
 def output_files(out: Path, documents: list[dict], pdf: bool) -> list[Path]:
