@@ -7,13 +7,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-    wait,
-)
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,6 +21,7 @@ from pipeline.context import build_context
 from pipeline.convert import (
     Converter,
     PdfJob,
+    linked_contents_pages,
     open_written_pdf,
     reading_written_pdf,
     split_by_bookmarks,
@@ -172,31 +167,21 @@ def finish_pdf(
     """
     pdf = staging / "bundle.pdf"
     (forms or FormExport(converter, documents, pdfa)).finish(staging)
-    forms_ids = {document["id"] for document in working_forms(documents)}
-    written: Future[None] = Future()
     waiting = ThreadPoolExecutor(1)
     try:
-        bundle = waiting.submit(
-            converter.convert,
-            [PdfJob(staging / "bundle.docx", pdf, pdfa)],
-            lambda job: written.set_result(None),
-        )
+        bundle = waiting.submit(converter.convert, [PdfJob(staging / "bundle.docx", pdf, pdfa)])
         finish_forms(staging, documents)
         import pipeline.split  # noqa: F401  (imported while LibreOffice converts, for the split)
 
-        wait([bundle, written], return_when=FIRST_COMPLETED)
-        if not written.done():
-            bundle.result()  # the conversion failed: its error
-        # The PDF is written: cut it while LibreOffice reads the contents' page numbers.
-        with open_written_pdf(pdf) as source, reading_written_pdf(pdf):
-            pages = split_by_bookmarks(
-                source, pdf, [d for d in documents if d["id"] not in forms_ids], staging, helper
-            )
-            [shown] = bundle.result()
-            write_contents_pages(staging / "bundle.docx", shown, pdf)
-        return pages
+        bundle.result()
     finally:
         waiting.shutdown(wait=False)  # an interrupted build stops LibreOffice, not waits for it
+    forms_ids = {document["id"] for document in working_forms(documents)}
+    with open_written_pdf(pdf) as source, reading_written_pdf(pdf):
+        write_contents_pages(staging / "bundle.docx", linked_contents_pages(source), pdf)
+        return split_by_bookmarks(
+            source, pdf, [d for d in documents if d["id"] not in forms_ids], staging, helper
+        )
 
 
 def render_packet(

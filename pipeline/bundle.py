@@ -475,11 +475,11 @@ def printed_contents_pages(reader: PdfReader) -> list[str]:
     return numbers
 
 
-def write_contents_pages(docx: Path, shown: dict[str, str] | None, pdf: Path) -> bool:
+def write_contents_pages(docx: Path, linked: list[str] | None, pdf: Path) -> bool:
     """Give the bundle's contents the page numbers LibreOffice laid out for its PDF, so that
-    Word opens it without asking to update fields that may refer to other files: `shown`, the
-    number each contents line showed by its bookmark, as LibreOffice reported them, or else (a
-    conversion without the bridge) the numbers printed on the contents pages of `pdf`.
+    Word opens it without asking to update fields that may refer to other files: `linked`, the
+    number each contents line's link in the PDF leads to (convert.linked_contents_pages), or,
+    where those are not one per line, the numbers printed on the contents pages of `pdf`.
     False (and the bundle left to ask Word) when they cannot be matched line for line."""
     with zipfile.ZipFile(docx) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
@@ -490,9 +490,8 @@ def write_contents_pages(docx: Path, shown: dict[str, str] | None, pdf: Path) ->
         for text in document.iter(qn("w:instrText"))
         if (text.text or "").strip().startswith("PAGEREF _Toc")
     ]
-    bookmarks = [reference.text.split()[1] for reference in references]
-    if shown and all(bookmark in shown for bookmark in bookmarks):
-        numbers = [shown[bookmark] for bookmark in bookmarks]
+    if linked and len(linked) == len(references):
+        numbers = linked
     else:
         from pypdf import PdfReader
 

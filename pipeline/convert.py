@@ -16,14 +16,12 @@ import zipfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from pipeline.content import content
 from pipeline.errors import ConversionError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import pikepdf
 
 UNO_EXPORT = Path(__file__).parent / "uno_export.py"
@@ -165,34 +163,25 @@ class Converter:
             env=office_environment(),
         )
 
-    def convert(
-        self, jobs: list[PdfJob], written: Callable[[PdfJob], Any] | None = None
-    ) -> list[dict[str, str] | None]:
-        """Convert each job; return, for each, the page numbers its contents lines show by
-        their bookmarks (uno_export.contents_pages), or None where plain --convert-to ran.
-        `written` is called with each job as soon as its PDF is written and checked, while
-        LibreOffice still reads those page numbers out of its layout."""
+    def convert(self, jobs: list[PdfJob]) -> None:
+        """Convert each job, in turn; each PDF is checked as soon as it is written."""
         if self.missing:
             raise self.missing
-        shown = []
         for job in jobs:
-            shown.append(self._convert(job, written or (lambda job: None)))
-        return shown
+            self._convert(job)
+            _check_pdf(job.target)
 
-    def _convert(self, job: PdfJob, written: Callable[[PdfJob], Any]) -> dict[str, str] | None:
+    def _convert(self, job: PdfJob) -> None:
         while self.process is not None:
             try:
-                return self._export(job, written)
+                return self._export(job)
             except NoBridge:
                 self._start_bridge()
         if self.failure:
             raise ConversionError(f"this LibreOffice run has already failed: {self.failure}")
         _plain_convert(self.office, str(self.profile), [job], SECONDS_PER_RUN + seconds_for(job))
-        _check_pdf(job.target)
-        written(job)
-        return None
 
-    def _export(self, job: PdfJob, written: Callable[[PdfJob], Any]) -> dict[str, str]:
+    def _export(self, job: PdfJob) -> None:
         timeout = round(seconds_for(job) + (0 if self.started else SECONDS_PER_RUN))
         request = {
             "source": str(job.source),
@@ -208,14 +197,10 @@ class Converter:
         self.started = True
         if answer["error"]:
             raise ConversionError(f"LibreOffice could not convert {job.source}: {answer['error']}")
-        _check_pdf(job.target)
-        written(job)
-        return self._answer(timeout)["pages"]
 
     def _answer(self, timeout: float) -> dict:
         """The run's next line of output, read within `timeout` seconds. Read straight from
-        the pipe: two lines may come at once, and a buffered reader would keep the second
-        where select() cannot see it."""
+        the pipe: a buffered reader may hold a line where select() cannot see it."""
         while b"\n" not in self.unread:
             ready, _, _ = select.select([self.process.stdout], [], [], timeout)
             if not ready:
@@ -490,6 +475,40 @@ def bookmarked_pages(pdf: pikepdf.Pdf) -> dict[str, int]:
         if isinstance(destination, pikepdf.Array) and len(destination):
             starts[item.title] = numbers.get(destination[0].objgen)
     return {title: page for title, page in starts.items() if page is not None}
+
+
+def linked_contents_pages(pdf: pikepdf.Pdf) -> list[str]:
+    """The page number each contents line of the bundle shows, in order, read from the links
+    LibreOffice writes for its PAGEREF fields: the pages before the first document's hold the
+    contents, a line's links (its title and its number) sit at one height and lead to its
+    heading's page, and the packet numbers its pages from 1 without restarting."""
+    numbers = {page.objgen: number for number, page in enumerate(pdf.pages)}
+    first_part = min(bookmarked_pages(pdf).values(), default=len(pdf.pages))
+    lines: dict[tuple[int, float], int] = {}
+    for number in range(first_part):
+        for annotation in pdf.pages[number].obj.get("/Annots", ()):
+            target = linked_page(pdf, annotation)
+            if target is not None and target.objgen in numbers:
+                top = round(float(annotation.Rect[3]))
+                lines.setdefault((number, -top), numbers[target.objgen] + 1)
+    return [str(page) for _, page in sorted(lines.items())]
+
+
+def linked_page(pdf: pikepdf.Pdf, annotation):
+    """The page a link within the PDF leads to, or None (another annotation, a web link)."""
+    import pikepdf
+
+    if annotation.get("/Subtype") != pikepdf.Name.Link:
+        return None
+    destination = annotation.get("/Dest")
+    action = annotation.get("/A")
+    if destination is None and action is not None and action.get("/S") == pikepdf.Name.GoTo:
+        destination = action.get("/D")
+    if isinstance(destination, (pikepdf.Name, pikepdf.String)):
+        destination = named_destination(pdf, destination)
+    if isinstance(destination, pikepdf.Array) and len(destination):
+        return destination[0]
+    return None
 
 
 def named_destination(pdf: pikepdf.Pdf, name) -> pikepdf.Array | None:

@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from pipeline.convert import linked_page
 from pipeline.publish import ends_with_parent
 
 # Streams are copied as LibreOffice compressed them, not decoded and compressed again; the XMP
@@ -206,7 +207,7 @@ def drop_outside_links(part, pages: range, kept: set) -> None:
             continue
         remaining = Array()
         for annotation in page.Annots:
-            target = link_page(annotation)
+            target = linked_page(part, annotation)
             if target is None or target.objgen in kept:
                 remaining.append(annotation)
                 continue
@@ -241,19 +242,6 @@ def keep_parent_tree(part, pages: range) -> None:
             del numbers[2 * position + 1]
             del numbers[2 * position]
     root.ParentTreeNextKey = max((key for key in keys if key in wanted), default=-1) + 1
-
-
-def link_page(annotation):
-    """The page a link within the PDF goes to (None for other annotations and web links)."""
-    if annotation.get("/Subtype") != Name.Link:
-        return None
-    destination = annotation.get("/Dest")
-    action = annotation.get("/A")
-    if destination is None and action is not None and action.get("/S") == Name.GoTo:
-        destination = action.get("/D")
-    if isinstance(destination, Array) and len(destination):
-        return destination[0]
-    return None
 
 
 def as_list(value) -> list:

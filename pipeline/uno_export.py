@@ -8,11 +8,8 @@ It starts LibreOffice at once, so that start-up overlaps with whatever the calle
 then reads jobs from standard input, one JSON object per line: {"source", "target", "options"}, the
 options being writer_pdf_Export's FilterData (convert.export_options sets them).
 For each it prints one JSON line, {"target": ..., "error": null or a message}, as soon as the
-file is written, and then, unless it failed, a second, {"target": ..., "pages": {...}}, giving
-the page number each contents line (a PAGEREF field to a `_Toc` bookmark) shows, by bookmark,
-so that the caller can go on with the PDF while the numbers are read out of the layout
-(documents are opened read-only, so no lock file is left beside them while they close). When
-its input ends it shuts LibreOffice down and exits.
+file is written, then closes the document (documents are opened read-only, so no lock file is
+left beside them while they close). When its input ends it shuts LibreOffice down and exits.
 A document LibreOffice cannot open is reported and skipped; LibreOffice itself failing ends the
 run (non-zero exit).
 """
@@ -89,22 +86,6 @@ def export(desktop, job):
         document.close(True)
         raise
     return document
-
-
-def contents_pages(document):
-    """Bookmark -> the page number shown by the contents' reference to it (`_Toc000003`: "5"),
-    as laid out for the PDF just written."""
-    pages = {}
-    fields = document.getTextFields().createEnumeration()
-    while fields.hasMoreElements():
-        field = fields.nextElement()
-        try:  # two calls over the bridge where asking the field's kind first took four
-            name = field.SourceName
-        except AttributeError:  # not a reference: a page number, a date
-            continue
-        if name.startswith("_Toc"):
-            pages[name] = field.CurrentPresentation
-    return pages
 
 
 def docx_keywords(path):
@@ -189,11 +170,7 @@ def main():
             # The PDF is complete: answer first, then close (a fifth of a second on 300 pages).
             print(json.dumps({"target": job["target"], "error": error}), flush=True)
             if document is not None:
-                try:
-                    pages = contents_pages(document)
-                    print(json.dumps({"target": job["target"], "pages": pages}), flush=True)
-                finally:
-                    document.close(True)
+                document.close(True)
         # The bridge drops while LibreOffice exits, which raises here.
         with contextlib.suppress(Exception):
             desktop.terminate()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import pikepdf
@@ -126,35 +125,19 @@ def test_a_file_libreoffice_cannot_open_is_named_and_the_run_goes_on(tmp_path, p
     assert (tmp_path / "policy.pdf").read_bytes().startswith(b"%PDF-")
 
 
-def test_answers_printed_together_are_each_read(monkeypatch, tmp_path, pdfs):
-    """The run prints two lines per file, that it is written and then its contents' pages; read
-    late, both are waiting in the pipe at once, and the second must not be left unseen (the
-    build would wait for it until the time limit)."""
-    real_select = convert.select.select
-
-    def late_select(*args):
-        time.sleep(1)  # long enough for LibreOffice to print both lines
-        return real_select(*args)
-
-    monkeypatch.setattr(convert.select, "select", late_select)
-    source = pdfs["harbor-family-health"].with_name("policy.docx")
-    written = []
-    with convert.Converter() as converter:
-        for name in ("first.pdf", "second.pdf"):
-            converter.convert([PdfJob(source, tmp_path / name)], written.append)
-    assert [job.target.name for job in written] == ["first.pdf", "second.pdf"]
-    assert (tmp_path / "second.pdf").read_bytes().startswith(b"%PDF-")
-
-
 def test_a_python_without_the_bridge_falls_back_to_plain_conversion(monkeypatch, tmp_path, pdfs):
     """The project's own Python has no `uno`: the run says so at once and --convert-to is used.
 
-    The contents page still gets its page numbers: they are fields LibreOffice fills in itself.
+    The contents page still gets its page numbers (fields LibreOffice fills in itself), and its
+    lines' links, from which the Word bundle takes them.
     """
     monkeypatch.setattr(convert, "uno_pythons", lambda: (sys.executable,))
     source = pdfs["harbor-family-health"].with_name("bundle.docx")
     convert_to_pdf([PdfJob(source, tmp_path / "bundle.pdf")])
     assert_contents_shows_real_page_numbers(tmp_path / "bundle.pdf")
+    with pikepdf.open(tmp_path / "bundle.pdf") as pdf:  # its links give the same numbers
+        linked = convert.linked_contents_pages(pdf)
+    assert linked == printed_contents_pages(PdfReader(tmp_path / "bundle.pdf"))
 
 
 def test_libreoffice_leaves_no_lock_file_beside_a_document_it_still_has_open(tmp_path, pdfs):
@@ -225,17 +208,21 @@ def word_contents_pages(docx: Path) -> list[str]:
 
 @pytest.mark.parametrize("slug", SAMPLES)
 def test_the_word_contents_show_the_pages_the_pdf_prints(pdfs, slug):
-    """LibreOffice reports the page each contents line shows as it writes the PDF; the Word
-    bundle gets those, the same numbers the PDF's contents page prints."""
+    """The Word bundle's contents get the pages their lines' links lead to in the PDF: one link
+    target per line, and the same numbers the PDF's contents page prints."""
     printed = printed_contents_pages(PdfReader(pdfs[slug]))
+    with pikepdf.open(pdfs[slug]) as pdf:
+        assert convert.linked_contents_pages(pdf) == printed
+    assert len(printed) > 40
     assert word_contents_pages(pdfs[slug].with_name("bundle.docx")) == printed
 
 
-def test_without_the_bridge_the_contents_take_the_pages_the_pdf_prints(tmp_path, pdfs):
-    """Plain --convert-to reports nothing: the numbers are read from the PDF's contents page."""
+def test_without_links_the_contents_take_the_pages_the_pdf_prints(tmp_path, pdfs):
+    """Where the links do not give one page per line, the numbers are read from the PDF's
+    contents page."""
     folder = Path(__file__).resolve().parent.parent / "inputs" / "harbor-family-health"
     docx = build_packet(folder, tmp_path / "out", pdf=False).out / "bundle.docx"
-    assert write_contents_pages(docx, None, pdfs["harbor-family-health"])
+    assert write_contents_pages(docx, ["3", "4"], pdfs["harbor-family-health"])
     printed = printed_contents_pages(PdfReader(pdfs["harbor-family-health"]))
     assert word_contents_pages(docx) == printed
 
