@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,10 +30,10 @@ from pipeline.forms.working import FormExport, finish_forms, working_forms
 from pipeline.load import AgencyInputs, load_agency
 from pipeline.publish import (
     MARKER,
-    ends_with_parent,
     is_whole,
     publish,
     put_back,
+    second_process,
     staging_area,
 )
 from pipeline.render import DRAFTING_NOTES, TEMPLATE_DIR, render_document, render_revised
@@ -212,11 +211,7 @@ def render_packet(
     order = sorted(jobs, key=lambda job: job[1] not in forms)  # the forms first, else in turn
     aside = [job for job in jobs if helper and worth_a_process(job[0], context)]
     rendered: dict[tuple[str, Path], tuple] = {}
-    with (
-        ProcessPoolExecutor(1, multiprocessing.get_context(FORK), ends_with_parent, (os.getpid(),))
-        if aside
-        else nullcontext() as pool
-    ):
+    with second_process(bool(aside)) as pool:
         pending = {job: pool.submit(render_revised, job[0], context, job[1]) for job in aside}
         for job in order:
             if job not in pending:

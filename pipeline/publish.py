@@ -22,6 +22,7 @@ import fcntl
 import gc
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -30,6 +31,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -468,6 +470,27 @@ def ends_with_parent(parent: int) -> None:
         return  # not Linux: the worker ends when it next reads from the run
     if os.getppid() != parent:  # the run died before the request was made
         os._exit(1)
+
+
+@contextmanager
+def second_process(use: bool = True) -> Iterator[ProcessPoolExecutor | None]:
+    """One forked worker for part of a build's work (None when `use` is false). A build that
+    is stopped meanwhile kills it: its pool, interrupted, may never tell the worker to end, and
+    the run would wait for it on the way out (a stopped build that never ended)."""
+    if not use:
+        yield None
+        return
+    pool = ProcessPoolExecutor(
+        1, multiprocessing.get_context("fork"), ends_with_parent, (os.getpid(),)
+    )
+    try:
+        yield pool
+    except BaseException:
+        for child in multiprocessing.active_children():
+            child.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def clean(root: Path) -> list[Path]:

@@ -9,11 +9,7 @@ what exporting their pages from LibreOffice a second time would.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -21,7 +17,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from pipeline.convert import linked_page
-from pipeline.publish import ends_with_parent
+from pipeline.publish import second_process
 
 # Streams are copied as LibreOffice compressed them, not decoded and compressed again; the XMP
 # packet already says PDF 1.7, as the file is (set_title keeps it).
@@ -46,12 +42,7 @@ def cut_documents(
     flat = top_level_pages(source, numbers)
     shown = element_pages(source) if flat is None else flat
     mine, theirs = halves(parts) if helper else (parts, [])
-    context = multiprocessing.get_context("fork")
-    with (
-        ProcessPoolExecutor(1, context, ends_with_parent, (os.getpid(),))
-        if theirs
-        else nullcontext() as pool
-    ):
+    with second_process(bool(theirs)) as pool:
         pending = (
             pool.submit(cut_parts, bundle, theirs, folder, shown, every, version)
             if theirs

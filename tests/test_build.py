@@ -21,11 +21,19 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "inputs" / "harbor-family-health"
 
 
-def start_bundle(out: Path) -> subprocess.Popen:
+# The build with its training log rendered in a second process, as a long one is.
+WITH_A_SECOND_PROCESS = (
+    "import sys; import pipeline.build; pipeline.build.ASIDE_PEOPLE = 1; "
+    "from pipeline.cli import main; main(sys.argv[1:])"
+)
+
+
+def start_bundle(out: Path, aside: bool = False) -> subprocess.Popen:
     """A build in a process of its own that Ctrl-C reaches (a test run started in the
     background of a shell ignores SIGINT, and so would the build it starts)."""
+    start = ["-c", WITH_A_SECOND_PROCESS] if aside else ["-m", "pipeline"]
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "bundle", str(SAMPLE), "--out", str(out)],
+        [sys.executable, *start, "bundle", str(SAMPLE), "--out", str(out)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -92,6 +100,19 @@ def test_a_stopped_build_cleans_up_and_says_so_in_one_line(tmp_path, stop, code)
     assert sorted(path.name for path in out.parent.iterdir()) == []
     assert gone_within(office, 5)
     assert bridge_sockets() <= sockets  # the killed LibreOffice's socket in /tmp went with it
+
+
+@pytest.mark.pdf
+def test_a_build_stopped_while_its_second_process_renders_ends(tmp_path):
+    """Stopped while its forked worker renders, a build once waited for that worker on its way
+    out, for ever (about one stop in four); each stop here must end at once."""
+    for attempt in range(8):
+        out = tmp_path / str(attempt) / "outputs" / "harbor-family-health"
+        wait_until_busy(build := start_bundle(out, aside=True), out, our_office_ids())
+        build.send_signal(signal.SIGINT)
+        _, stderr = build.communicate(timeout=30)
+        assert build.returncode == 130, stderr
+        assert sorted(path.name for path in out.parent.iterdir()) == []
 
 
 @pytest.mark.pdf
