@@ -29,6 +29,7 @@ from pipeline.errors import InputError, Problem, errors_and_warnings
 from pipeline.forms.working import FormExport, finish_forms, working_forms
 from pipeline.load import AgencyInputs, load_agency
 from pipeline.publish import (
+    FORK,
     MARKER,
     is_whole,
     publish,
@@ -273,7 +274,6 @@ def write_drafting_notes(
 
 
 ASIDE_PEOPLE = 200  # from about this many people a training log is worth a process of its own
-FORK = "fork"  # a forked process starts at once, with everything already imported
 
 
 def worth_a_process(template: str, context: dict[str, Any]) -> bool:

@@ -475,7 +475,7 @@ def printed_contents_pages(reader: PdfReader) -> list[str]:
     return numbers
 
 
-def write_contents_pages(docx: Path, linked: list[str] | None, pdf: Path) -> bool:
+def write_contents_pages(docx: Path, linked: list[str], pdf: Path) -> bool:
     """Give the bundle's contents the page numbers LibreOffice laid out for its PDF, so that
     Word opens it without asking to update fields that may refer to other files: `linked`, the
     number each contents line's link in the PDF leads to (convert.linked_contents_pages), or,

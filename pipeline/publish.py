@@ -472,6 +472,9 @@ def ends_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+FORK = "fork"  # a forked process starts at once, with everything already imported
+
+
 @contextmanager
 def second_process(use: bool = True) -> Iterator[ProcessPoolExecutor | None]:
     """One forked worker for part of a build's work (None when `use` is false). A build that
@@ -480,14 +483,15 @@ def second_process(use: bool = True) -> Iterator[ProcessPoolExecutor | None]:
     if not use:
         yield None
         return
+    before = set(multiprocessing.active_children())
     pool = ProcessPoolExecutor(
-        1, multiprocessing.get_context("fork"), ends_with_parent, (os.getpid(),)
+        1, multiprocessing.get_context(FORK), ends_with_parent, (os.getpid(),)
     )
     try:
         yield pool
     except BaseException:
-        for child in multiprocessing.active_children():
-            child.kill()
+        for worker in set(multiprocessing.active_children()) - before:  # the pool's own
+            worker.kill()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)

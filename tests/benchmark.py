@@ -300,11 +300,9 @@ def against(revision: str, pairs: int) -> None:
             checkouts = {"this checkout": ROOT, revision: other}
             seconds: dict[str, list[float]] = {name: [] for name in checkouts}
             for run in range(pairs + 1):  # the first pair warms the caches, and is not counted
-                for name, checkout in checkouts.items():
+                for index, (name, checkout) in enumerate(checkouts.items()):
                     figures = measured_build(
-                        checkout / "inputs" / SAMPLE.name,
-                        work / f"{run}-{len(seconds[name])}",
-                        checkout,
+                        checkout / "inputs" / SAMPLE.name, work / f"out-{index}-{run}", checkout
                     )
                     if run:
                         seconds[name].append(figures["wall_seconds"])
